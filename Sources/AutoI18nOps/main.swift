@@ -1,0 +1,1 @@
+print("auto-i18n-ops")

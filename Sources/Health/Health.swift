@@ -1,0 +1,1 @@
+// Health checks of PostgreSQL and the Redis-compatible server.

@@ -1,0 +1,72 @@
+import Foundation
+
+/// Settings from the environment (README, "Configuration"), overridable by command-line options.
+///
+/// Parsing never echoes a URL's password: URL errors are reported by the store clients, which mask it.
+public struct OpsConfiguration: Sendable {
+    /// `DATABASE_URL`: PostgreSQL URL or conninfo string.
+    public var databaseURL: String?
+    /// `POSTGRES_MAX_CONNECTIONS` (10): the most connections one command opens (e.g. backup `--jobs`).
+    public var postgresMaxConnections: Int
+    /// `REDIS_URL`: the DragonflyDB / Redis server, `redis://[:password@]host:port[/db]`.
+    public var redisURL: String?
+    /// `REDIS_MAX_RETRIES` (3): attempts for a Redis connection before giving up.
+    public var redisMaxRetries: Int
+    /// `SESSION_EXPIRY_DAYS` (30).
+    public var sessionExpiryDays: Int
+    /// `BATCH_ARCHIVE_DAYS` (7).
+    public var batchArchiveDays: Int
+    /// `ENABLE_CACHE` (true): when false, cache invalidation and cache checks are not attempted.
+    public var enableCache: Bool
+    /// `BACKUP_REPO` (`Backups/`): where backups and batch archives are published.
+    public var backupRepository: String
+    /// `CONNECT_TIMEOUT` seconds (5) for both stores.
+    public var connectTimeoutSeconds: Int
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        func value(_ key: String) -> String? {
+            guard let raw = environment[key]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+        func integer(_ key: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
+            guard let raw = value(key) else { return fallback }
+            guard let number = Int(raw), range.contains(number) else {
+                throw OpsError(.configuration, "\(key)=\(raw) is not valid: expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return number
+        }
+        func boolean(_ key: String, default fallback: Bool) throws -> Bool {
+            guard let raw = value(key)?.lowercased() else { return fallback }
+            switch raw {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default: throw OpsError(.configuration, "\(key)=\(raw) is not valid: expected true or false")
+            }
+        }
+        databaseURL = value("DATABASE_URL")
+        postgresMaxConnections = try integer("POSTGRES_MAX_CONNECTIONS", default: 10, range: 1...1000)
+        redisURL = value("REDIS_URL")
+        redisMaxRetries = try integer("REDIS_MAX_RETRIES", default: 3, range: 0...100)
+        sessionExpiryDays = try integer("SESSION_EXPIRY_DAYS", default: 30, range: 1...36500)
+        batchArchiveDays = try integer("BATCH_ARCHIVE_DAYS", default: 7, range: 0...36500)
+        enableCache = try boolean("ENABLE_CACHE", default: true)
+        backupRepository = value("BACKUP_REPO") ?? "Backups"
+        connectTimeoutSeconds = try integer("CONNECT_TIMEOUT", default: 5, range: 1...600)
+    }
+
+    /// The database URL, or a usage error saying how to provide it.
+    public func requireDatabaseURL() throws -> String {
+        guard let databaseURL else {
+            throw OpsError(.configuration, "no PostgreSQL configured: set DATABASE_URL or pass --database-url postgresql://user:password@host:port/database")
+        }
+        return databaseURL
+    }
+
+    /// The Redis URL, or a usage error saying how to provide it.
+    public func requireRedisURL() throws -> String {
+        guard let redisURL else {
+            throw OpsError(.configuration, "no Redis server configured: set REDIS_URL or pass --redis-url redis://[:password@]host:port[/db]")
+        }
+        return redisURL
+    }
+}

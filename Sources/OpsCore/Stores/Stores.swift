@@ -1,0 +1,72 @@
+import PGClient
+import RedisClient
+
+/// Opens connections to the two stores and turns their errors into one-line `OpsError`s.
+public enum Stores {
+    /// Connects to PostgreSQL.
+    ///
+    /// - Parameters:
+    ///   - configuration: settings holding `DATABASE_URL`.
+    ///   - database: connect to this database on the same server instead of the URL's.
+    public static func postgres(_ configuration: OpsConfiguration, database: String? = nil) async throws -> PostgresConnection {
+        do {
+            var target = try PostgresConfiguration(try configuration.requireDatabaseURL(), connectTimeoutSeconds: configuration.connectTimeoutSeconds)
+            if let database { target = try target.withDatabase(database) }
+            return try await PostgresConnection.connect(target)
+        } catch {
+            throw opsError(error)
+        }
+    }
+
+    /// The parsed, validated PostgreSQL target (for messages and scratch databases).
+    public static func postgresTarget(_ configuration: OpsConfiguration) throws -> PostgresConfiguration {
+        do { return try PostgresConfiguration(try configuration.requireDatabaseURL(), connectTimeoutSeconds: configuration.connectTimeoutSeconds) }
+        catch { throw opsError(error) }
+    }
+
+    /// Connects to the Redis-compatible server, retrying a failed connect up to `REDIS_MAX_RETRIES` times.
+    public static func redis(_ configuration: OpsConfiguration, commandTimeout: Duration = .seconds(10)) async throws -> RedisConnection {
+        do {
+            let url = try RedisURL(try configuration.requireRedisURL())
+            var attempt = 0
+            while true {
+                do {
+                    return try await RedisConnection.connect(url, connectTimeout: .seconds(configuration.connectTimeoutSeconds), commandTimeout: commandTimeout)
+                } catch let error as RedisError where error.code == .connectionFailed && attempt < configuration.redisMaxRetries {
+                    attempt += 1
+                    try await Task.sleep(for: .milliseconds(100 * (1 << min(attempt, 5))))
+                }
+            }
+        } catch {
+            throw opsError(error)
+        }
+    }
+
+    /// Maps a client error to the error users see, keeping its one-line, password-free message.
+    public static func opsError(_ error: Error) -> Error {
+        switch error {
+        case let error as OpsError:
+            return error
+        case let error as PostgresError:
+            switch error.code {
+            case .invalidConfiguration: return OpsError(.configuration, error.description)
+            case .connectionFailed, .authenticationFailed, .connectionLost, .closed:
+                return OpsError(.storeUnavailable, error.description)
+            default:
+                if error.isTransient { return OpsError(.storeUnavailable, error.description) }
+                return OpsError(.jobFailed, error.description)
+            }
+        case let error as RedisError:
+            switch error.code {
+            case .invalidURL: return OpsError(.configuration, error.description)
+            case .connectionFailed, .timeout, .connectionLost, .connectionClosed, .authenticationFailed:
+                return OpsError(.storeUnavailable, error.description)
+            default: return OpsError(.jobFailed, error.description)
+            }
+        case is CancellationError:
+            return error
+        default:
+            return OpsError(.jobFailed, String(describing: error))
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import CLibPQ
+import Foundation
+
+/// Where and how to connect: a `postgresql://user:pass@host:port/db?sslmode=…` URL or a libpq
+/// conninfo string (`host=… dbname=…`), validated by libpq's own parser.
+public struct PostgresConfiguration: Sendable, CustomStringConvertible {
+    /// The string exactly as given; never printed (it may hold a password).
+    let connectionString: String
+    public var connectTimeoutSeconds: Int
+    public var applicationName: String
+    /// The password, kept only to scrub it from any server or libpq text we pass on.
+    let password: String?
+    /// The target without its password, e.g. `postgresql://ops@127.0.0.1:5432/auto_i18n`.
+    public let redacted: String
+    public let host: String
+    public let port: String
+    public let user: String?
+    public let database: String?
+
+    /// - Parameters:
+    ///   - string: a URL or conninfo string.
+    ///   - connectTimeoutSeconds: used unless the string sets `connect_timeout` itself.
+    ///   - applicationName: reported in `pg_stat_activity`.
+    public init(_ string: String, connectTimeoutSeconds: Int = 5, applicationName: String = "auto-i18n-ops") throws {
+        let trimmed = string.trimmingWhitespace()
+        guard !trimmed.isEmpty else {
+            throw PostgresError(.invalidConfiguration, "the PostgreSQL URL is empty; set DATABASE_URL or --database-url to postgresql://user:password@host:port/database")
+        }
+        var options: [String: String] = [:]
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        guard let parsed = PQconninfoParse(trimmed, &errorMessage) else {
+            if let errorMessage { PQfreemem(errorMessage) }
+            throw PostgresError(.invalidConfiguration, "the PostgreSQL URL is malformed; expected postgresql://user:password@host:port/database or a conninfo string like 'host=… dbname=…'")
+        }
+        defer { PQconninfoFree(parsed) }
+        var cursor = parsed
+        while let keyword = cursor.pointee.keyword {
+            if let value = cursor.pointee.val { options[String(cString: keyword)] = String(cString: value) }
+            cursor += 1
+        }
+        self.connectionString = trimmed
+        self.connectTimeoutSeconds = Int(options["connect_timeout"] ?? "") ?? connectTimeoutSeconds
+        self.applicationName = applicationName
+        self.password = options["password"].flatMap { $0.isEmpty ? nil : $0 }
+        self.host = options["hostaddr"] ?? options["host"] ?? "localhost"
+        self.port = options["port"] ?? "5432"
+        self.user = options["user"]
+        self.database = options["dbname"]
+        let userPart = user.map { "\($0)@" } ?? ""
+        let hostPart = host.hasPrefix("/") ? "[\(host)]" : host
+        self.redacted = "postgresql://\(userPart)\(hostPart):\(port)/\(database ?? "")"
+    }
+
+    public var description: String { redacted }
+
+    /// This configuration pointed at another database on the same server (for scratch databases).
+    public func withDatabase(_ name: String) throws -> PostgresConfiguration {
+        var copy = try PostgresConfiguration(connectionString, connectTimeoutSeconds: connectTimeoutSeconds, applicationName: applicationName)
+        copy.overrideDatabase = name
+        return copy
+    }
+
+    var overrideDatabase: String?
+
+    /// keyword/value pairs for `PQconnectdbParams`; later entries override the expanded string.
+    var connectParameters: [(String, String)] {
+        var params: [(String, String)] = [("dbname", connectionString)]
+        params.append(("connect_timeout", String(connectTimeoutSeconds)))
+        params.append(("application_name", applicationName))
+        if let overrideDatabase { params.append(("dbname", overrideDatabase)) }
+        return params
+    }
+
+    /// Removes the password from text that came from libpq or the server.
+    func scrub(_ text: String) -> String {
+        guard let password, password.count >= 1 else { return text }
+        return text.replacingAll(password, with: "****")
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
+        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
+        return String(scalars)
+    }
+
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var result = ""
+        var rest = Substring(self)
+        while let range = rest.range(of: target) {
+            result += rest[..<range.lowerBound]
+            result += replacement
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+}

@@ -1,0 +1,64 @@
+/// An error from the PostgreSQL client: a stable `code`, plus the server's own fields when it sent them.
+///
+/// `description` is one line a human can act on. It never contains a password: messages are built
+/// from libpq's text with the configured password scrubbed, and servers are named by `RedactedURL`.
+public struct PostgresError: Error, CustomStringConvertible, Sendable {
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Base: String, Sendable {
+            case invalidConfiguration, connectionFailed, authenticationFailed, connectionLost,
+                 server, copyFailed, decoding, cancelled, closed
+        }
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// The URL or conninfo string could not be parsed.
+        public static let invalidConfiguration = Code(.invalidConfiguration)
+        /// The server could not be reached (refused, unknown host, timeout).
+        public static let connectionFailed = Code(.connectionFailed)
+        /// The server was reached but refused our credentials.
+        public static let authenticationFailed = Code(.authenticationFailed)
+        /// The connection broke while a command was running.
+        public static let connectionLost = Code(.connectionLost)
+        /// The server reported an error (see `sqlState`).
+        public static let server = Code(.server)
+        /// A COPY stream failed on our side.
+        public static let copyFailed = Code(.copyFailed)
+        /// A value could not be decoded into the requested Swift type.
+        public static let decoding = Code(.decoding)
+        /// The running statement was cancelled because its task was cancelled.
+        public static let cancelled = Code(.cancelled)
+        /// The connection was already closed.
+        public static let closed = Code(.closed)
+
+        public var description: String { base.rawValue }
+    }
+
+    public var code: Code
+    public var message: String
+    /// Five-character SQLSTATE when the server sent one (e.g. `55P03` lock_not_available).
+    public var sqlState: String?
+    public var detail: String?
+    public var hint: String?
+
+    public init(_ code: Code, _ message: String, sqlState: String? = nil, detail: String? = nil, hint: String? = nil) {
+        self.code = code
+        self.message = message
+        self.sqlState = sqlState
+        self.detail = detail
+        self.hint = hint
+    }
+
+    /// True for failures a retry may cure: the server could not be reached or the connection broke.
+    public var isTransient: Bool {
+        code == .connectionFailed || code == .connectionLost
+            || (sqlState.map { $0.hasPrefix("08") || $0 == "57P01" || $0 == "57P03" || $0 == "53300" } ?? false)
+    }
+
+    public var description: String {
+        var text = message
+        if let detail, !detail.isEmpty { text += " (\(detail))" }
+        if let hint, !hint.isEmpty { text += " Hint: \(hint)" }
+        if let sqlState { text += " [SQLSTATE \(sqlState)]" }
+        return text
+    }
+}
