@@ -63,7 +63,9 @@ public final class PostgresConnection: @unchecked Sendable {
                 .filter { !$0.isEmpty }.joined(separator: "; ")
             let auth = raw.contains("password authentication failed") || raw.contains("no password supplied")
                 || raw.contains("authentication failed")
-            throw PostgresError(auth ? .authenticationFailed : .connectionFailed,
+            // libpq validates some options only when connecting ("invalid integer value … for connection option").
+            let badOption = raw.contains("connection option") || raw.contains("invalid sslmode") || raw.contains("invalid URI")
+            throw PostgresError(badOption ? .invalidConfiguration : auth ? .authenticationFailed : .connectionFailed,
                                 "cannot connect to PostgreSQL at \(configuration.redacted): \(reason)")
         }
         // Notices (e.g. "relation already exists, skipping") would otherwise go to stderr.
@@ -92,18 +94,21 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Cancelling the calling task sends a cancel request for whatever statement `body` is running.
     func withConnection<T>(_ body: (OpaquePointer) throws -> T) async throws -> T {
         try await withoutActuallyEscaping(body) { escapable in
-            let transfer = UnsafeTransfer(escapable)
+            // The box lets the queued block drop the closure before resuming the caller, so the
+            // closure has not escaped when `withoutActuallyEscaping` returns.
+            let box = ClosureBox(escapable)
             let cancelHandle = self.cancelHandle
             return try await withTaskCancellationHandler {
                 try Task.checkCancellation()
                 let result: UnsafeTransfer<T> = try await withCheckedThrowingContinuation { continuation in
                     self.queue.async {
                         guard let conn = self.conn else {
+                            _ = box.take()
                             continuation.resume(throwing: PostgresError(.closed, "the PostgreSQL connection to \(self.configuration.redacted) is closed"))
                             return
                         }
-                        do { continuation.resume(returning: UnsafeTransfer(try transfer.value(conn))) }
-                        catch { continuation.resume(throwing: error) }
+                        let outcome = Result { UnsafeTransfer(try box.invoke(conn)) }
+                        continuation.resume(with: outcome)
                     }
                 }
                 return result.value
@@ -133,6 +138,20 @@ public final class PostgresConnection: @unchecked Sendable {
             return PostgresError(.cancelled, "\(prefix)statement cancelled", sqlState: sqlState)
         }
         return PostgresError(.server, prefix + message, sqlState: sqlState, detail: field("D"), hint: field("H"))
+    }
+}
+
+/// Holds the caller's closure while it is queued; `invoke` runs it once and drops it.
+private final class ClosureBox<T>: @unchecked Sendable {
+    private var body: ((OpaquePointer) throws -> T)?
+    init(_ body: @escaping (OpaquePointer) throws -> T) { self.body = body }
+    func take() -> ((OpaquePointer) throws -> T)? {
+        defer { body = nil }
+        return body
+    }
+    func invoke(_ conn: OpaquePointer) throws -> T {
+        guard let body = take() else { preconditionFailure("closure invoked twice") }
+        return try body(conn)
     }
 }
 

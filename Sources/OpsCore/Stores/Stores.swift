@@ -24,6 +24,19 @@ public enum Stores {
         catch { throw opsError(error) }
     }
 
+    /// Checks that the configured URLs parse, so a typo is a configuration error (exit 2), not an outage.
+    ///
+    /// - Parameters:
+    ///   - requireRedis: also require `REDIS_URL` to be set.
+    public static func validate(_ configuration: OpsConfiguration, requireRedis: Bool = false) throws {
+        _ = try postgresTarget(configuration)
+        if let url = configuration.redisURL {
+            do { _ = try RedisURL(url) } catch { throw opsError(error) }
+        } else if requireRedis {
+            _ = try configuration.requireRedisURL()
+        }
+    }
+
     /// Connects to the Redis-compatible server, retrying a failed connect up to `REDIS_MAX_RETRIES` times.
     public static func redis(_ configuration: OpsConfiguration, commandTimeout: Duration = .seconds(10)) async throws -> RedisConnection {
         do {

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Health
+import OpsCore
+
+struct HealthCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "health",
+        abstract: "Check PostgreSQL and the Redis-compatible server; exit 0 on pass or warn.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Print application/health+json.") var json = false
+    @Option(help: "Warn when this share of max_connections is in use.") var connectionsWarn = 0.8
+    @Option(help: "Fail when this share of max_connections is in use.") var connectionsFail = 0.95
+    @Option(help: "Warn when a transaction has been open this many seconds.") var transactionAgeWarn = 3600.0
+    @Option(help: "Fail when a transaction has been open this many seconds.") var transactionAgeFail = 21600.0
+    @Option(help: "Warn when a round trip takes longer (ms).") var responseTimeWarn = 100.0
+    @Option(help: "Warn when this share of maxmemory is used.") var memoryWarn = 0.9
+    @Option(help: "Fail when this share of maxmemory is used.") var memoryFail = 0.98
+    @Option(help: "Warn when the last successful snapshot is older (seconds; 0 = off).") var snapshotAgeWarn = 3600.0
+
+    func run() async throws {
+        let context = try global.context(label: "health")
+        try Stores.validate(context.configuration, requireRedis: context.configuration.enableCache)
+        var thresholds = HealthThresholds()
+        thresholds.connectionsWarn = connectionsWarn
+        thresholds.connectionsFail = connectionsFail
+        thresholds.transactionAgeWarn = transactionAgeWarn
+        thresholds.transactionAgeFail = transactionAgeFail
+        thresholds.responseTimeWarnMs = responseTimeWarn
+        thresholds.memoryWarn = memoryWarn
+        thresholds.memoryFail = memoryFail
+        thresholds.snapshotAgeWarn = snapshotAgeWarn
+        let report = await HealthJob(thresholds: thresholds).check(context.configuration)
+        print(json ? report.json.jsonString(pretty: true) : report.table, terminator: json ? "\n" : "")
+        try HealthJob.verdict(report)
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import OpsCore
+
+/// Entry point: parses arguments, runs the command, and turns every error into one line on stderr and
+/// a documented exit code (README, "Exit codes") — never a stack trace.
+@main
+struct Main {
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let command: ParsableCommand
+        do {
+            command = try AutoI18nOps.parseAsRoot(arguments)
+        } catch {
+            let code = AutoI18nOps.exitCode(for: error)
+            if code == .success {
+                // --help, --version: print and exit 0.
+                AutoI18nOps.exit(withError: error)
+            }
+            let message = AutoI18nOps.fullMessage(for: error)
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            exit(ExitCode.usage)
+        }
+        do {
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                var syncCommand = command
+                try syncCommand.run()
+            }
+            exit(ExitCode.ok)
+        } catch let error as OpsError {
+            FileHandle.standardError.write(Data("auto-i18n-ops: \(error.message)\n".utf8))
+            exit(error.code.exitCode)
+        } catch let error as ArgumentParser.ExitCode {
+            exit(error.rawValue)
+        } catch {
+            let mapped = Stores.opsError(error)
+            let code = (mapped as? OpsError)?.code.exitCode ?? ExitCode.failure
+            FileHandle.standardError.write(Data("auto-i18n-ops: \(mapped)\n".utf8))
+            exit(code)
+        }
+    }
+}
+
+struct AutoI18nOps: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "auto-i18n-ops",
+        abstract: "Operations for the auto-i18n service: schema, health, backups, retention, snapshots, scheduling.",
+        version: OpsVersion.current,
+        subcommands: [SchemaCommand.self, HealthCommand.self, DemoCommand.self, HistoryCommand.self])
+}

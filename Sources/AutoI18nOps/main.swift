@@ -1,1 +1,0 @@
-print("auto-i18n-ops")

@@ -1,1 +1,0 @@
-// Health checks of PostgreSQL and the Redis-compatible server.
