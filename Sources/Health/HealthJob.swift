@@ -30,6 +30,9 @@ public struct HealthJob: OpsJob {
     /// Throws the one-line error for a failing report: a store down names the store (exit 3).
     public static func verdict(_ report: HealthReport) throws {
         guard report.status == .fail else { return }
+        if let misconfigured = report.checks.first(where: { $0.key.hasSuffix(":configuration") && $0.status == .fail }) {
+            throw OpsError(.configuration, misconfigured.output ?? "\(misconfigured.key) is invalid")
+        }
         if let down = report.unreachable.first {
             throw OpsError(.storeUnavailable, down.output ?? "\(down.key) failed")
         }

@@ -14,8 +14,12 @@ struct PostgresHealth {
         do {
             connection = try await Stores.postgres(configuration)
         } catch {
+            let mapped = Stores.opsError(error)
+            if let opsError = mapped as? OpsError, opsError.code == .configuration {
+                return [HealthCheck(key: "postgres:configuration", componentType: "datastore", status: .fail, output: opsError.message)]
+            }
             return [HealthCheck(key: "postgres:connection", componentType: "datastore", status: .fail,
-                                output: "PostgreSQL is unreachable: \(Stores.opsError(error))")]
+                                output: "PostgreSQL is unreachable: \(mapped)")]
         }
         defer { Task { await connection.close() } }
         var checks = [HealthCheck(key: "postgres:connection", componentType: "datastore", observedValue: .double(milliseconds(clock.now - start)), observedUnit: "ms")]

@@ -15,8 +15,12 @@ struct RedisHealth {
         do {
             connection = try await Stores.redis(configuration, commandTimeout: .seconds(5))
         } catch {
+            let mapped = Stores.opsError(error)
+            if let opsError = mapped as? OpsError, opsError.code == .configuration {
+                return [HealthCheck(key: "redis:configuration", componentType: "datastore", status: .fail, output: opsError.message)]
+            }
             return [HealthCheck(key: "redis:connection", componentType: "datastore", status: .fail,
-                                output: "Redis server is unreachable: \(Stores.opsError(error))")]
+                                output: "Redis server is unreachable: \(mapped)")]
         }
         defer { connection.close() }
         var checks = [HealthCheck(key: "redis:connection", componentType: "datastore", observedValue: .double(milliseconds(clock.now - start)), observedUnit: "ms")]

@@ -62,6 +62,17 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
 
     var overrideDatabase: String?
 
+    /// The original connection string with its database replaced, for handing to another process or
+    /// configuration. Holds the password: never print it.
+    public func url(forDatabase name: String) -> String {
+        var components = URLComponents(string: connectionString)
+        if let scheme = components?.scheme, scheme.hasPrefix("postgres") {
+            components?.path = "/" + name
+            if let url = components?.string { return url }
+        }
+        return connectionString + " dbname='\(name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'"))'"
+    }
+
     /// keyword/value pairs for `PQconnectdbParams`; later entries override the expanded string.
     var connectParameters: [(String, String)] {
         var params: [(String, String)] = [("dbname", connectionString)]

@@ -3,6 +3,7 @@ extension PostgresConnection {
     ///
     /// - Parameters:
     ///   - begin: the opening statement, e.g. `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY`.
+    @discardableResult
     public func transaction<T>(begin: String = "BEGIN", _ body: () async throws -> T) async throws -> T {
         try await execute(begin)
         do {
