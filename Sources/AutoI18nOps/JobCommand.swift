@@ -50,3 +50,11 @@ enum JobCommand {
         }
     }
 }
+
+/// A command that stands for a job. The daemon's schedule lines name these with their arguments
+/// (`0 3 * * * backup create --jobs 2`): the line is parsed by the same command types the shell uses,
+/// so a schedule accepts exactly what the command line accepts.
+protocol JobProducing: ParsableCommand {
+    /// The job, configured from this command's parsed options.
+    func makeJob() throws -> any OpsJob
+}

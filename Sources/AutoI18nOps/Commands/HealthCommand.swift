@@ -2,7 +2,7 @@ import ArgumentParser
 import Health
 import OpsCore
 
-struct HealthCommand: AsyncParsableCommand {
+struct HealthCommand: AsyncParsableCommand, JobProducing {
     static let configuration = CommandConfiguration(
         commandName: "health",
         abstract: "Check PostgreSQL and the Redis-compatible server; exit 0 on pass or warn.")
@@ -17,9 +17,9 @@ struct HealthCommand: AsyncParsableCommand {
     @Option(help: "Fail when this share of maxmemory is used.") var memoryFail = 0.98
     @Option(help: "Warn when the last successful snapshot is older (seconds; 0 = off).") var snapshotAgeWarn = 3600.0
 
-    func run() async throws {
-        let context = try global.context(label: "health")
-        try Stores.validate(context.configuration, requireRedis: context.configuration.enableCache)
+    func makeJob() throws -> any OpsJob { HealthJob(thresholds: thresholds) }
+
+    var thresholds: HealthThresholds {
         var thresholds = HealthThresholds()
         thresholds.connectionsWarn = connectionsWarn
         thresholds.connectionsFail = connectionsFail
@@ -29,6 +29,12 @@ struct HealthCommand: AsyncParsableCommand {
         thresholds.memoryWarn = memoryWarn
         thresholds.memoryFail = memoryFail
         thresholds.snapshotAgeWarn = snapshotAgeWarn
+        return thresholds
+    }
+
+    func run() async throws {
+        let context = try global.context(label: "health")
+        try Stores.validate(context.configuration, requireRedis: context.configuration.enableCache)
         let report = await HealthJob(thresholds: thresholds).check(context.configuration)
         print(json ? report.json.jsonString(pretty: true) : report.table, terminator: json ? "\n" : "")
         try HealthJob.verdict(report)
