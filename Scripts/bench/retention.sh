@@ -66,9 +66,10 @@ INSERT INTO public.sessions (sender_id, session_type, status, source_locale, tar
                              created_at, updated_at, expires_at)
 SELECT 'bench-expired-' || g, CASE WHEN g % 2 = 0 THEN 'upload' ELSE 'changes' END, 'completed', 'en',
        '{fr,de,es}', jsonb_build_object('project', 'bench-' || (g % 97), 'client', 'auto-i18n-cli/1.4.2'),
-       now() - interval '40 days', now() - interval '39 days',
-       now() - interval '10 days' + make_interval(secs => g % 86400)
-FROM generate_series(1, :sessions) g;
+       c.created_at, c.created_at + interval '1 hour', c.created_at + interval '30 days'
+FROM generate_series(1, :sessions) g
+-- Created over 25 days, 55 to 30 days ago; expires_at is creation + 30 days, as the application sets it.
+CROSS JOIN LATERAL (SELECT now() - interval '55 days' + (g::float8 / :sessions) * interval '25 days' AS created_at) c;
 INSERT INTO public.sessions (sender_id, session_type, status, source_locale, target_locales, metadata,
                              created_at, updated_at, expires_at)
 SELECT 'bench-live-' || g, CASE WHEN g % 2 = 0 THEN 'upload' ELSE 'changes' END, 'active', 'en',

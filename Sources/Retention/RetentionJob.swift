@@ -57,7 +57,7 @@ public struct RetentionJob: OpsJob {
 
         if doSessions {
             try await SessionExpiry.run(transactions: &transactions, options: options, logger: context.logger,
-                                        report: &report, deadline: deadline) { senders in
+                                        report: &report, deadline: deadline, wantSenders: cache.isEnabled) { senders in
                 await cache.invalidateSessions(senders)
             }
             report.expiredSessionsRemaining = try await SessionExpiry.remaining(connection: connection, referenceTime: options.referenceTime)

@@ -36,6 +36,9 @@ final class CacheInvalidator {
         self.state = configuration.enableCache ? .skipped : .disabled
     }
 
+    /// False with `ENABLE_CACHE=false`: callers need not even collect keys.
+    var isEnabled: Bool { state != .disabled }
+
     static func sessionKey(_ senderID: String) -> String { "session:\(senderID)" }
     static let dashboardKey = "stats:dashboard"
 

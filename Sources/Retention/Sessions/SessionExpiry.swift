@@ -13,6 +13,15 @@ enum SessionExpiry {
     struct Batch {
         var counts = TableCounts()
         var senderIDs: [String] = []
+        /// The last session of the batch in (expires_at, id) order.
+        var last: Cursor?
+    }
+
+    /// Where the previous batch ended: its last (expires_at, id), in PostgreSQL's text for the timestamp
+    /// so it goes back exactly.
+    struct Cursor {
+        var expiresAt: String
+        var id: Int64
     }
 
     /// Deletes batch after batch until no unlocked expired session is left or `deadline` passes.
@@ -23,55 +32,55 @@ enum SessionExpiry {
     ///   - logger: notices about contested batches.
     ///   - report: receives the counts.
     ///   - deadline: no new transaction starts after it.
+    ///   - wantSenders: whether `afterCommit` needs the sender ids (not when the cache is disabled).
     ///   - afterCommit: called with each committed batch's sender ids (cache invalidation), so keys of
     ///     deleted sessions go even if a later batch fails.
     static func run(transactions: inout BoundedTransaction, options: RetentionOptions, logger: Logger,
-                    report: inout RetentionReport, deadline: ContinuousClock.Instant,
+                    report: inout RetentionReport, deadline: ContinuousClock.Instant, wantSenders: Bool,
                     afterCommit: ([String]) async -> Void) async throws {
-        // Sessions we could not lock in this run; excluded so the loop moves past them.
-        var leftAlone: [Int64] = []
+        var cursor: Cursor?
         while ContinuousClock.now < deadline {
             let batch: Batch
             do {
-                batch = try await deleteBatch(&transactions, limit: options.batchSize, excluding: leftAlone, only: nil,
-                                              referenceTime: options.referenceTime)
+                batch = try await deleteBatch(&transactions, limit: options.batchSize, after: cursor, only: nil,
+                                              referenceTime: options.referenceTime, wantSenders: wantSenders)
             } catch where BoundedTransaction.isContention(error) {
-                // A child row (a job, file or request) is held by the application. Retry this batch one
+                // A child row (a job, file or request) is held by the application. Retry this stretch one
                 // session at a time so the one busy session does not hold back the others.
                 logger.notice("a batch of expired sessions met a lock; retrying it one session at a time", metadata: ["error": "\(error)"])
                 let candidates = try await transactions.connection.query(
-                    candidatesSQL, [options.batchSize, leftAlone, options.referenceTime])
-                    .rows.map { try $0.decode(Int64.self, "id") }
+                    candidatesSQL, [options.batchSize, options.referenceTime, cursor?.expiresAt, cursor?.id])
+                    .rows.map { Cursor(expiresAt: try $0.decode(String.self, "expires_at"), id: try $0.decode(Int64.self, "id")) }
                 if candidates.isEmpty { break }
-                for id in candidates {
+                for candidate in candidates {
                     guard ContinuousClock.now < deadline else { report.stoppedAtMaxRuntime = true; return }
                     do {
-                        let one = try await deleteBatch(&transactions, limit: 1, excluding: [], only: [id],
-                                                        referenceTime: options.referenceTime)
-                        if one.counts.sessions == 0 { leftAlone.append(id) }  // locked: SKIP LOCKED passed it over
+                        let one = try await deleteBatch(&transactions, limit: 1, after: nil, only: [candidate.id],
+                                                        referenceTime: options.referenceTime, wantSenders: wantSenders)
                         report.deleted += one.counts
                         if !one.senderIDs.isEmpty { await afterCommit(one.senderIDs) }
                     } catch where BoundedTransaction.isContention(error) {
-                        leftAlone.append(id)
                         report.sessionsSkippedLocked += 1
                     }
+                    cursor = candidate
                 }
                 continue
             }
             report.deleted += batch.counts
             if !batch.senderIDs.isEmpty { await afterCommit(batch.senderIDs) }
             logger.debug("deleted a batch of expired sessions", metadata: ["sessions": "\(batch.counts.sessions)"])
-            // Fewer than asked: the rest is locked by the application (or gone); the next run gets it.
-            if batch.counts.sessions < options.batchSize { return }
+            // Fewer than asked: nothing unlocked is left after the cursor; the next run takes the rest.
+            guard batch.counts.sessions == options.batchSize, let last = batch.last else { return }
+            cursor = last
         }
         report.stoppedAtMaxRuntime = true
     }
 
-    private static func deleteBatch(_ transactions: inout BoundedTransaction, limit: Int, excluding: [Int64], only: [Int64]?,
-                                    referenceTime: Date?) async throws -> Batch {
+    private static func deleteBatch(_ transactions: inout BoundedTransaction, limit: Int, after cursor: Cursor?, only: [Int64]?,
+                                    referenceTime: Date?, wantSenders: Bool) async throws -> Batch {
         let connection = transactions.connection
         return try await transactions.run {
-            let row = try await connection.query(deleteBatchSQL, [limit, excluding, referenceTime, only]).first
+            let row = try await connection.query(deleteBatchSQL, [limit, referenceTime, cursor?.expiresAt, cursor?.id, only, wantSenders]).first
             guard let row else { return Batch() }
             var batch = Batch()
             batch.counts.sessions = try row.decode(Int64.self, "sessions")
@@ -79,7 +88,13 @@ enum SessionExpiry {
             batch.counts.files = try row.decode(Int64.self, "files")
             batch.counts.batches = try row.decode(Int64.self, "batches")
             batch.counts.batchRequests = try row.decode(Int64.self, "batch_requests")
-            batch.senderIDs = try row.decode([String].self, "sender_ids")
+            if let json = try row.decode(String?.self, "sender_ids") {
+                // JSON rather than a text[] literal: Foundation's decoder is much cheaper per batch.
+                batch.senderIDs = try JSONDecoder().decode([String].self, from: Data(json.utf8))
+            }
+            if let expiresAt = try row.decode(String?.self, "last_expires_at"), let id = try row.decode(Int64?.self, "last_id") {
+                batch.last = Cursor(expiresAt: expiresAt, id: id)
+            }
             return batch
         }
     }
