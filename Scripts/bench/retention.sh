@@ -16,6 +16,7 @@
 #
 # Environment: DATABASE_URL (a server where the user may CREATE DATABASE), BENCH_SESSIONS,
 # BENCH_LIVE, BENCH_FILES (2), BENCH_BATCH_SIZE (500), BENCH_CLIENTS (4), BENCH_RATE (200),
+# BENCH_REPEAT (1: how many times to measure both on fresh copies; medians are printed),
 # OPS_BIN (default: .build/release/auto-i18n-ops, else .build/debug/auto-i18n-ops), BENCH_KEEP=1 keeps
 # the databases. Needs psql and pgbench (postgresql-client-15).
 set -euo pipefail
@@ -28,6 +29,7 @@ FILES="${BENCH_FILES:-2}"
 BATCH_SIZE="${BENCH_BATCH_SIZE:-500}"
 CLIENTS="${BENCH_CLIENTS:-4}"
 RATE="${BENCH_RATE:-200}"
+REPEAT="${BENCH_REPEAT:-1}"
 if [[ -z "${OPS_BIN:-}" ]]; then
     OPS_BIN="$REPO_ROOT/.build/release/auto-i18n-ops"
     [[ -x "$OPS_BIN" ]] || OPS_BIN="$REPO_ROOT/.build/debug/auto-i18n-ops"
@@ -127,7 +129,7 @@ start_app() {  # $1 database, $2 log prefix
     sleep 2  # let it reach a steady state before the measured operation
 }
 stop_app() {
-    kill -INT "$PGBENCH_PID" 2>/dev/null || true
+    kill -TERM "$PGBENCH_PID" 2>/dev/null || true
     wait "$PGBENCH_PID" 2>/dev/null || true
     PGBENCH_PID=""
 }
@@ -135,25 +137,38 @@ p99_ms() {  # per-transaction logs: client txno latency_us script epoch us [lag]
     cat "$WORK"/"$1".* 2>/dev/null | awk '{print $3}' | sort -n | awk '{v[NR]=$1} END {if (NR==0) {print "n/a"; exit} i=int(NR*0.99); if (i<1) i=1; printf "%.1f", v[i]/1000}'
 }
 
-log "A: auto-i18n-ops retention --only sessions --batch-size $BATCH_SIZE"
-start_app "$A" app_a
-t0=$(now)
-JSON="$(DATABASE_URL="$(db_url "$A")" ENABLE_CACHE=false "$OPS_BIN" retention --only sessions --batch-size "$BATCH_SIZE" --json)"
-t1=$(now)
-stop_app
-RET_SECONDS=$(echo "$t1 - $t0" | bc)
-read -r RET_ROWS RET_LONGEST <<<"$(printf '%s\n' "select (d->'details'->'deleted'->>'sessions')::bigint + (d->'details'->'deleted'->>'translation_jobs')::bigint + (d->'details'->'deleted'->>'files')::bigint + (d->'details'->'deleted'->>'batches')::bigint + (d->'details'->'deleted'->>'batch_requests')::bigint, d->'details'->>'longest_transaction_seconds' from (select :'j'::jsonb as d) x;" \
-    | psql "$ADMIN" -AtX -F ' ' -v j="$JSON")"
-RET_P99=$(p99_ms app_a)
+median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+: >"$WORK/a.txt"; : >"$WORK/b.txt"
+for rep in $(seq 1 "$REPEAT"); do
+    if [[ "$rep" -gt 1 ]]; then
+        psql "$ADMIN" -qXc "DROP DATABASE $A WITH (FORCE)" -c "DROP DATABASE $B WITH (FORCE)" \
+            -c "CREATE DATABASE $A TEMPLATE $SRC" -c "CREATE DATABASE $B TEMPLATE $SRC" >/dev/null
+    fi
+    log "run $rep/$REPEAT, A: auto-i18n-ops retention --only sessions --batch-size $BATCH_SIZE"
+    start_app "$A" "app_a$rep"
+    t0=$(now)
+    JSON="$(DATABASE_URL="$(db_url "$A")" ENABLE_CACHE=false "$OPS_BIN" retention --only sessions --batch-size "$BATCH_SIZE" --json)"
+    t1=$(now)
+    stop_app
+    read -r rows longest <<<"$(printf '%s\n' "select (d->'details'->'deleted'->>'sessions')::bigint + (d->'details'->'deleted'->>'translation_jobs')::bigint + (d->'details'->'deleted'->>'files')::bigint + (d->'details'->'deleted'->>'batches')::bigint + (d->'details'->'deleted'->>'batch_requests')::bigint, d->'details'->>'longest_transaction_seconds' from (select :'j'::jsonb as d) x;" \
+        | psql "$ADMIN" -AtX -F ' ' -v j="$JSON")"
+    echo "$(echo "$t1 - $t0" | bc) $rows $longest $(p99_ms "app_a$rep")" >>"$WORK/a.txt"
 
-log "B: one unbatched DELETE FROM sessions WHERE expires_at < now()"
-start_app "$B" app_b
-t0=$(now)
-psql "$(db_url "$B")" -qX -v ON_ERROR_STOP=1 -c "DELETE FROM public.sessions WHERE expires_at < now()" >/dev/null
-t1=$(now)
-stop_app
-DEL_SECONDS=$(echo "$t1 - $t0" | bc)
-DEL_P99=$(p99_ms app_b)
+    log "run $rep/$REPEAT, B: one unbatched DELETE FROM sessions WHERE expires_at < now()"
+    start_app "$B" "app_b$rep"
+    t0=$(now)
+    psql "$(db_url "$B")" -qX -v ON_ERROR_STOP=1 -c "DELETE FROM public.sessions WHERE expires_at < now()" >/dev/null
+    t1=$(now)
+    stop_app
+    echo "$(echo "$t1 - $t0" | bc) $(p99_ms "app_b$rep")" >>"$WORK/b.txt"
+done
+# Medians over the repetitions (the machine may be shared); the longest transaction is the maximum.
+RET_SECONDS=$(awk '{print $1}' "$WORK/a.txt" | median)
+RET_ROWS=$(awk '{print $2}' "$WORK/a.txt" | median)
+RET_LONGEST=$(awk '{print $3}' "$WORK/a.txt" | sort -g | tail -1)
+RET_P99=$(awk '{print $4}' "$WORK/a.txt" | median)
+DEL_SECONDS=$(awk '{print $1}' "$WORK/b.txt" | median)
+DEL_P99=$(awk '{print $2}' "$WORK/b.txt" | median)
 
 RET_RATE=$(echo "scale=0; $RET_ROWS / $RET_SECONDS" | bc)
 DEL_RATE=$(echo "scale=0; $ROWS / $DEL_SECONDS" | bc)
@@ -163,6 +178,7 @@ cat <<REPORT
 
 retention benchmark: $SESSIONS expired sessions ($ROWS rows with children), $LIVE live sessions,
 concurrent workload: pgbench $CLIENTS clients at $RATE tx/s updating live sessions
+medians of $REPEAT run(s) on fresh identical copies; machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)
 
                           rows deleted   seconds   rows/s    longest tx (s)   app p99 (ms)
 retention (batch $BATCH_SIZE)   $(printf '%12s %9.2f %9s %16s %14s' "$RET_ROWS" "$RET_SECONDS" "$RET_RATE" "$RET_LONGEST" "$RET_P99")

@@ -50,7 +50,7 @@ public struct RetentionJob: OpsJob {
         }
 
         let deadline = options.maxRuntime.map { ContinuousClock.now + $0 } ?? ContinuousClock.now + .seconds(100 * 365 * 86_400)
-        var transactions = BoundedTransaction(connection: connection, options: options)
+        var transactions = try await BoundedTransaction.configure(connection, options: options)
         var warnings: [String] = []
         let cache = CacheInvalidator(configuration: configuration, logger: context.logger)
         defer { cache.close() }

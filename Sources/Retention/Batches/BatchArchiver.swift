@@ -120,9 +120,8 @@ struct BatchArchiver {
     /// Step 1: streams the batch's requests from one snapshot into a published archive.
     /// - Returns: nil when the rows cannot be archived exactly (nothing is written then).
     private func writeArchive(_ candidate: Candidate, path: String, connection: PostgresConnection) async throws -> Written? {
-        let timeout = DurationText.postgres(options.statementTimeout)
+        // statement_timeout is already set on the job's connection (BoundedTransaction.configure).
         return try await connection.transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") {
-            try await connection.query("SELECT set_config('statement_timeout', $1, true)", [timeout])
             let size = try await connection.query(Self.sizeSQL, [candidate.pk]).first
             let rows = try size?.decode(Int64.self, "n") ?? 0
             let bytes = try size?.decode(Int64.self, "bytes") ?? 0
@@ -161,12 +160,9 @@ struct BatchArchiver {
     /// `--delete-archived-batches-after DAYS`: removes batch rows archived longer ago, a page per transaction.
     static func deleteArchived(olderThanDays days: Int, transactions: inout BoundedTransaction, options: RetentionOptions,
                                report: inout RetentionReport, deadline: ContinuousClock.Instant) async throws {
-        let connection = transactions.connection
         while ContinuousClock.now < deadline {
-            let counts = try await transactions.run { () -> (Int64, Int64) in
-                let row = try await connection.query(deleteArchivedSQL, [options.referenceTime, days, options.batchSize]).first
-                return (try row?.decode(Int64.self, "batches") ?? 0, try row?.decode(Int64.self, "batch_requests") ?? 0)
-            }
+            let row = try await transactions.statement(deleteArchivedSQL, [options.referenceTime, days, options.batchSize]).first
+            let counts = (try row?.decode(Int64.self, "batches") ?? 0, try row?.decode(Int64.self, "batch_requests") ?? 0)
             report.deleted.batches += counts.0
             report.deleted.batchRequests += counts.1
             if counts.0 < Int64(options.batchSize) { return }

@@ -78,25 +78,23 @@ enum SessionExpiry {
 
     private static func deleteBatch(_ transactions: inout BoundedTransaction, limit: Int, after cursor: Cursor?, only: [Int64]?,
                                     referenceTime: Date?, wantSenders: Bool) async throws -> Batch {
-        let connection = transactions.connection
-        return try await transactions.run {
-            let row = try await connection.query(deleteBatchSQL, [limit, referenceTime, cursor?.expiresAt, cursor?.id, only, wantSenders]).first
-            guard let row else { return Batch() }
-            var batch = Batch()
-            batch.counts.sessions = try row.decode(Int64.self, "sessions")
-            batch.counts.translationJobs = try row.decode(Int64.self, "translation_jobs")
-            batch.counts.files = try row.decode(Int64.self, "files")
-            batch.counts.batches = try row.decode(Int64.self, "batches")
-            batch.counts.batchRequests = try row.decode(Int64.self, "batch_requests")
-            if let json = try row.decode(String?.self, "sender_ids") {
-                // JSON rather than a text[] literal: Foundation's decoder is much cheaper per batch.
-                batch.senderIDs = try JSONDecoder().decode([String].self, from: Data(json.utf8))
-            }
-            if let expiresAt = try row.decode(String?.self, "last_expires_at"), let id = try row.decode(Int64?.self, "last_id") {
-                batch.last = Cursor(expiresAt: expiresAt, id: id)
-            }
-            return batch
+        // One statement, its own transaction: a single round trip per batch.
+        let row = try await transactions.statement(deleteBatchSQL, [limit, referenceTime, cursor?.expiresAt, cursor?.id, only, wantSenders]).first
+        guard let row else { return Batch() }
+        var batch = Batch()
+        batch.counts.sessions = try row.decode(Int64.self, "sessions")
+        batch.counts.translationJobs = try row.decode(Int64.self, "translation_jobs")
+        batch.counts.files = try row.decode(Int64.self, "files")
+        batch.counts.batches = try row.decode(Int64.self, "batches")
+        batch.counts.batchRequests = try row.decode(Int64.self, "batch_requests")
+        if let json = try row.decode(String?.self, "sender_ids") {
+            // JSON rather than a text[] literal: Foundation's decoder is much cheaper per batch.
+            batch.senderIDs = try JSONDecoder().decode([String].self, from: Data(json.utf8))
         }
+        if let expiresAt = try row.decode(String?.self, "last_expires_at"), let id = try row.decode(Int64?.self, "last_id") {
+            batch.last = Cursor(expiresAt: expiresAt, id: id)
+        }
+        return batch
     }
 
     /// What a real run would delete now (dry run).
