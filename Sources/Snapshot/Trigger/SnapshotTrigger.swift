@@ -97,12 +97,15 @@ public struct SnapshotTrigger: Sendable {
             duration: clock.now - acceptedAt)
         guard options.wait else { return result }
 
-        // Wait for the outcome of our save.
+        // Wait for the outcome of our save. Poll quickly at first (small saves end within one server
+        // tick), then every `pollInterval`.
+        var interval = min(Duration.milliseconds(25), options.pollInterval)
         while true {
             let now = try await persistence(connection, waitingForSave: true)
             switch SaveVerdict.evaluate(kind: serverInfo.kind, before: before, triggerTime: triggerTime, now: now) {
             case .inProgress:
-                try await sleep(options.pollInterval, until: deadline, waitingFor: "the save started at server time \(Int64(triggerTime)) on \(server) to finish (it goes on running there)")
+                try await sleep(interval, until: deadline, waitingFor: "the save started at server time \(Int64(triggerTime)) on \(server) to finish (it goes on running there)")
+                interval = min(interval * 2, options.pollInterval)
                 continue
             case .failed(let reason):
                 throw OpsError(.jobFailed, "snapshot failed on \(server): \(reason)")

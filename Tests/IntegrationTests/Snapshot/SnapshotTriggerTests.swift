@@ -138,4 +138,28 @@ struct SnapshotTriggerTests {
         #expect(now.saveCount == (before.saveCount ?? 0) + 1)
         #expect(now.saving)
     }
+
+    @Test func aLoadingServerIsRetriedUntilItCanSave() async throws {
+        // Server A writes a dump; server B starts on A's dir and loads it slowly.
+        let source = try await SnapshotTestSupport.startServer()
+        defer { source.stop() }
+        let admin = try await RedisConnection.connect(source.url)
+        try await admin.command(["DEBUG", "POPULATE", "10000"])
+        try await admin.command(["SAVE"])
+        admin.close()
+        let loading = try await RedisTestServer.start(arguments: [
+            "--dir", source.directory.path, "--key-load-delay", "200", "--loading-process-events-interval-bytes", "1024",
+        ])
+        defer { loading.stop() }
+        // Precondition: it is still loading (it takes seconds; starting it took milliseconds).
+        let probe = try await #require(throws: RedisError.self) { try await RedisConnection.connect(loading.url) }
+        try #require(probe.message.hasPrefix("LOADING"))
+
+        let result = try await SnapshotTestSupport.trigger(loading).run()
+
+        #expect(result.confirmed)
+        #expect(result.loadingRetries > 0)
+        let check = try SnapshotTestSupport.run("/usr/bin/redis-check-rdb", [source.directory.appendingPathComponent("dump.rdb").path])
+        #expect(check.output.contains("10000 keys read"))
+    }
 }
