@@ -84,7 +84,8 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
 
     /// Removes the password from text that came from libpq or the server.
     func scrub(_ text: String) -> String {
-        guard let password, password.count >= 1 else { return text }
+        // Very short passwords would mangle ordinary text; libpq never echoes passwords anyway.
+        guard let password, password.count >= 4 else { return text }
         return text.replacingAll(password, with: "****")
     }
 }

@@ -1,0 +1,39 @@
+import Foundation
+
+/// Runs blocking work (disk I/O, compression, libpq's blocking calls) off Swift's cooperative pool.
+///
+/// The cooperative pool has one thread per core; a blocking call there stalls every task scheduled
+/// behind it. `ArchiveWriter` and `ArchiveReader` are synchronous by design, so async callers wrap a
+/// whole archive job in `run`:
+///
+/// ```swift
+/// let entries = try await BlockingIO.run {
+///     let writer = try ArchiveWriter(path: path)
+///     try writer.addEntry(name: "manifest.json", contents: manifest)
+///     try writer.finish()
+///     return 1
+/// }
+/// ```
+public enum BlockingIO {
+    /// Runs `body` on a thread of its own and resumes with its result.
+    ///
+    /// Each call gets its own thread rather than a slot in a bounded queue, so blocking bodies that wait
+    /// on each other (a COPY reader feeding an archive writer through a pipe) cannot deadlock for want
+    /// of threads. The cost, one thread start per call, is nothing next to an archive job.
+    /// - Parameters:
+    ///   - name: the thread's name, shown by debuggers and `top -H`; Linux keeps 15 bytes of it.
+    ///   - body: the blocking work; its errors are rethrown to the caller.
+    public static func run<T: Sendable>(
+        name: String = "archiveio-block",
+        _ body: @Sendable @escaping () throws -> T
+    ) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let thread = Thread {
+                // Set from inside: on Linux a name given before start() is not applied to the thread.
+                Thread.current.name = name
+                continuation.resume(with: Result { try body() })
+            }
+            thread.start()
+        }
+    }
+}
