@@ -11,6 +11,15 @@ enum SnapshotTestSupport {
         try await RedisTestServer.start(password: password, arguments: ["--enable-debug-command", "yes", "--enable-protected-configs", "yes"])
     }
 
+    /// Runs `body` with a fresh private server and an admin connection to it; stops both afterwards.
+    static func withServer<T>(password: String? = nil, _ body: (RedisTestServer, RedisConnection) async throws -> T) async throws -> T {
+        let server = try await startServer(password: password)
+        defer { server.stop() }
+        let admin = try await RedisConnection.connect(server.url)
+        defer { admin.close() }
+        return try await body(server, admin)
+    }
+
     /// Configuration pointing at `server` (and `BACKUP_REPO` when given), without PostgreSQL.
     static func configuration(_ server: RedisTestServer, backupRepository: String? = nil) throws -> OpsConfiguration {
         var configuration = try OpsConfiguration(environment: [:])

@@ -3,6 +3,12 @@ import Testing
 
 @Suite("Save verdict: did a save that started after the trigger succeed?")
 struct SaveVerdictTests {
+    /// The reason of a `.failed` verdict, `nil` for any other.
+    func failure(_ verdict: SaveVerdict) -> String? {
+        if case .failed(let reason) = verdict { return reason }
+        return nil
+    }
+
     // Redis
 
     @Test func redisSaveStillRunningIsInProgress() {
@@ -17,32 +23,24 @@ struct SaveVerdictTests {
         #expect(SaveVerdict.evaluate(kind: .redis, before: before, triggerTime: 2000.9, now: now) == .succeeded(time: 2000))
     }
 
-    @Test func redisLastSaveOlderThanTheTriggerIsNotASuccess() {
+    @Test func redisLastSaveOlderThanTheTriggerIsNotASuccess() throws {
         let before = PersistenceState(lastSuccessTime: 1500, lastStatus: "ok", saveCount: 4)
         let now = PersistenceState(lastSuccessTime: 1999, lastStatus: "ok", saveCount: 5)
-        guard case .failed = SaveVerdict.evaluate(kind: .redis, before: before, triggerTime: 2000.1, now: now) else {
-            Issue.record("expected a failure")
-            return
-        }
+        let reason = try #require(failure(SaveVerdict.evaluate(kind: .redis, before: before, triggerTime: 2000.1, now: now)))
+        #expect(reason.contains("older than the trigger"))
     }
 
-    @Test func redisErrStatusIsAFailureNamingTheField() {
+    @Test func redisErrStatusIsAFailureNamingTheField() throws {
         let before = PersistenceState(lastSuccessTime: 1500, lastStatus: "ok", saveCount: 4)
         let now = PersistenceState(lastSuccessTime: 1500, lastStatus: "err", saveCount: 5)
-        guard case .failed(let reason) = SaveVerdict.evaluate(kind: .redis, before: before, triggerTime: 2000, now: now) else {
-            Issue.record("expected a failure")
-            return
-        }
+        let reason = try #require(failure(SaveVerdict.evaluate(kind: .redis, before: before, triggerTime: 2000, now: now)))
         #expect(reason.contains("rdb_last_bgsave_status:err"))
     }
 
-    @Test func redisSaveCounterGoingBackMeansTheOutcomeIsUnknown() {
+    @Test func redisSaveCounterGoingBackMeansTheOutcomeIsUnknown() throws {
         let before = PersistenceState(lastSuccessTime: 1500, lastStatus: "ok", saveCount: 9)
         let now = PersistenceState(lastSuccessTime: 2001, lastStatus: "ok", saveCount: 0)
-        guard case .failed(let reason) = SaveVerdict.evaluate(kind: .redis, before: before, triggerTime: 2000, now: now) else {
-            Issue.record("expected a failure")
-            return
-        }
+        let reason = try #require(failure(SaveVerdict.evaluate(kind: .redis, before: before, triggerTime: 2000, now: now)))
         #expect(reason.contains("restarted"))
     }
 
@@ -60,13 +58,10 @@ struct SaveVerdictTests {
         #expect(SaveVerdict.evaluate(kind: .dragonfly, before: before, triggerTime: 2000.7, now: now) == .succeeded(time: 2000))
     }
 
-    @Test func dragonflyFailureAfterTheTriggerReportsTheServersError() {
+    @Test func dragonflyFailureAfterTheTriggerReportsTheServersError() throws {
         let before = PersistenceState(lastSuccessTime: 1500, lastFailedTime: 0)
         let now = PersistenceState(lastSuccessTime: 1500, lastFailedTime: 2001, lastError: "Input/output error: No space left on device")
-        guard case .failed(let reason) = SaveVerdict.evaluate(kind: .dragonfly, before: before, triggerTime: 2000, now: now) else {
-            Issue.record("expected a failure")
-            return
-        }
+        let reason = try #require(failure(SaveVerdict.evaluate(kind: .dragonfly, before: before, triggerTime: 2000, now: now)))
         #expect(reason.contains("No space left on device"))
     }
 
@@ -77,20 +72,16 @@ struct SaveVerdictTests {
         #expect(SaveVerdict.evaluate(kind: .dragonfly, before: state, triggerTime: 2000.2, now: state) == .succeeded(time: 2000))
     }
 
-    @Test func dragonflyLaterFailureWinsOverAnEarlierSuccess() {
+    @Test func dragonflyLaterFailureWinsOverAnEarlierSuccess() throws {
         let before = PersistenceState(lastSuccessTime: 1500, lastFailedTime: 1400)
         let now = PersistenceState(lastSuccessTime: 2000, lastFailedTime: 2002, lastError: "disk full")
-        guard case .failed = SaveVerdict.evaluate(kind: .dragonfly, before: before, triggerTime: 2000, now: now) else {
-            Issue.record("expected a failure")
-            return
-        }
+        let reason = try #require(failure(SaveVerdict.evaluate(kind: .dragonfly, before: before, triggerTime: 2000, now: now)))
+        #expect(reason.contains("disk full"))
     }
 
-    @Test func dragonflySuccessOlderThanTheTriggerIsNotASuccess() {
+    @Test func dragonflySuccessOlderThanTheTriggerIsNotASuccess() throws {
         let state = PersistenceState(lastSuccessTime: 1500, lastSavedFile: "/data/a.rdb", lastFailedTime: 0)
-        guard case .failed = SaveVerdict.evaluate(kind: .dragonfly, before: state, triggerTime: 2000, now: state) else {
-            Issue.record("expected a failure")
-            return
-        }
+        let reason = try #require(failure(SaveVerdict.evaluate(kind: .dragonfly, before: state, triggerTime: 2000, now: state)))
+        #expect(reason.contains("neither last_success_save"))
     }
 }
