@@ -32,13 +32,11 @@ public struct SnapshotTrigger: Sendable {
         let server = connection.url.server
 
         let serverInfo = SnapshotServer(info: try await step("reading INFO SERVER", connection) { try await connection.info("server") })
-        var format = options.format
-        if serverInfo.kind == .redis {
-            if format == .df { logger.notice("--format df ignored: Redis writes RDB files only") }
-            format = .rdb
+        if serverInfo.kind == .redis && options.format == .df {
+            logger.notice("--format df ignored: Redis writes RDB files only")
         }
-        var arguments = ["BGSAVE"]
-        if serverInfo.kind == .dragonfly, let format { arguments.append(format.argument) }
+        let format: SnapshotFormat? = serverInfo.kind == .redis ? .rdb : options.format
+        let arguments = Self.backgroundSaveCommand(kind: serverInfo.kind, format: options.format)
 
         // Trigger: wait out running saves and loading until the server accepts our BGSAVE.
         var waitedForRunningSave = false
@@ -118,6 +116,13 @@ public struct SnapshotTrigger: Sendable {
                 return result
             }
         }
+    }
+
+    /// `BGSAVE`, with `DF`/`RDB` for Dragonfly only: Redis' `BGSAVE` takes no format (its one optional
+    /// argument, `SCHEDULE`, means something else).
+    public static func backgroundSaveCommand(kind: SnapshotServerKind, format: SnapshotFormat?) -> [String] {
+        guard kind == .dragonfly, let format else { return ["BGSAVE"] }
+        return ["BGSAVE", format.argument]
     }
 
     // MARK: - Steps

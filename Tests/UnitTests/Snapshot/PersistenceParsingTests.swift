@@ -87,4 +87,12 @@ struct PersistenceParsingTests {
         let text = "NOPERM this user has no permissions to run the 'bgsave' command"
         #expect(BackgroundSaveReply(error: text) == .refused(text))
     }
+
+    @Test func theFormatIsPassedToDragonflyOnly() {
+        #expect(SnapshotTrigger.backgroundSaveCommand(kind: .dragonfly, format: .df) == ["BGSAVE", "DF"])
+        #expect(SnapshotTrigger.backgroundSaveCommand(kind: .dragonfly, format: .rdb) == ["BGSAVE", "RDB"])
+        #expect(SnapshotTrigger.backgroundSaveCommand(kind: .dragonfly, format: nil) == ["BGSAVE"])
+        #expect(SnapshotTrigger.backgroundSaveCommand(kind: .redis, format: .df) == ["BGSAVE"])
+        #expect(SnapshotTrigger.backgroundSaveCommand(kind: .redis, format: .rdb) == ["BGSAVE"])
+    }
 }
