@@ -157,6 +157,11 @@ enum AwkwardSchema {
         COMMENT ON SCHEMA public IS 'changed public comment';
         CREATE EXTENSION "uuid-ossp" WITH SCHEMA public;
         CREATE TABLE public.empty ();
+        CREATE TABLE public.cycle (id int, label text);
+        CREATE FUNCTION public.cycle_label(c public.cycle) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT 'row ' || c.id $$;
+        ALTER TABLE public.cycle ALTER COLUMN label SET DEFAULT public.cycle_label(NULL::public.cycle);
+        ALTER TABLE public.cycle ADD CONSTRAINT cycle_check CHECK (public.cycle_label(NULL::public.cycle) IS NOT NULL);
+        COMMENT ON CONSTRAINT cycle_check ON public.cycle IS 'a check in a cycle';
         COMMENT ON TABLE public.serials IS E'back\\slash and ''quote''';
         CREATE FUNCTION public.default_label() RETURNS text LANGUAGE sql STABLE AS $$ SELECT 'label' $$;
         CREATE DOMAIN "select".label AS text COLLATE "POSIX" DEFAULT public.default_label();

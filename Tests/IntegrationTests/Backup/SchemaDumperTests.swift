@@ -93,6 +93,25 @@ struct SchemaDumperTests {
         }
     }
 
+    /// A generated column cannot be added after its table, so a cycle through one cannot be broken the
+    /// way a default's or a CHECK's is: the plan fails naming the objects instead of writing a script
+    /// that would not restore.
+    @Test func aDependencyCycleThroughAGeneratedColumnFailsThePlanNamingIt() async throws {
+        try await PostgresTestDatabase.with(migrated: false) { _, db in
+            try await db.execute("""
+                CREATE TABLE public.gcy (id int);
+                CREATE FUNCTION public.gcy_f(c public.gcy) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1';
+                ALTER TABLE public.gcy ADD COLUMN g int GENERATED ALWAYS AS (public.gcy_f(NULL::public.gcy)) STORED;
+                """)
+            let error = try await #require(throws: OpsError.self) {
+                try await SchemaDumper(connection: db).plan()
+            }
+            #expect(error.code == .jobFailed)
+            #expect(error.message.contains("circular dependencies"))
+            #expect(error.message.contains("function public.gcy_f(c public.gcy)") && error.message.contains("table public.gcy"), "\(error.message)")
+        }
+    }
+
     /// `excludeTableData` leaves out exactly the tables' COPY and sequences' setval that pg_dump's
     /// `--exclude-table-data` leaves out, for the same patterns.
     @Test func excludedTableDataIsWhatPgDumpExcludes() async throws {
