@@ -34,11 +34,12 @@ import PGClient
 /// access methods, base and shell types, range types with a canonical function, publications,
 /// subscriptions, large objects, security labels, extensions with configuration tables, and (unless
 /// `noPrivileges`) extension members whose privileges changed after `CREATE EXTENSION`.
-public struct SchemaDumper {
+public struct SchemaDumper: Sendable {
     public let connection: PostgresConnection
     public let options: DumpOptions
 
-    /// pg_dump 15's plain-format header.
+    /// pg_dump 15's plain-format header. The two last SETs are the ones pg_dump writes before its first
+    /// table, so a target database with other defaults still gets heap tables in its default tablespace.
     static let preamble = """
         SET statement_timeout = 0;
         SET lock_timeout = 0;
@@ -50,6 +51,8 @@ public struct SchemaDumper {
         SET xmloption = content;
         SET client_min_messages = warning;
         SET row_security = off;
+        SET default_tablespace = '';
+        SET default_table_access_method = heap;
 
         """
 
@@ -76,7 +79,16 @@ public struct SchemaDumper {
         }
         // Patterns match as pg_dump matches them: before its search_path is emptied.
         let excluded = try await excludedTableData()
-        let saved = try await connection.query("SELECT current_setting('search_path') AS search_path, current_setting('IntervalStyle') AS interval_style").first
+        let saved = try await connection.query("""
+            SELECT current_setting('search_path') AS search_path, current_setting('IntervalStyle') AS interval_style,
+                   current_setting('client_encoding') AS client_encoding
+            """).first
+        // The script is UTF-8 text (its preamble says so, and Swift strings are UTF-8): catalog text and the
+        // COPY data must arrive in UTF-8 too, whatever the database's encoding.
+        let encoding = saved?["client_encoding"] ?? "?"
+        guard encoding == "UTF8" else {
+            throw OpsError(.jobFailed, "cannot back up: the connection's client_encoding is \(encoding); the backup needs UTF8 (set client_encoding=UTF8 on every backup connection)")
+        }
         try await connection.query("SELECT set_config('search_path', '', false), set_config('IntervalStyle', 'postgres', false)")
         do {
             let plan = try await buildPlan(excluded: excluded)

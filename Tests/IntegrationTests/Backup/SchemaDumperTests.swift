@@ -93,6 +93,50 @@ struct SchemaDumperTests {
         }
     }
 
+    /// The script is UTF-8 whatever the database's encoding: a connection left in the database's own
+    /// encoding is refused with a message saying so, and one in UTF8 gives a script that restores a LATIN1
+    /// database with non-ASCII names and rows into an identical LATIN1 database.
+    @Test func aLatin1DatabaseRoundTripsThroughAUTF8Script() async throws {
+        let server = try PostgresTestDatabase.serverConfiguration()
+        let admin = try await PostgresConnection.connect(server)
+        let suffix = UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+        let source = "t_latin1_src_\(suffix)", target = "t_latin1_dst_\(suffix)"
+        for name in [source, target] {
+            try await admin.execute("CREATE DATABASE \(name) TEMPLATE template0 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'")
+        }
+        do {
+            let db = try await PostgresConnection.connect(server.withDatabase(source))
+            try await db.execute("SET client_encoding = 'UTF8'")
+            try await db.execute("""
+                CREATE TABLE public."Café" ("naïve" text DEFAULT 'déjà vu', n int);
+                COMMENT ON TABLE public."Café" IS 'crème brûlée';
+                INSERT INTO public."Café" VALUES ('façade', 1);
+                """)
+            try await db.execute("RESET client_encoding")
+            let refused = try await #require(throws: OpsError.self) { try await SchemaDumper(connection: db).plan() }
+            #expect(refused.message.contains("client_encoding is LATIN1"), "\(refused.message)")
+
+            try await db.execute("SET client_encoding = 'UTF8'")
+            let plan = try await SchemaDumper(connection: db).plan()
+            let script = try await plan.script(copyingFrom: db)
+            await db.close()
+            try PostgresTools.apply(script, to: server.url(forDatabase: target))
+            for section in ["--schema-only", "--data-only"] {
+                let expected = try PostgresTools.dump(server.url(forDatabase: source), [section, "--encoding=UTF8"])
+                let actual = try PostgresTools.dump(server.url(forDatabase: target), [section, "--encoding=UTF8"])
+                let identical = actual == expected
+                #expect(identical, "pg_dump \(section) differs at \(firstDifference(expected, actual))")
+                #expect(expected.contains("façade") || section == "--schema-only")
+            }
+        } catch {
+            for name in [source, target] { try? await admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+            await admin.close()
+            throw error
+        }
+        for name in [source, target] { try await admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+        await admin.close()
+    }
+
     /// A generated column cannot be added after its table, so a cycle through one cannot be broken the
     /// way a default's or a CHECK's is: the plan fails naming the objects instead of writing a script
     /// that would not restore.
