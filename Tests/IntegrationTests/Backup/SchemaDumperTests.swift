@@ -79,6 +79,10 @@ struct SchemaDumperTests {
          "event trigger on_ddl"),
         ("CREATE TABLE public.t (a int); CREATE PUBLICATION p FOR TABLE public.t",
          "publication p"),
+        ("CREATE COLLATION public.\"My Collation\" FROM \"C\"",
+         "collation public.\"My Collation\""),
+        ("CREATE TEXT SEARCH CONFIGURATION public.my_ts (COPY = english)",
+         "text search configuration public.my_ts"),
     ])
     func anObjectTheDumperCannotReproduceFailsThePlanNamingIt(setup: String, named: String) async throws {
         try await PostgresTestDatabase.with(migrated: false) { _, db in
