@@ -142,21 +142,41 @@ public struct SchemaDumper: Sendable {
             .filter { !excluded.contains($0.oid) }
             .compactMap { sequence -> DumpPlan.Item? in
                 guard let lastValue = sequence.lastValue, let isCalled = sequence.isCalled else { return nil }
-                return DumpPlan.Item(kind: "SEQUENCE SET", schema: sequence.schema, name: sequence.name,
-                                     sql: "SELECT pg_catalog.setval(\(sequence.qnameLiteral), \(lastValue), \(isCalled));\n")
+                var item = DumpPlan.Item(kind: "SEQUENCE SET", schema: sequence.schema, name: sequence.name,
+                                         sql: "SELECT pg_catalog.setval(\(sequence.qnameLiteral), \(lastValue), \(isCalled));\n")
+                item.id = "pg_class:\(sequence.oid):setval"
+                return item
             }
-        let finalize = ordered.compactMap { node -> DumpPlan.Item? in
-            guard node.kind == "MATERIALIZED VIEW", let relation = builder.relation(node.key.oid), relation.isPopulated else { return nil }
-            return DumpPlan.Item(kind: "REFRESH MATERIALIZED VIEW", schema: relation.schema, name: relation.name,
-                                 sql: "REFRESH MATERIALIZED VIEW \(relation.qname);\n")
+        let finalize = refreshes(ordered, builder: builder)
+        let items = DumpGraph.items(ordered)
+        func section(_ section: DumpGraph.Section) -> [DumpPlan.Item] {
+            ordered.filter { $0.section == section }.compactMap { items[$0.key] }
         }
-        let items = ordered.filter { !$0.sql.isEmpty }
-        return DumpPlan(preamble: Self.preamble,
-                        preData: items.filter { $0.section == .preData }.map(\.item),
-                        tables: tables,
-                        sequenceSets: sequenceSets,
-                        postData: items.filter { $0.section == .postData }.map(\.item),
-                        finalize: finalize)
+        return DumpPlan(preamble: Self.preamble, preData: section(.preData), tables: tables, sequenceSets: sequenceSets,
+                        postData: section(.postData), finalize: finalize)
+    }
+
+    /// `REFRESH MATERIALIZED VIEW` of the views populated in the source, in dependency order, each
+    /// depending on the refreshes of the materialized views it reads, directly or through views.
+    private func refreshes(_ ordered: [DumpGraph.Node], builder: Builder) -> [DumpPlan.Item] {
+        var reads: [DumpGraph.Key: Set<DumpGraph.Key>] = [:]
+        var items: [DumpPlan.Item] = []
+        for node in ordered {
+            var matviews = Set<DumpGraph.Key>()
+            for dependency in node.dependencies {
+                matviews.formUnion(reads[dependency] ?? [])
+                if builder.graph.node(dependency)?.kind == "MATERIALIZED VIEW" { matviews.insert(dependency) }
+            }
+            reads[node.key] = matviews
+            guard node.kind == "MATERIALIZED VIEW", let relation = builder.relation(node.key.oid), relation.isPopulated else { continue }
+            var item = DumpPlan.Item(kind: "REFRESH MATERIALIZED VIEW", schema: relation.schema, name: relation.name,
+                                     sql: "REFRESH MATERIALIZED VIEW \(relation.qname);\n")
+            item.id = "\(node.id):refresh"
+            item.dependencies = matviews.filter { builder.relation($0.oid)?.isPopulated == true }
+                .map { "pg_class:\($0.oid):refresh" }.sorted()
+            items.append(item)
+        }
+        return items
     }
 
     /// OIDs of the relations `options.excludeTableData` names, matched by the server exactly as pg_dump

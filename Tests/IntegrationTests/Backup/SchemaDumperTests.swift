@@ -57,6 +57,22 @@ struct SchemaDumperTests {
             let refreshed = plan.finalize.map(\.name)
             let first = try #require(refreshed.firstIndex(of: "mood_counts")), second = try #require(refreshed.firstIndex(of: "a_mood_total"))
             #expect(first < second)
+            #expect(plan.finalize[second].dependencies == [plan.finalize[first].id])
+            // Dependencies name earlier items of the same section, so a parallel restore can follow them.
+            for section in [plan.preData, plan.postData] {
+                var seen = Set<String>()
+                for item in section {
+                    #expect(!item.id.isEmpty && item.dependencies.allSatisfy(seen.contains), "\(item.kind) \(item.name)")
+                    seen.insert(item.id)
+                }
+            }
+            let foreignKey = try #require(plan.postData.first { $0.kind == "FK CONSTRAINT" && $0.name == "readings readings_m_id_m_taken_fkey" })
+            let primaryKey = try #require(plan.postData.first { $0.kind == "CONSTRAINT" && $0.name == "measurements measurements_pkey" })
+            #expect(foreignKey.dependencies.contains(primaryKey.id))
+            let attaches = plan.postData.filter { $0.kind == "INDEX ATTACH" && $0.sql.hasPrefix("ALTER INDEX public.measurements_pkey ") }
+            #expect(attaches.count == 3 && attaches.allSatisfy { foreignKey.dependencies.contains($0.id) })
+            let postDataView = try #require(plan.postData.first { $0.kind == "VIEW" && $0.name == "by_pk" })
+            #expect(plan.postData.filter { $0.kind == "DEFAULT ACL" }.allSatisfy { $0.dependencies.contains(postDataView.id) })
             #expect(!plan.finalize.contains { $0.name == "never_filled" })
             let combined = plan.preData.map(\.sql).joined() + plan.postData.map(\.sql).joined()
             #expect(combined.contains("OWNER TO") == !bare)
