@@ -33,15 +33,18 @@ struct SchemaDumperTests {
             let plan = try await db.transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") {
                 try await SchemaDumper(connection: db, options: options).plan()
             }
-            let script = try await plan.script(copyingFrom: db)
-            try await PostgresTestDatabase.with(migrated: false) { target, _ in
-                try PostgresTools.apply(script, to: server.url(forDatabase: target))
-                for section in ["--schema-only", "--data-only"] {
-                    let flags = [section] + (bare ? ["--no-owner", "--no-privileges"] : [])
-                    let expected = try PostgresTools.dump(server.url(forDatabase: source), flags)
-                    let actual = try PostgresTools.dump(server.url(forDatabase: target), flags)
-                    let identical = actual == expected
-                    #expect(identical, "pg_dump \(flags.joined(separator: " ")) differs at \(firstDifference(expected, actual))")
+            // In plan order, and with post-data in the most different order its dependencies allow.
+            for adversarial in [false, true] {
+                let script = try await plan.script(copyingFrom: db, adversarialPostData: adversarial)
+                try await PostgresTestDatabase.with(migrated: false) { target, _ in
+                    try PostgresTools.apply(script, to: server.url(forDatabase: target))
+                    for section in ["--schema-only", "--data-only"] {
+                        let flags = [section] + (bare ? ["--no-owner", "--no-privileges"] : [])
+                        let expected = try PostgresTools.dump(server.url(forDatabase: source), flags)
+                        let actual = try PostgresTools.dump(server.url(forDatabase: target), flags)
+                        let identical = actual == expected
+                        #expect(identical, "pg_dump \(flags.joined(separator: " ")) differs (post-data reordered: \(adversarial)) at \(firstDifference(expected, actual))")
+                    }
                 }
             }
 
