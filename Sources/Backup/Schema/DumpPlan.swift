@@ -60,6 +60,9 @@ public struct DumpPlan: Sendable {
     public var postData: [Item]
     /// Runs after post-data: `REFRESH MATERIALIZED VIEW` of views that were populated in the source.
     public var finalize: [Item]
+    /// pg_dump's `SEQUENCE SET` entries (`SELECT pg_catalog.setval(…);`), one per sequence whose value is
+    /// dumped. They belong to the data section: write them after the tables' COPY blocks, before post-data.
+    public var sequenceSets: [Item] = []
 
     public init(preamble: String, preData: [Item], tables: [Table], postData: [Item], finalize: [Item]) {
         self.preamble = preamble
@@ -67,6 +70,11 @@ public struct DumpPlan: Sendable {
         self.tables = tables
         self.postData = postData
         self.finalize = finalize
+    }
+
+    public init(preamble: String, preData: [Item], tables: [Table], sequenceSets: [Item], postData: [Item], finalize: [Item]) {
+        self.init(preamble: preamble, preData: preData, tables: tables, postData: postData, finalize: finalize)
+        self.sequenceSets = sequenceSets
     }
 }
 
@@ -76,8 +84,10 @@ public struct DumpOptions: Sendable {
     public var noOwner = false
     /// `--no-privileges`: no `GRANT`/`REVOKE`.
     public var noPrivileges = false
-    /// `--exclude-table-data PATTERN` (pg_dump's pattern syntax: `schema.table`, `*` and `?` wildcards;
-    /// an unqualified pattern matches in any schema): schema kept, rows not copied.
+    /// `--exclude-table-data PATTERN` (pg_dump's pattern syntax: `schema.table`, `*` and `?` wildcards,
+    /// double quotes keep case and special characters; as in pg_dump, an unqualified pattern matches the
+    /// tables visible in the session's default `search_path`, normally `public`): schema kept, rows (and a
+    /// matched sequence's `setval`) not copied.
     public var excludeTableData: [String] = []
 
     public init(noOwner: Bool = false, noPrivileges: Bool = false, excludeTableData: [String] = []) {
