@@ -82,7 +82,7 @@ public struct BackupCreator: Sendable {
         }
         do {
             var preData = plan.preData, postData = plan.postData
-            let sequenceSets = (preData + postData).filter { $0.kind == "SEQUENCE SET" }
+            let sequenceSets = plan.sequenceSets + (preData + postData).filter { $0.kind == "SEQUENCE SET" }
             preData.removeAll { $0.kind == "SEQUENCE SET" }
             postData.removeAll { $0.kind == "SEQUENCE SET" }
 
