@@ -50,7 +50,7 @@ enum ScriptSource {
                     try channel.send(.data(block))
                     continue
                 }
-                if selection != nil || (parallel && member.kind == .postData) {
+                if (selection != nil && member.kind != .data) || (parallel && member.kind == .postData) {
                     // Schema members are small: split whole, then filter or batch.
                     var splitter = SQLScriptSplitter(source: entry.name)
                     var statements: [ScriptStatement] = []
