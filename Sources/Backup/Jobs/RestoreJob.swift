@@ -31,6 +31,10 @@ public struct RestoreJob: OpsJob {
             let summary: Restorer.Summary
             if let source, Restorer.isPlainScript(source) {
                 summary = try await restorer.restore(plain: source)
+            } else if let source, source.contains("/"), FileManager.default.fileExists(atPath: source) {
+                // An archive copied out of the repository restores on its embedded manifest alone.
+                let entry = try? BackupRepository(root: ".").resolve(source, database: nil)
+                summary = try await restorer.restore(archive: source, beside: entry?.manifest)
             } else {
                 let repository = BackupRepository(root: context.configuration.backupRepository)
                 let entry = try repository.resolve(source, database: BackupRepository.database(option: database, configuration: context.configuration))

@@ -121,7 +121,9 @@ public struct Restorer: Sendable {
             }
             for _ in 1..<max(1, jobs) { connections.append(try await PostgresConnection.connect(target)) }
 
-            let channel = HandoffChannel<RestoreEvent>(capacity: 16)
+            // Whole data members (up to the chunk size each) queue when loading in parallel; COPY
+            // pieces of 256 KiB otherwise. Either way a few MiB to some tens of MiB.
+            let channel = HandoffChannel<RestoreEvent>(capacity: jobs > 1 ? 2 : 16)
             async let reading: Void = BlockingIO.run(name: "restore-read") { try read(channel) }
             let runner = ScriptRunner(connections: connections)
             do {

@@ -7,7 +7,7 @@ import Foundation
 enum ScriptSource {
     /// Streams a plain SQL script: `.sql`, or compressed `.sql.gz` / `.sql.zst`.
     static func streamPlain(path: String, channel: HandoffChannel<RestoreEvent>) throws {
-        do {
+        try feeding(channel, path: path) {
             let label = (path as NSString).lastPathComponent
             let reader = try CompressedStreamReader(path: path)
             try channel.send(.source(label))
@@ -21,14 +21,6 @@ enum ScriptSource {
                 while let event = try splitter.next() { try channel.send(.script(event)) }
             }
             try drain(&splitter, channel: channel)
-            channel.finish()
-        } catch let error as ArchiveError {
-            let wrapped = BackupError(.invalidArchive, "cannot read \(path): \(error)")
-            channel.fail(wrapped)
-            throw wrapped
-        } catch {
-            channel.fail(error)
-            throw error
         }
     }
 
@@ -39,7 +31,7 @@ enum ScriptSource {
     ///   - selection: only these tables' objects and rows (`--table`); nil for everything.
     static func streamArchive(path: String, manifest: BackupManifest, parallel: Bool, selection: TableSelection?,
                               channel: HandoffChannel<RestoreEvent>) throws {
-        do {
+        try feeding(channel, path: path) {
             let members = Dictionary(manifest.members.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
             let reader = try ArchiveReader(path: path)
             while let entry = try reader.nextEntry() {
@@ -75,14 +67,18 @@ enum ScriptSource {
                 }
                 try drain(&splitter, channel: channel)
             }
+        }
+    }
+
+    /// Runs `body`, then ends the channel; on failure, fails the channel so the connections stop.
+    private static func feeding(_ channel: HandoffChannel<RestoreEvent>, path: String, _ body: () throws -> Void) throws {
+        do {
+            try body()
             channel.finish()
-        } catch let error as ArchiveError {
-            let wrapped = BackupError(.invalidArchive, "cannot read \(path): \(error)")
-            channel.fail(wrapped)
-            throw wrapped
         } catch {
-            channel.fail(error)
-            throw error
+            let reported = error is ArchiveError ? BackupError(.invalidArchive, "cannot read \(path): \(error)") : error
+            channel.fail(reported)
+            throw reported
         }
     }
 
