@@ -7,6 +7,7 @@
 # Environment:
 #   BENCH_SIZE_MB   approximate size of the generated database (default 1000)
 #   BENCH_JOBS      --jobs for backup create and restore (default: number of cores)
+#   BENCH_REUSE=1   keep the generated database `bench_backup` at exit and reuse it next time
 #   DATABASE_URL    a server to use (a database `bench_backup` and scratch databases are created and
 #                   dropped there); without it a throwaway stack is started in a temporary directory.
 #
@@ -23,7 +24,9 @@ STACK_STARTED=0
 
 cleanup() {
     if [[ -n "${ADMIN_URL:-}" ]]; then
+        keep=""; [[ "${BENCH_REUSE:-0}" == 1 ]] && keep=bench_backup
         for db in bench_backup bench_r_ops bench_r_pgr1 bench_r_pgr2 bench_r_psql; do
+            [[ "$db" == "$keep" ]] && continue
             psql -X -q -d "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
         done
     fi
@@ -48,6 +51,9 @@ log "building auto-i18n-ops (release)"
 OPS="$REPO_ROOT/.build/release/auto-i18n-ops"
 
 SRC_URL="$(db_url bench_backup)"
+if [[ "${BENCH_REUSE:-0}" == 1 ]] && psql -X -At -d "$SRC_URL" -c "SELECT 1 FROM public.files LIMIT 1" >/dev/null 2>&1; then
+    log "reusing the existing bench_backup database"
+else
 psql -X -q -d "$ADMIN_URL" -c "DROP DATABASE IF EXISTS bench_backup WITH (FORCE)" -c "CREATE DATABASE bench_backup"
 DATABASE_URL="$SRC_URL" "$OPS" schema migrate >/dev/null 2>&1
 
@@ -82,11 +88,12 @@ SELECT 1 + i / 100, 'req-' || i,
                                              jsonb_build_object('role', 'user', 'content', md5(i::text) || ' ' || repeat('Hello world, this is a sentence. ', 3 + i % 6))))),
        jsonb_build_object('status_code', 200, 'body', jsonb_build_object('id', 'chatcmpl-' || md5((i * 3)::text),
            'choices', jsonb_build_array(jsonb_build_object('message', jsonb_build_object('role', 'assistant', 'content', 'Hallo Welt ' || md5((i * 5)::text)))),
-           'usage', jsonb_build_object('prompt_tokens', 50 + i % 40, 'completion_tokens', 40 + i % 30)))),
+           'usage', jsonb_build_object('prompt_tokens', 50 + i % 40, 'completion_tokens', 40 + i % 30))),
        'completed'
 FROM generate_series(1, $ROWS) i;
 VACUUM ANALYZE;
 SQL
+fi
 DB_BYTES=$(psql -X -At -d "$SRC_URL" -c "SELECT pg_database_size('bench_backup')")
 
 # measure NAME CMD...: wall seconds and peak RSS (KiB) of a command, via /usr/bin/time -v.

@@ -16,10 +16,12 @@ struct RestoreCommand: AsyncParsableCommand, JobProducing {
     @Option(name: .customLong("table"), help: ArgumentHelp("Restore only this table (schema.name): definition, rows, indexes, constraints, triggers. Repeatable.", valueName: "table"))
     var tables: [String] = []
     @Flag(help: "Run the whole restore in one transaction (all or nothing).") var singleTransaction = false
+    @Flag(help: "With --jobs, load each table's rows in the source's physical order (slower for large tables).") var preserveRowOrder = false
 
     func makeJob() throws -> any OpsJob {
         RestoreJob(source: source, database: database, targetURL: targetURL,
-                   options: RestoreOptions(clean: clean, jobs: jobs, tables: tables, singleTransaction: singleTransaction))
+                   options: RestoreOptions(clean: clean, jobs: jobs, tables: tables, singleTransaction: singleTransaction,
+                                           preserveRowOrder: preserveRowOrder))
     }
 
     func run() async throws {

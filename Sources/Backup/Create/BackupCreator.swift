@@ -35,6 +35,7 @@ public struct BackupCreator: Sendable {
     /// Makes and publishes one backup.
     public func create() async throws -> Result {
         try options.validate()
+        LargeBuffers.configure()
         let clock = ContinuousClock()
         let begin = clock.now
         let snapshot = try await BackupSnapshot.open(configuration)

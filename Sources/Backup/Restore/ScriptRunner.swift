@@ -16,9 +16,12 @@ final class ScriptRunner {
     private(set) var rows: Int64 = 0
     private(set) var statements = 0
 
-    init(connections: [PostgresConnection]) {
+    private let preserveRowOrder: Bool
+
+    init(connections: [PostgresConnection], preserveRowOrder: Bool) {
         precondition(!connections.isEmpty)
         self.connections = connections
+        self.preserveRowOrder = preserveRowOrder
         self.applied = Array(repeating: 0, count: connections.count)
     }
 
@@ -43,9 +46,12 @@ final class ScriptRunner {
                     while busy > 0 { try await reclaim() }
                     try await run(scriptEvent, channel: channel)
                 case .data(let block):
-                    // One table's members load in archive order, one at a time: the restored table
-                    // keeps the source's row order (and pg_dump's output of it).
-                    while idle.isEmpty || (block.table != nil && loading.values.contains(block.table!)) { try await reclaim() }
+                    // With `preserveRowOrder`, one table's members load in archive order, one at a
+                    // time, so the table keeps the source's physical row order; otherwise a large
+                    // table loads on every connection at once.
+                    while idle.isEmpty || (preserveRowOrder && block.table != nil && loading.values.contains(block.table!)) {
+                        try await reclaim()
+                    }
                     let index = idle.removeLast()
                     loading[index] = block.table
                     let connection = connections[index]

@@ -13,7 +13,9 @@ import Foundation
 final class HandoffChannel<Element: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
     private let capacity: Int
-    private var elements: [Element] = []
+    /// Taken slots are set to nil at once, so a consumed element (a buffer of several MiB) is freed
+    /// when its receiver is done with it, not when the array is next compacted.
+    private var elements: [Element?] = []
     private var head = 0
     private var finished = false
     private var failure: Error?
@@ -90,6 +92,7 @@ final class HandoffChannel<Element: Sendable>: @unchecked Sendable {
     private func takeLocked() -> Element? {
         guard count > 0 else { return nil }
         let element = elements[head]
+        elements[head] = nil
         head += 1
         if head > 64, head * 2 > elements.count {
             elements.removeFirst(head)
