@@ -81,38 +81,6 @@ extension CatalogSnapshot {
             WHERE o.oid >= 16384 AND \(notMember("pg_operator", "o.oid"))
             """,
             """
-            SELECT 'operator class', format('%I.%I', n.nspname, o.opcname)
-            FROM pg_opclass o JOIN pg_namespace n ON n.oid = o.opcnamespace WHERE o.oid >= 16384 AND \(notMember("pg_opclass", "o.oid"))
-            """,
-            """
-            SELECT 'operator family', format('%I.%I', n.nspname, o.opfname)
-            FROM pg_opfamily o JOIN pg_namespace n ON n.oid = o.opfnamespace WHERE o.oid >= 16384 AND \(notMember("pg_opfamily", "o.oid"))
-            """,
-            """
-            SELECT 'collation', format('%I.%I', n.nspname, o.collname)
-            FROM pg_collation o JOIN pg_namespace n ON n.oid = o.collnamespace WHERE o.oid >= 16384 AND \(notMember("pg_collation", "o.oid"))
-            """,
-            """
-            SELECT 'conversion', format('%I.%I', n.nspname, o.conname)
-            FROM pg_conversion o JOIN pg_namespace n ON n.oid = o.connamespace WHERE o.oid >= 16384 AND \(notMember("pg_conversion", "o.oid"))
-            """,
-            """
-            SELECT 'text search configuration', format('%I.%I', n.nspname, o.cfgname)
-            FROM pg_ts_config o JOIN pg_namespace n ON n.oid = o.cfgnamespace WHERE o.oid >= 16384 AND \(notMember("pg_ts_config", "o.oid"))
-            """,
-            """
-            SELECT 'text search dictionary', format('%I.%I', n.nspname, o.dictname)
-            FROM pg_ts_dict o JOIN pg_namespace n ON n.oid = o.dictnamespace WHERE o.oid >= 16384 AND \(notMember("pg_ts_dict", "o.oid"))
-            """,
-            """
-            SELECT 'text search parser', format('%I.%I', n.nspname, o.prsname)
-            FROM pg_ts_parser o JOIN pg_namespace n ON n.oid = o.prsnamespace WHERE o.oid >= 16384 AND \(notMember("pg_ts_parser", "o.oid"))
-            """,
-            """
-            SELECT 'text search template', format('%I.%I', n.nspname, o.tmplname)
-            FROM pg_ts_template o JOIN pg_namespace n ON n.oid = o.tmplnamespace WHERE o.oid >= 16384 AND \(notMember("pg_ts_template", "o.oid"))
-            """,
-            """
             SELECT 'cast', format('(%s AS %s)', format_type(o.castsource, NULL), format_type(o.casttarget, NULL))
             FROM pg_cast o WHERE o.oid >= 16384 AND \(notMember("pg_cast", "o.oid")) AND \(notInternal("pg_cast", "o.oid"))
             """,
@@ -154,6 +122,24 @@ extension CatalogSnapshot {
             SELECT 'extension with configuration tables', quote_ident(x.extname) FROM pg_extension x WHERE x.extconfig IS NOT NULL
             """,
         ]
+        // Schema-qualified objects created by users (OID past initdb's), one kind per catalog.
+        let named: [(kind: String, catalog: String, name: String, namespace: String)] = [
+            ("operator class", "pg_opclass", "opcname", "opcnamespace"),
+            ("operator family", "pg_opfamily", "opfname", "opfnamespace"),
+            ("collation", "pg_collation", "collname", "collnamespace"),
+            ("conversion", "pg_conversion", "conname", "connamespace"),
+            ("text search configuration", "pg_ts_config", "cfgname", "cfgnamespace"),
+            ("text search dictionary", "pg_ts_dict", "dictname", "dictnamespace"),
+            ("text search parser", "pg_ts_parser", "prsname", "prsnamespace"),
+            ("text search template", "pg_ts_template", "tmplname", "tmplnamespace"),
+        ]
+        checks += named.map { object in
+            """
+            SELECT '\(object.kind)', format('%I.%I', n.nspname, o.\(object.name))
+            FROM \(object.catalog) o JOIN pg_namespace n ON n.oid = o.\(object.namespace)
+            WHERE o.oid >= 16384 AND \(notMember(object.catalog, "o.oid"))
+            """
+        }
         if checkExtensionPrivileges {
             checks.append("""
                 SELECT 'changed privileges on extension member', \(relationName)

@@ -40,7 +40,7 @@ struct DumpGraph {
         var priority: Int
         var dependencies: Set<Key> = []
 
-        var item: DumpPlan.Item { DumpPlan.Item(kind: kind, schema: schema, name: name, sql: sql) }
+        var id: String { key.part.isEmpty ? "\(key.catalog):\(key.oid)" : "\(key.catalog):\(key.oid):\(key.part)" }
     }
 
     private(set) var nodes: [Key: Node] = [:]
@@ -57,10 +57,34 @@ struct DumpGraph {
         nodes[dependent]?.dependencies.insert(dependency)
     }
 
+    /// The plan items of `ordered` nodes that have SQL, each listing the items of its own section it
+    /// depends on, directly or through nodes without SQL (such as an unchanged `public` schema).
+    static func items(_ ordered: [Node]) -> [Key: DumpPlan.Item] {
+        let byKey = Dictionary(ordered.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        var reachable: [Key: Set<Key>] = [:]
+        var items: [Key: DumpPlan.Item] = [:]
+        // `ordered` is topological, so every dependency's set is known when a node is reached.
+        for node in ordered {
+            var dependencies = Set<Key>()
+            for dependency in node.dependencies {
+                guard let other = byKey[dependency] else { continue }
+                if other.sql.isEmpty { dependencies.formUnion(reachable[dependency] ?? []) } else { dependencies.insert(dependency) }
+            }
+            reachable[node.key] = dependencies
+            guard !node.sql.isEmpty else { continue }
+            var item = DumpPlan.Item(kind: node.kind, schema: node.schema, name: node.name, sql: node.sql)
+            item.id = node.id
+            item.dependencies = dependencies.compactMap { byKey[$0] }.filter { $0.section == node.section }.map(\.id).sorted()
+            items[node.key] = item
+        }
+        return items
+    }
+
     /// The nodes in dependency order, each with its effective section.
     ///
     /// - Throws: `OpsError(.jobFailed)` naming the objects of a dependency cycle.
     func ordered() throws -> [Node] {
+        // The result carries each node's dependencies filtered to dumped nodes, for `items(_:)`.
         var remaining: [Key: Int] = [:]
         var dependents: [Key: [Key]] = [:]
         var ready = Heap<Node>(by: Self.precedes)
@@ -75,6 +99,7 @@ struct DumpGraph {
         var sections: [Key: Section] = [:]
         result.reserveCapacity(nodes.count)
         while var node = ready.pop() {
+            node.dependencies = node.dependencies.filter { nodes[$0] != nil && $0 != node.key }
             node.section = node.dependencies.reduce(node.section) { max($0, sections[$1] ?? .preData) }
             sections[node.key] = node.section
             result.append(node)

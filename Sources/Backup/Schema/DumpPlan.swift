@@ -18,6 +18,13 @@ public struct DumpPlan: Sendable {
         public var name: String
         /// Complete SQL statements, each ending with `;` and a newline.
         public var sql: String
+        /// Identifies the item within its plan (e.g. `pg_class:16402`, `pg_class:16402:attach`); empty when
+        /// the item was not made by `SchemaDumper`.
+        public var id: String = ""
+        /// `id`s of the items of the same plan that must run before this one (pg_restore's TOC
+        /// dependencies), so a parallel restore can build post-data items concurrently. Items of an earlier
+        /// section are never listed: sections already run in order.
+        public var dependencies: [String] = []
 
         public init(kind: String, schema: String?, name: String, sql: String) {
             self.kind = kind

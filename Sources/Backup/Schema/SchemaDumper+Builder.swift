@@ -28,6 +28,7 @@ extension SchemaDumper {
             static let table = 11
             static let view = 12
             static let sequenceOwnedBy = 13
+            static let columnDefault = 13
             static let tableAttach = 14
             static let constraint = 20
             static let index = 21

@@ -2,10 +2,12 @@
 extension SchemaDumper.Builder {
     mutating func addConstraints() {
         let indexesByOID = Dictionary(catalog.indexes.map { ($0.oid, $0) }, uniquingKeysWith: { first, _ in first })
+        let childIndexes = Dictionary(grouping: catalog.indexes.filter { $0.parent != nil }) { $0.parent ?? 0 }
         for constraint in catalog.constraints {
             guard let relation = relation(constraint.relid) else { continue }
             let key = Key("pg_constraint", constraint.oid)
             let priority: Int
+            var extra: Set<Key> = []
             var sql: String
             switch constraint.kind {
             case "c":
@@ -20,6 +22,9 @@ extension SchemaDumper.Builder {
                 priority = Priority.foreignKey
                 sql = "ALTER TABLE \(relation.kind == "p" ? "" : "ONLY ")\(relation.qname)\n"
                     + "    ADD CONSTRAINT \(constraint.ident) \(constraint.definition);\n"
+                // A partitioned table's unique index is usable by a foreign key only once every partition's
+                // index is attached to it (pg_dump's addConstrChildIdxDeps).
+                if let referenced = constraint.index { extra = attachments(below: referenced, children: childIndexes) }
             default:
                 priority = Priority.constraint
                 sql = "ALTER TABLE ONLY \(relation.qname)\n    ADD CONSTRAINT \(constraint.ident) \(constraint.definition);\n"
@@ -31,8 +36,21 @@ extension SchemaDumper.Builder {
             sql += commentSQL("CONSTRAINT \(constraint.ident) ON \(relation.qname)", constraint.comment)
             graph.add(.init(key: key, kind: constraint.kind == "f" ? "FK CONSTRAINT" : "CONSTRAINT", schema: relation.schema,
                             name: "\(relation.name) \(constraint.name)", sql: sql, section: .postData, priority: priority,
-                            dependencies: [Key("pg_class", relation.oid)]))
+                            dependencies: extra.union([Key("pg_class", relation.oid)])))
         }
+    }
+
+    /// The `ALTER INDEX … ATTACH PARTITION` nodes of every index below `index` in its partition tree.
+    private func attachments(below index: OID, children: [OID: [CatalogSnapshot.Index]]) -> Set<Key> {
+        var keys = Set<Key>()
+        var pending = [index]
+        while let next = pending.popLast() {
+            for child in children[next] ?? [] {
+                keys.insert(Key("pg_class", child.oid, part: "attach"))
+                pending.append(child.oid)
+            }
+        }
+        return keys
     }
 
     mutating func addIndexes() {

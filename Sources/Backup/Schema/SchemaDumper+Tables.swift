@@ -32,8 +32,29 @@ extension SchemaDumper.Builder {
     }
 
     mutating func addRelations() {
-        let checks = Dictionary(grouping: catalog.constraints.filter { $0.kind == "c" && $0.validated }, by: \.relid)
+        var checks = Dictionary(grouping: catalog.constraints.filter { $0.kind == "c" && $0.validated }, by: \.relid)
         let identities = Dictionary(grouping: catalog.sequences.filter(\.isIdentity)) { $0.ownedBy ?? 0 }
+        // A table's default that calls a dumped function is set by its own ALTER TABLE, after the table,
+        // as pg_dump does when it must: the function may take the table's row type (a cycle otherwise).
+        let functionDefaults = Set(catalog.dependencies.filter { dependency in
+            dependency.catalog == "pg_attrdef" && dependency.refCatalog == "pg_proc" && graph.contains(Key("pg_proc", dependency.refOid))
+        }.map(\.oid))
+        // Likewise a plain table's CHECK constraint that calls a dumped function (partitions keep theirs
+        // inline: ATTACH PARTITION needs them).
+        let functionChecks = Set(catalog.dependencies.filter { dependency in
+            dependency.catalog == "pg_constraint" && dependency.refCatalog == "pg_proc" && graph.contains(Key("pg_proc", dependency.refOid))
+        }.map(\.oid))
+        for relation in catalog.relations where relation.kind == "r" && !relation.isPartition {
+            guard let own = checks[relation.oid], own.contains(where: { functionChecks.contains($0.oid) }) else { continue }
+            checks[relation.oid] = own.filter { !functionChecks.contains($0.oid) }
+            for check in own where functionChecks.contains(check.oid) {
+                graph.add(.init(key: Key("pg_constraint", check.oid), kind: "CHECK CONSTRAINT", schema: relation.schema,
+                                name: "\(relation.name) \(check.name)",
+                                sql: "ALTER TABLE \(relation.qname)\n    ADD CONSTRAINT \(check.ident) \(check.definition);\n"
+                                    + commentSQL("CONSTRAINT \(check.ident) ON \(relation.qname)", check.comment),
+                                section: .preData, priority: Priority.columnDefault, dependencies: [Key("pg_class", relation.oid)]))
+            }
+        }
         for relation in catalog.relations {
             let key = Key("pg_class", relation.oid)
             var sql: String
@@ -47,10 +68,19 @@ extension SchemaDumper.Builder {
                 sql = viewSQL(relation)
             default:
                 kind = "TABLE"
-                sql = tableSQL(relation, checks: checks[relation.oid] ?? [], identities: identities[relation.oid] ?? [])
+                sql = tableSQL(relation, checks: checks[relation.oid] ?? [], identities: identities[relation.oid] ?? [],
+                               separateDefaults: functionDefaults)
             }
             for column in relation.columns {
-                if let oid = column.defaultOID { aliases[CatalogRef(catalog: "pg_attrdef", oid: oid)] = key }
+                guard let oid = column.defaultOID, let expression = column.defaultExpr else { continue }
+                if kind == "TABLE", column.generated == nil, functionDefaults.contains(oid) {
+                    graph.add(.init(key: Key("pg_attrdef", oid), kind: "DEFAULT", schema: relation.schema,
+                                    name: "\(relation.name) \(column.ident)",
+                                    sql: "ALTER TABLE ONLY \(relation.qname) ALTER COLUMN \(column.ident) SET DEFAULT \(expression);\n",
+                                    section: .preData, priority: Priority.columnDefault, dependencies: [key]))
+                } else {
+                    aliases[CatalogRef(catalog: "pg_attrdef", oid: oid)] = key
+                }
             }
             for check in checks[relation.oid] ?? [] { aliases[CatalogRef(catalog: "pg_constraint", oid: check.oid)] = key }
             graph.add(.init(key: key, kind: kind, schema: relation.schema, name: relation.name, sql: sql,
@@ -68,13 +98,13 @@ extension SchemaDumper.Builder {
     }
 
     private func tableSQL(_ relation: CatalogSnapshot.Relation, checks: [CatalogSnapshot.TableConstraint],
-                          identities: [CatalogSnapshot.Sequence]) -> String {
+                          identities: [CatalogSnapshot.Sequence], separateDefaults: Set<OID>) -> String {
         var lines = relation.columns.map { column -> String in
             var line = "    \(column.ident) \(column.type)"
             if let collation = column.collation { line += " COLLATE \(collation)" }
             if column.generated != nil, let expression = column.defaultExpr {
                 line += " GENERATED ALWAYS AS (\(expression)) STORED"
-            } else if let expression = column.defaultExpr {
+            } else if let expression = column.defaultExpr, !separateDefaults.contains(column.defaultOID ?? 0) {
                 line += " DEFAULT \(expression)"
             }
             if column.notNull { line += " NOT NULL" }

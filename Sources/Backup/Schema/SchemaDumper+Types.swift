@@ -90,12 +90,14 @@ extension SchemaDumper.Builder {
 
     mutating func addDefaultPrivileges() {
         guard !options.noPrivileges else { return }
+        // Last of all: default privileges apply to objects created after them, so they wait for every
+        // object a post-data item may still create (a view moved there by its dependencies).
+        let creators: Set<String> = ["SCHEMA", "TYPE", "DOMAIN", "FUNCTION", "PROCEDURE", "SEQUENCE", "TABLE", "VIEW", "MATERIALIZED VIEW"]
+        let created = Set(graph.nodes.values.filter { creators.contains($0.kind) }.map(\.key))
         for entry in catalog.defaultPrivileges {
-            let sql = defaultPrivilegesSQL(entry)
-            // Last of all: default privileges apply to objects created after them.
             graph.add(.init(key: Key("pg_default_acl", entry.oid), kind: "DEFAULT ACL", schema: nil,
-                            name: "DEFAULT PRIVILEGES FOR \(entry.role)", sql: sql, section: .postData,
-                            priority: Priority.defaultPrivileges))
+                            name: "DEFAULT PRIVILEGES FOR \(entry.role)", sql: defaultPrivilegesSQL(entry), section: .postData,
+                            priority: Priority.defaultPrivileges, dependencies: created))
         }
     }
 }

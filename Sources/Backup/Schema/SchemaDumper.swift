@@ -34,11 +34,12 @@ import PGClient
 /// access methods, base and shell types, range types with a canonical function, publications,
 /// subscriptions, large objects, security labels, extensions with configuration tables, and (unless
 /// `noPrivileges`) extension members whose privileges changed after `CREATE EXTENSION`.
-public struct SchemaDumper {
+public struct SchemaDumper: Sendable {
     public let connection: PostgresConnection
     public let options: DumpOptions
 
-    /// pg_dump 15's plain-format header.
+    /// pg_dump 15's plain-format header. The two last SETs are the ones pg_dump writes before its first
+    /// table, so a target database with other defaults still gets heap tables in its default tablespace.
     static let preamble = """
         SET statement_timeout = 0;
         SET lock_timeout = 0;
@@ -50,6 +51,8 @@ public struct SchemaDumper {
         SET xmloption = content;
         SET client_min_messages = warning;
         SET row_security = off;
+        SET default_tablespace = '';
+        SET default_table_access_method = heap;
 
         """
 
@@ -76,7 +79,16 @@ public struct SchemaDumper {
         }
         // Patterns match as pg_dump matches them: before its search_path is emptied.
         let excluded = try await excludedTableData()
-        let saved = try await connection.query("SELECT current_setting('search_path') AS search_path, current_setting('IntervalStyle') AS interval_style").first
+        let saved = try await connection.query("""
+            SELECT current_setting('search_path') AS search_path, current_setting('IntervalStyle') AS interval_style,
+                   current_setting('client_encoding') AS client_encoding
+            """).first
+        // The script is UTF-8 text (its preamble says so, and Swift strings are UTF-8): catalog text and the
+        // COPY data must arrive in UTF-8 too, whatever the database's encoding.
+        let encoding = saved?["client_encoding"] ?? "?"
+        guard encoding == "UTF8" else {
+            throw OpsError(.jobFailed, "cannot back up: the connection's client_encoding is \(encoding); the backup needs UTF8 (set client_encoding=UTF8 on every backup connection)")
+        }
         try await connection.query("SELECT set_config('search_path', '', false), set_config('IntervalStyle', 'postgres', false)")
         do {
             let plan = try await buildPlan(excluded: excluded)
@@ -130,21 +142,41 @@ public struct SchemaDumper {
             .filter { !excluded.contains($0.oid) }
             .compactMap { sequence -> DumpPlan.Item? in
                 guard let lastValue = sequence.lastValue, let isCalled = sequence.isCalled else { return nil }
-                return DumpPlan.Item(kind: "SEQUENCE SET", schema: sequence.schema, name: sequence.name,
-                                     sql: "SELECT pg_catalog.setval(\(sequence.qnameLiteral), \(lastValue), \(isCalled));\n")
+                var item = DumpPlan.Item(kind: "SEQUENCE SET", schema: sequence.schema, name: sequence.name,
+                                         sql: "SELECT pg_catalog.setval(\(sequence.qnameLiteral), \(lastValue), \(isCalled));\n")
+                item.id = "pg_class:\(sequence.oid):setval"
+                return item
             }
-        let finalize = ordered.compactMap { node -> DumpPlan.Item? in
-            guard node.kind == "MATERIALIZED VIEW", let relation = builder.relation(node.key.oid), relation.isPopulated else { return nil }
-            return DumpPlan.Item(kind: "REFRESH MATERIALIZED VIEW", schema: relation.schema, name: relation.name,
-                                 sql: "REFRESH MATERIALIZED VIEW \(relation.qname);\n")
+        let finalize = refreshes(ordered, builder: builder)
+        let items = DumpGraph.items(ordered)
+        func section(_ section: DumpGraph.Section) -> [DumpPlan.Item] {
+            ordered.filter { $0.section == section }.compactMap { items[$0.key] }
         }
-        let items = ordered.filter { !$0.sql.isEmpty }
-        return DumpPlan(preamble: Self.preamble,
-                        preData: items.filter { $0.section == .preData }.map(\.item),
-                        tables: tables,
-                        sequenceSets: sequenceSets,
-                        postData: items.filter { $0.section == .postData }.map(\.item),
-                        finalize: finalize)
+        return DumpPlan(preamble: Self.preamble, preData: section(.preData), tables: tables, sequenceSets: sequenceSets,
+                        postData: section(.postData), finalize: finalize)
+    }
+
+    /// `REFRESH MATERIALIZED VIEW` of the views populated in the source, in dependency order, each
+    /// depending on the refreshes of the materialized views it reads, directly or through views.
+    private func refreshes(_ ordered: [DumpGraph.Node], builder: Builder) -> [DumpPlan.Item] {
+        var reads: [DumpGraph.Key: Set<DumpGraph.Key>] = [:]
+        var items: [DumpPlan.Item] = []
+        for node in ordered {
+            var matviews = Set<DumpGraph.Key>()
+            for dependency in node.dependencies {
+                matviews.formUnion(reads[dependency] ?? [])
+                if builder.graph.node(dependency)?.kind == "MATERIALIZED VIEW" { matviews.insert(dependency) }
+            }
+            reads[node.key] = matviews
+            guard node.kind == "MATERIALIZED VIEW", let relation = builder.relation(node.key.oid), relation.isPopulated else { continue }
+            var item = DumpPlan.Item(kind: "REFRESH MATERIALIZED VIEW", schema: relation.schema, name: relation.name,
+                                     sql: "REFRESH MATERIALIZED VIEW \(relation.qname);\n")
+            item.id = "\(node.id):refresh"
+            item.dependencies = matviews.filter { builder.relation($0.oid)?.isPopulated == true }
+                .map { "pg_class:\($0.oid):refresh" }.sorted()
+            items.append(item)
+        }
+        return items
     }
 
     /// OIDs of the relations `options.excludeTableData` names, matched by the server exactly as pg_dump

@@ -155,6 +155,43 @@ enum AwkwardSchema {
         CREATE FUNCTION public.row_count() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT count(*) FROM public.serials; END;
         CREATE TABLE public.uses_row_count (id int, n bigint DEFAULT 0 CHECK (n <= 1000000));
         COMMENT ON SCHEMA public IS 'changed public comment';
+        CREATE EXTENSION "uuid-ossp" WITH SCHEMA public;
+        CREATE TABLE public.empty ();
+        CREATE TABLE public.cycle (id int, label text);
+        CREATE FUNCTION public.cycle_label(c public.cycle) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT 'row ' || c.id $$;
+        ALTER TABLE public.cycle ALTER COLUMN label SET DEFAULT public.cycle_label(NULL::public.cycle);
+        ALTER TABLE public.cycle ADD CONSTRAINT cycle_check CHECK (public.cycle_label(NULL::public.cycle) IS NOT NULL);
+        COMMENT ON CONSTRAINT cycle_check ON public.cycle IS 'a check in a cycle';
+        COMMENT ON TABLE public.serials IS E'back\\slash and ''quote''';
+        CREATE FUNCTION public.default_label() RETURNS text LANGUAGE sql STABLE AS $$ SELECT 'label' $$;
+        CREATE DOMAIN "select".label AS text COLLATE "POSIX" DEFAULT public.default_label();
+        CREATE TABLE "select".kinds (
+            id uuid PRIMARY KEY DEFAULT public.uuid_generate_v4(),
+            moods "Mixed Case"."Mood"[],
+            pairs public.pair[],
+            label "select".label,
+            code text COLLATE "POSIX" UNIQUE DEFERRABLE INITIALLY IMMEDIATE,
+            serial_ref integer,
+            name text NOT NULL
+        ) WITH (autovacuum_vacuum_scale_factor = 0.01);
+        ALTER TABLE "select".kinds REPLICA IDENTITY NOTHING;
+        CREATE SEQUENCE "select"."kind seq" OWNED BY "select".kinds.serial_ref;
+        ALTER TABLE "select".kinds ALTER COLUMN serial_ref SET DEFAULT nextval('"select"."kind seq"');
+        CREATE UNIQUE INDEX kinds_name_key ON "select".kinds (name) INCLUDE (code);
+        CREATE TABLE "select".kind_refs (name text REFERENCES "select".kinds (name), h text);
+        CREATE INDEX kind_refs_hash ON "select".kind_refs USING hash (h);
+        CREATE INDEX kind_refs_brin ON "select".kind_refs USING brin (name) WITH (pages_per_range = 32);
+        CREATE FUNCTION "select".kinds_named(k "select".kinds) RETURNS SETOF "select".kinds LANGUAGE sql STABLE AS $$ SELECT * FROM "select".kinds WHERE name = k.name $$;
+        CREATE FUNCTION public.add(a integer, b integer DEFAULT 1) RETURNS integer LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 5 AS 'SELECT a + b';
+        CREATE VIEW public.counting WITH (security_invoker = true) AS
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT public.add(i) FROM n WHERE i < 10) SELECT i FROM n;
+        CREATE MATERIALIZED VIEW public.mv_params WITH (fillfactor = 50) AS SELECT 1 AS one;
+        CREATE TRIGGER kinds_always BEFORE INSERT ON "select".kinds FOR EACH ROW EXECUTE FUNCTION public.touch();
+        ALTER TABLE "select".kinds ENABLE ALWAYS TRIGGER kinds_always;
+        CREATE INDEX measurements_2024_taken_only ON public.measurements_2024 (taken);
+        COMMENT ON COLUMN public.measurements_2024.region IS 'partition column';
+        ALTER TABLE public.measurements_2024 ALTER COLUMN region SET STORAGE MAIN;
+        INSERT INTO "select".kinds (moods, pairs, name, code) VALUES ('{sad,ok}', ARRAY[ROW(1, 'a', 'ok')::public.pair], 'k1', 'c1');
 
         INSERT INTO "Mixed Case"."Tab""le" ("select", "order", mood, n, p, tags, body, ci, b, r, qty) VALUES
             (E'back\\slash\ttab\r\nnewline', 'ord', 'happy ''quoted''', 4, ROW(1, 'y', 'sad'), '{a,"b c",NULL}', '{"k": [1, "\\\\N"]}', 'CiText', box '((0,0),(1,1))', '[1.5,2.5)', 7),
@@ -171,9 +208,13 @@ enum AwkwardSchema {
 
     /// Owners, privileges (table, column, function, type, sequence, schema, default), and a grant made by a
     /// role other than the owner.
-    static func privileges(_ roles: Roles) -> String {
+    ///
+    /// - Parameters:
+    ///   - publicOwner: also hand `public` to the owner role. Not with `--no-owner`: pg_dump -O itself
+    ///     cannot carry that over (its dump then lists `public` as a schema entry with no SQL).
+    static func privileges(_ roles: Roles, publicOwner: Bool) -> String {
         let owner = roles.ownerIdent, reader = roles.readerIdent
-        return """
+        return (publicOwner ? "ALTER SCHEMA public OWNER TO \(owner);\n" : "") + """
             ALTER SCHEMA "Mixed Case" OWNER TO \(owner);
             ALTER TABLE "Mixed Case"."Tab""le" OWNER TO \(owner);
             GRANT USAGE ON SCHEMA "Mixed Case" TO \(reader);
@@ -195,8 +236,14 @@ enum AwkwardSchema {
             ALTER STATISTICS public.serials_stats OWNER TO \(owner);
             ALTER DEFAULT PRIVILEGES FOR ROLE \(owner) IN SCHEMA "select" GRANT SELECT ON TABLES TO \(reader);
             ALTER DEFAULT PRIVILEGES FOR ROLE \(owner) REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+            ALTER DEFAULT PRIVILEGES FOR ROLE \(owner) GRANT USAGE ON SEQUENCES TO \(reader);
+            GRANT CREATE ON SCHEMA public TO PUBLIC;
+            GRANT SELECT ON SEQUENCE "Mixed Case"."Tab""le_id_seq" TO \(reader);
+            GRANT SELECT (n) ON public.checked TO \(reader);
+            GRANT EXECUTE ON FUNCTION public.add(integer, integer) TO \(reader) WITH GRANT OPTION;
             SET SESSION AUTHORIZATION \(reader);
             GRANT SELECT ON "Mixed Case"."Tab""le" TO \(owner);
+            GRANT EXECUTE ON FUNCTION public.add(integer, integer) TO \(owner);
             RESET SESSION AUTHORIZATION;
             """
     }

@@ -63,7 +63,11 @@ enum PostgresTools {
 extension DumpPlan {
     /// The plan as one plain script, in the order the backup writes its members, with each table's rows
     /// copied out of `connection` into a `COPY … FROM stdin;` block.
-    func script(copyingFrom connection: PostgresConnection) async throws -> String {
+    ///
+    /// - Parameters:
+    ///   - adversarialPostData: run post-data items in another order their `dependencies` allow: always the
+    ///     last ready item first, as a parallel restore might, to prove the dependencies complete.
+    func script(copyingFrom connection: PostgresConnection, adversarialPostData: Bool = false) async throws -> String {
         var script = preamble + "\n"
         for item in preData { script += item.sql + "\n" }
         for table in tables {
@@ -73,9 +77,24 @@ extension DumpPlan {
         }
         for item in sequenceSets { script += item.sql }
         script += "\n"
-        for item in postData { script += item.sql + "\n" }
+        for item in adversarialPostData ? Self.lastReadyFirst(postData) : postData { script += item.sql + "\n" }
         for item in finalize { script += item.sql }
         return script
+    }
+}
+
+extension DumpPlan {
+    /// A topological order of `items` by their `dependencies` that picks the last ready item each time.
+    static func lastReadyFirst(_ items: [Item]) -> [Item] {
+        var remaining = items
+        var done = Set<String>()
+        var order: [Item] = []
+        while let index = remaining.lastIndex(where: { $0.dependencies.allSatisfy(done.contains) }) {
+            let item = remaining.remove(at: index)
+            done.insert(item.id)
+            order.append(item)
+        }
+        return order + remaining
     }
 }
 

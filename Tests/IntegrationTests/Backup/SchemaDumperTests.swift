@@ -28,19 +28,23 @@ struct SchemaDumperTests {
         let server = try PostgresTestDatabase.serverConfiguration()
         try await PostgresTestDatabase.with(migrated: true) { source, db in
             try await db.execute(AwkwardSchema.objects)
-            try await db.execute(AwkwardSchema.privileges(roles))
+            try await db.execute(AwkwardSchema.privileges(roles, publicOwner: !bare))
             let options = DumpOptions(noOwner: bare, noPrivileges: bare)
             let plan = try await db.transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") {
                 try await SchemaDumper(connection: db, options: options).plan()
             }
-            let script = try await plan.script(copyingFrom: db)
-            try await PostgresTestDatabase.with(migrated: false) { target, _ in
-                try PostgresTools.apply(script, to: server.url(forDatabase: target))
-                for section in ["--schema-only", "--data-only"] {
-                    let flags = [section] + (bare ? ["--no-owner", "--no-privileges"] : [])
-                    let expected = try PostgresTools.dump(server.url(forDatabase: source), flags)
-                    let actual = try PostgresTools.dump(server.url(forDatabase: target), flags)
-                    #expect(actual == expected, "pg_dump \(flags.joined(separator: " ")) differs at \(firstDifference(expected, actual))")
+            // In plan order, and with post-data in the most different order its dependencies allow.
+            for adversarial in [false, true] {
+                let script = try await plan.script(copyingFrom: db, adversarialPostData: adversarial)
+                try await PostgresTestDatabase.with(migrated: false) { target, _ in
+                    try PostgresTools.apply(script, to: server.url(forDatabase: target))
+                    for section in ["--schema-only", "--data-only"] {
+                        let flags = [section] + (bare ? ["--no-owner", "--no-privileges"] : [])
+                        let expected = try PostgresTools.dump(server.url(forDatabase: source), flags)
+                        let actual = try PostgresTools.dump(server.url(forDatabase: target), flags)
+                        let identical = actual == expected
+                        #expect(identical, "pg_dump \(flags.joined(separator: " ")) differs (post-data reordered: \(adversarial)) at \(firstDifference(expected, actual))")
+                    }
                 }
             }
 
@@ -56,6 +60,22 @@ struct SchemaDumperTests {
             let refreshed = plan.finalize.map(\.name)
             let first = try #require(refreshed.firstIndex(of: "mood_counts")), second = try #require(refreshed.firstIndex(of: "a_mood_total"))
             #expect(first < second)
+            #expect(plan.finalize[second].dependencies == [plan.finalize[first].id])
+            // Dependencies name earlier items of the same section, so a parallel restore can follow them.
+            for section in [plan.preData, plan.postData] {
+                var seen = Set<String>()
+                for item in section {
+                    #expect(!item.id.isEmpty && item.dependencies.allSatisfy(seen.contains), "\(item.kind) \(item.name)")
+                    seen.insert(item.id)
+                }
+            }
+            let foreignKey = try #require(plan.postData.first { $0.kind == "FK CONSTRAINT" && $0.name == "readings readings_m_id_m_taken_fkey" })
+            let primaryKey = try #require(plan.postData.first { $0.kind == "CONSTRAINT" && $0.name == "measurements measurements_pkey" })
+            #expect(foreignKey.dependencies.contains(primaryKey.id))
+            let attaches = plan.postData.filter { $0.kind == "INDEX ATTACH" && $0.sql.hasPrefix("ALTER INDEX public.measurements_pkey ") }
+            #expect(attaches.count == 3 && attaches.allSatisfy { foreignKey.dependencies.contains($0.id) })
+            let postDataView = try #require(plan.postData.first { $0.kind == "VIEW" && $0.name == "by_pk" })
+            #expect(plan.postData.filter { $0.kind == "DEFAULT ACL" }.allSatisfy { $0.dependencies.contains(postDataView.id) })
             #expect(!plan.finalize.contains { $0.name == "never_filled" })
             let combined = plan.preData.map(\.sql).joined() + plan.postData.map(\.sql).joined()
             #expect(combined.contains("OWNER TO") == !bare)
@@ -78,6 +98,10 @@ struct SchemaDumperTests {
          "event trigger on_ddl"),
         ("CREATE TABLE public.t (a int); CREATE PUBLICATION p FOR TABLE public.t",
          "publication p"),
+        ("CREATE COLLATION public.\"My Collation\" FROM \"C\"",
+         "collation public.\"My Collation\""),
+        ("CREATE TEXT SEARCH CONFIGURATION public.my_ts (COPY = english)",
+         "text search configuration public.my_ts"),
     ])
     func anObjectTheDumperCannotReproduceFailsThePlanNamingIt(setup: String, named: String) async throws {
         try await PostgresTestDatabase.with(migrated: false) { _, db in
@@ -89,6 +113,69 @@ struct SchemaDumperTests {
             #expect(error.message.hasPrefix("cannot back up "))
             #expect(error.message.contains(named), "\(error.message)")
             #expect(error.message.contains("not supported by auto-i18n-ops backup"))
+        }
+    }
+
+    /// The script is UTF-8 whatever the database's encoding: a connection left in the database's own
+    /// encoding is refused with a message saying so, and one in UTF8 gives a script that restores a LATIN1
+    /// database with non-ASCII names and rows into an identical LATIN1 database.
+    @Test func aLatin1DatabaseRoundTripsThroughAUTF8Script() async throws {
+        let server = try PostgresTestDatabase.serverConfiguration()
+        let admin = try await PostgresConnection.connect(server)
+        let suffix = UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+        let source = "t_latin1_src_\(suffix)", target = "t_latin1_dst_\(suffix)"
+        for name in [source, target] {
+            try await admin.execute("CREATE DATABASE \(name) TEMPLATE template0 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'")
+        }
+        do {
+            let db = try await PostgresConnection.connect(server.withDatabase(source))
+            try await db.execute("SET client_encoding = 'UTF8'")
+            try await db.execute("""
+                CREATE TABLE public."Café" ("naïve" text DEFAULT 'déjà vu', n int);
+                COMMENT ON TABLE public."Café" IS 'crème brûlée';
+                INSERT INTO public."Café" VALUES ('façade', 1);
+                """)
+            try await db.execute("RESET client_encoding")
+            let refused = try await #require(throws: OpsError.self) { try await SchemaDumper(connection: db).plan() }
+            #expect(refused.message.contains("client_encoding is LATIN1"), "\(refused.message)")
+
+            try await db.execute("SET client_encoding = 'UTF8'")
+            let plan = try await SchemaDumper(connection: db).plan()
+            let script = try await plan.script(copyingFrom: db)
+            await db.close()
+            try PostgresTools.apply(script, to: server.url(forDatabase: target))
+            for section in ["--schema-only", "--data-only"] {
+                let expected = try PostgresTools.dump(server.url(forDatabase: source), [section, "--encoding=UTF8"])
+                let actual = try PostgresTools.dump(server.url(forDatabase: target), [section, "--encoding=UTF8"])
+                let identical = actual == expected
+                #expect(identical, "pg_dump \(section) differs at \(firstDifference(expected, actual))")
+                #expect(expected.contains("façade") || section == "--schema-only")
+            }
+        } catch {
+            for name in [source, target] { try? await admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+            await admin.close()
+            throw error
+        }
+        for name in [source, target] { try await admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+        await admin.close()
+    }
+
+    /// A generated column cannot be added after its table, so a cycle through one cannot be broken the
+    /// way a default's or a CHECK's is: the plan fails naming the objects instead of writing a script
+    /// that would not restore.
+    @Test func aDependencyCycleThroughAGeneratedColumnFailsThePlanNamingIt() async throws {
+        try await PostgresTestDatabase.with(migrated: false) { _, db in
+            try await db.execute("""
+                CREATE TABLE public.gcy (id int);
+                CREATE FUNCTION public.gcy_f(c public.gcy) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1';
+                ALTER TABLE public.gcy ADD COLUMN g int GENERATED ALWAYS AS (public.gcy_f(NULL::public.gcy)) STORED;
+                """)
+            let error = try await #require(throws: OpsError.self) {
+                try await SchemaDumper(connection: db).plan()
+            }
+            #expect(error.code == .jobFailed)
+            #expect(error.message.contains("circular dependencies"))
+            #expect(error.message.contains("function public.gcy_f(c public.gcy)") && error.message.contains("table public.gcy"), "\(error.message)")
         }
     }
 
