@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Benchmark: `auto-i18n-ops backup create` / `restore` against pg_dump, pg_restore and psql, measured in
+# the same run on the same application-shaped database.
+#
+# Usage: Scripts/bench/backup.sh
+#
+# Environment:
+#   BENCH_SIZE_MB   approximate size of the generated database (default 1000)
+#   BENCH_JOBS      --jobs for backup create and restore (default: number of cores)
+#   BENCH_REUSE=1   keep the generated database `bench_backup` at exit and reuse it next time
+#   DATABASE_URL    a server to use (a database `bench_backup` and scratch databases are created and
+#                   dropped there); without it a throwaway stack is started in a temporary directory.
+#
+# Prints wall time, size and peak RSS (/usr/bin/time -v) of each tool, and the ratios the issue sets as
+# targets: backup <= 0.35x pg_dump -Fc time at <= 1.05x its size and <= 1.25x raw pg_dump -Fp time;
+# restore <= 0.7x single-job pg_restore; peak RSS <= 128 MiB. Not a test: nothing fails on a miss.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+SIZE_MB="${BENCH_SIZE_MB:-1000}"
+JOBS="${BENCH_JOBS:-$(nproc)}"
+WORK="$(mktemp -d /tmp/bench-backup.XXXXXX)"
+STACK_STARTED=0
+
+cleanup() {
+    if [[ -n "${ADMIN_URL:-}" ]]; then
+        keep=""; [[ "${BENCH_REUSE:-0}" == 1 ]] && keep=bench_backup
+        for db in bench_backup bench_r_ops bench_r_pgr1 bench_r_pgr2 bench_r_psql; do
+            [[ "$db" == "$keep" ]] && continue
+            psql -X -q -d "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+        done
+    fi
+    if [[ "$STACK_STARTED" == 1 ]]; then "$REPO_ROOT/Scripts/stack" stop --dir "$WORK/stack" >/dev/null 2>&1 || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+
+if [[ -z "${DATABASE_URL:-}" ]]; then
+    log "starting a throwaway PostgreSQL in $WORK/stack"
+    eval "$("$REPO_ROOT/Scripts/stack" start --fast --dir "$WORK/stack")"
+    STACK_STARTED=1
+fi
+ADMIN_URL="$DATABASE_URL"
+# The same server, another database (URL form: replace the path).
+db_url() { python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/"+sys.argv[2])))' "$ADMIN_URL" "$1"; }
+
+log "building auto-i18n-ops (release)"
+(cd "$REPO_ROOT" && swift build -c release --product auto-i18n-ops >/dev/null)
+OPS="$REPO_ROOT/.build/release/auto-i18n-ops"
+
+SRC_URL="$(db_url bench_backup)"
+if [[ "${BENCH_REUSE:-0}" == 1 ]] && psql -X -At -d "$SRC_URL" -c "SELECT 1 FROM public.files LIMIT 1" >/dev/null 2>&1; then
+    log "reusing the existing bench_backup database"
+else
+psql -X -q -d "$ADMIN_URL" -c "DROP DATABASE IF EXISTS bench_backup WITH (FORCE)" -c "CREATE DATABASE bench_backup"
+DATABASE_URL="$SRC_URL" "$OPS" schema migrate >/dev/null 2>&1
+
+# ~780 file rows and ~780 batch request rows per MB, as the application stores them: markdown and JSON
+# file contents, OpenAI batch request/response JSON.
+ROWS=$(( SIZE_MB * 780 ))
+SESSIONS=$(( ROWS / 200 + 1 ))
+log "generating ~${SIZE_MB} MB: $ROWS files, $ROWS batch requests"
+psql -X -q -v ON_ERROR_STOP=1 -d "$SRC_URL" <<SQL
+SET synchronous_commit = off;
+INSERT INTO public.sessions (sender_id, session_type, source_locale, target_locales, metadata)
+SELECT 'bench-' || i, CASE WHEN i % 2 = 0 THEN 'upload' ELSE 'changes' END, 'en', ARRAY['de','fr','ja'],
+       jsonb_build_object('project', 'p' || (i % 50), 'branch', 'main')
+FROM generate_series(1, $SESSIONS) i;
+INSERT INTO public.files (session_id, file_type, content_type, locale, relative_path, file_name, format, content, content_hash, size_bytes)
+SELECT 1 + i % $SESSIONS, 'upload', 'content', (ARRAY['en','de','fr','ja'])[1 + i % 4], 'docs/section-' || (i % 97), 'page-' || i || '.md',
+       CASE WHEN i % 5 = 0 THEN 'json' ELSE 'markdown' END,
+       CASE WHEN i % 5 = 0
+            THEN jsonb_pretty(jsonb_build_object('title', 'Page ' || i, 'strings', jsonb_build_object('greeting', 'Hello ' || md5(i::text), 'cta', 'Start now', 'footer', repeat('Terms apply. ', 3 + i % 5))))
+            ELSE format(E'# Page %s\n\nThis page explains %s in detail.\n\n## Usage\n\n- step %s\n- step %s\n\n%s\n\n\`\`\`sh\nnpm run build -- --locale %s\n\`\`\`\n',
+                        i, md5(i::text), md5((i * 7)::text), md5((i * 13)::text),
+                        repeat('Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor. ', 2 + i % 5), i % 40)
+       END, md5(i::text), 600
+FROM generate_series(1, $ROWS) i;
+INSERT INTO public.batches (session_id, batch_id, status, request_count)
+SELECT 1 + i % $SESSIONS, 'bench-batch-' || i, 'completed', 100 FROM generate_series(1, $ROWS / 100 + 1) i;
+INSERT INTO public.batch_requests (batch_id, custom_id, request, response, status)
+SELECT 1 + i / 100, 'req-' || i,
+       jsonb_build_object('custom_id', 'req-' || i, 'method', 'POST', 'url', '/v1/chat/completions',
+           'body', jsonb_build_object('model', 'gpt-4o-mini', 'temperature', 0.2,
+               'messages', jsonb_build_array(jsonb_build_object('role', 'system', 'content', 'Translate the Markdown into German. Keep code blocks.'),
+                                             jsonb_build_object('role', 'user', 'content', md5(i::text) || ' ' || repeat('Hello world, this is a sentence. ', 3 + i % 6))))),
+       jsonb_build_object('status_code', 200, 'body', jsonb_build_object('id', 'chatcmpl-' || md5((i * 3)::text),
+           'choices', jsonb_build_array(jsonb_build_object('message', jsonb_build_object('role', 'assistant', 'content', 'Hallo Welt ' || md5((i * 5)::text)))),
+           'usage', jsonb_build_object('prompt_tokens', 50 + i % 40, 'completion_tokens', 40 + i % 30))),
+       'completed'
+FROM generate_series(1, $ROWS) i;
+VACUUM ANALYZE;
+SQL
+fi
+DB_BYTES=$(psql -X -At -d "$SRC_URL" -c "SELECT pg_database_size('bench_backup')")
+
+# measure NAME CMD...: wall seconds and peak RSS (KiB) of a command, via /usr/bin/time -v.
+declare -A WALL RSS SIZE
+measure() {
+    local name="$1"; shift
+    sync
+    /usr/bin/time -v -o "$WORK/time.$name" "$@"
+    WALL[$name]=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$WORK/time.$name")
+    RSS[$name]=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.$name")
+    log "$name: ${WALL[$name]} s, peak RSS $(( ${RSS[$name]} / 1024 )) MiB"
+}
+
+export BACKUP_REPO="$WORK/repo"
+log "backup create --jobs $JOBS"
+measure ops_backup env DATABASE_URL="$SRC_URL" "$OPS" backup create --jobs "$JOBS" --log-level warning >/dev/null
+ARCHIVE="$(ls "$BACKUP_REPO"/bench_backup/*.tar.zst)"
+SIZE[ops_backup]=$(stat -c %s "$ARCHIVE")
+
+measure pg_dump_fc pg_dump -Fc -f "$WORK/dump.fc" -d "$SRC_URL"
+SIZE[pg_dump_fc]=$(stat -c %s "$WORK/dump.fc")
+measure pg_dump_fp bash -c 'pg_dump -Fp -d "$0" > /dev/null' "$SRC_URL"
+pg_dump -Fp -f "$WORK/dump.sql" -d "$SRC_URL"
+SIZE[pg_dump_fp]=$(stat -c %s "$WORK/dump.sql")
+
+for db in bench_r_ops bench_r_pgr1 bench_r_pgr2 bench_r_psql; do
+    psql -X -q -d "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+done
+log "restore --jobs $JOBS"
+measure ops_restore "$OPS" restore "$ARCHIVE" --target-url "$(db_url bench_r_ops)" --jobs "$JOBS" --log-level warning >/dev/null
+measure pg_restore_1 pg_restore -d "$(db_url bench_r_pgr1)" "$WORK/dump.fc"
+measure pg_restore_2 pg_restore -j 2 -d "$(db_url bench_r_pgr2)" "$WORK/dump.fc"
+measure psql_f psql -X -q -v ON_ERROR_STOP=1 -f "$WORK/dump.sql" -d "$(db_url bench_r_psql)" -o /dev/null
+
+ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
+mib() { python3 -c "print(f'{$1 / 1048576:.1f}')"; }
+
+echo
+echo "## Backup benchmark: $(mib "$DB_BYTES") MiB database (pg_database_size), $(nproc) cores, jobs $JOBS"
+echo "$(lscpu | awk -F': +' '/Model name/ {print $2}'), PostgreSQL $(psql -X -At -d "$SRC_URL" -c 'SHOW server_version')"
+echo
+echo "| tool | wall s | size MiB | peak RSS MiB |"
+echo "| --- | ---: | ---: | ---: |"
+for name in ops_backup pg_dump_fc pg_dump_fp ops_restore pg_restore_1 pg_restore_2 psql_f; do
+    size="${SIZE[$name]:-}"
+    printf '| %s | %s | %s | %s |\n' "$name" "${WALL[$name]}" "${size:+$(mib "$size")}" "$(( ${RSS[$name]} / 1024 ))"
+done
+echo
+echo "| target | measured | goal |"
+echo "| --- | ---: | ---: |"
+echo "| backup time / pg_dump -Fc time | $(ratio "${WALL[ops_backup]}" "${WALL[pg_dump_fc]}") | <= 0.35 |"
+echo "| backup size / pg_dump -Fc size | $(ratio "${SIZE[ops_backup]}" "${SIZE[pg_dump_fc]}") | <= 1.05 |"
+echo "| backup time / pg_dump -Fp > /dev/null time | $(ratio "${WALL[ops_backup]}" "${WALL[pg_dump_fp]}") | <= 1.25 |"
+echo "| restore time / pg_restore (1 job) time | $(ratio "${WALL[ops_restore]}" "${WALL[pg_restore_1]}") | <= 0.70 |"
+echo "| restore time / pg_restore -j 2 time | $(ratio "${WALL[ops_restore]}" "${WALL[pg_restore_2]}") | - |"
+echo "| restore time / psql -f time | $(ratio "${WALL[ops_restore]}" "${WALL[psql_f]}") | - |"
+echo "| peak RSS backup / restore (MiB) | $(( ${RSS[ops_backup]} / 1024 )) / $(( ${RSS[ops_restore]} / 1024 )) | <= 128 |"

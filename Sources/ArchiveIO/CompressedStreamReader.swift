@@ -1,0 +1,79 @@
+import CLibArchive
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a single file that is not a tar archive, decompressing it if it is compressed (gzip, zstd, or
+/// anything else libarchive decodes), e.g. `backup.sql.gz` or `backup.sql.zst`; an uncompressed file
+/// is read as is. Memory stays bounded: bytes come in chunks into the caller's buffer.
+///
+/// Unlike `ArchiveReader` there are no entries and no declared sizes, so a truncated compressed file
+/// is reported by the decompressor (gzip checks its trailer; zstd frames written without a checksum
+/// may not notice). All calls block: use it off Swift's cooperative pool, from one thread at a time.
+public final class CompressedStreamReader {
+    private let archive: OpaquePointer
+    private let label: String
+    private var failure: ArchiveError?
+    private var atEnd = false
+
+    /// Opens `path` and detects its compression.
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - blockSize: bytes per read from disk.
+    public init(path: String, blockSize: Int = 64 * 1024) throws {
+        guard let archive = archive_read_new() else {
+            throw ArchiveError(.readFailed, archive: path, message: "out of memory (archive_read_new)")
+        }
+        var opened = false
+        defer { if !opened { archive_read_free(archive) } }
+        // The raw format turns the (decompressed) stream into one entry; the empty format accepts an
+        // empty file.
+        guard archive_read_support_filter_all(archive) >= ArchiveStatus.warn,
+              archive_read_support_format_raw(archive) == ArchiveStatus.ok,
+              archive_read_support_format_empty(archive) == ArchiveStatus.ok else {
+            throw ArchiveError(.readFailed, archive: path, message: archiveErrorMessage(archive))
+        }
+        guard withUTF8Locale({ archive_read_open_filename(archive, path, blockSize) }) == ArchiveStatus.ok else {
+            let message = archiveErrorMessage(archive)
+            let code = readErrorCode(archive, message: message)
+            throw ArchiveError(code == .readFailed ? .openFailed : code, archive: path, message: message)
+        }
+        var entry: OpaquePointer?
+        let status = archive_read_next_header(archive, &entry)
+        if status == ArchiveStatus.eof {
+            atEnd = true
+        } else if status != ArchiveStatus.ok && status != ArchiveStatus.warn {
+            let message = archiveErrorMessage(archive)
+            throw ArchiveError(readErrorCode(archive, message: message), archive: path, message: message)
+        }
+        opened = true
+        self.archive = archive
+        self.label = path
+    }
+
+    deinit {
+        archive_read_free(archive)
+    }
+
+    /// Reads the next decompressed bytes into `buffer`.
+    /// - Returns: the number of bytes read; 0 at the end of the stream.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if let failure { throw failure }
+        if atEnd { return 0 }
+        guard let base = buffer.baseAddress, !buffer.isEmpty else { return 0 }
+        let count = archive_read_data(archive, base, buffer.count)
+        if count < 0 {
+            let message = archiveErrorMessage(archive)
+            let error = ArchiveError(readErrorCode(archive, message: message), archive: label, message: message)
+            failure = error
+            throw error
+        }
+        if count == 0 { atEnd = true }
+        return count
+    }
+}
+
+@available(*, unavailable, message: "CompressedStreamReader is used from one thread at a time")
+extension CompressedStreamReader: Sendable {}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Backup
+import Foundation
+import OpsCore
+
+struct BackupCreateCommand: AsyncParsableCommand, JobProducing {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Back up the DATABASE_URL database into $BACKUP_REPO/<database>/<id>.tar.zst (plus <id>.manifest.json).")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var jobOptions: JobOptions
+
+    @Option(name: .customLong("exclude-table-data"), help: ArgumentHelp("Keep the table's definition but not its rows (pg_dump pattern: schema.table, * and ?). Repeatable.", valueName: "pattern"))
+    var excludeTableData: [String] = []
+    @Option(help: "zstd, gzip or none.") var compression: String = "zstd"
+    @Option(help: "Compression level (zstd 1-19, default 3; gzip 0-9, default 6).") var level: Int?
+    @Option(help: "Connections copying tables at once (default: number of cores, at most POSTGRES_MAX_CONNECTIONS).") var jobs: Int?
+    @Option(help: "Seconds to wait for each table's lock before failing.") var lockWaitTimeout: Double = 5
+    @Flag(help: "No ALTER … OWNER TO statements.") var noOwner = false
+    @Flag(help: "No GRANT/REVOKE statements.") var noPrivileges = false
+
+    func makeJob() throws -> any OpsJob {
+        guard let kind = BackupOptions.Compression(rawValue: compression) else {
+            throw OpsError(.usage, "--compression \(compression) is not valid: use zstd, gzip or none")
+        }
+        let options = BackupOptions(
+            dump: DumpOptions(noOwner: noOwner, noPrivileges: noPrivileges, excludeTableData: excludeTableData),
+            compression: kind, level: level, jobs: jobs ?? BackupOptions.defaultJobs, lockWaitTimeout: lockWaitTimeout)
+        do { try options.validate() } catch let error as BackupError { throw error.opsError }
+        return BackupCreateJob(options: options)
+    }
+
+    func run() async throws {
+        let job = try makeJob()
+        try await JobCommand.run(job, context: try global.context(label: "backup"), options: jobOptions) { outcome in
+            let details = outcome.details
+            return "backup \(details["id"]?.stringValue ?? "?") of \(details["database"]?.stringValue ?? "?"): "
+                + "\(details["tables"]?.intValue ?? 0) tables, \(details["rows"]?.intValue ?? 0) rows, "
+                + "\(ByteCount.format(details["bytes"]?.intValue ?? 0)) in \(String(format: "%.1f", details["duration_seconds"]?.doubleValue ?? 0)) s\n"
+                + "  \(details["path"]?.stringValue ?? "")"
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Backup
+import OpsCore
+
+struct BackupVerifyCommand: AsyncParsableCommand, JobProducing {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a backup's structure and every checksum; --restore-test also restores it into a scratch database.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var jobOptions: JobOptions
+    @Argument(help: "A backup id, 'latest' (default) or an archive path.") var backup: String?
+    @Option(help: "The database whose backups ID and 'latest' refer to (default: DATABASE_URL's).") var database: String?
+    @Flag(help: "Restore into ops_verify_<id> on the DATABASE_URL server, compare row counts with the manifest, drop it.") var restoreTest = false
+    @Option(help: "Connections for the restore test.") var jobs = 1
+
+    func makeJob() throws -> any OpsJob {
+        BackupVerifyJob(backup: backup, database: database, restoreTest: restoreTest, jobs: jobs)
+    }
+
+    func run() async throws {
+        try await JobCommand.run(try makeJob(), context: try global.context(label: "backup-verify"), options: jobOptions) { outcome in
+            let details = outcome.details
+            var line = "backup \(details["id"]?.stringValue ?? "?") is intact: \(details["members"]?.intValue ?? 0) members, every checksum matches"
+            if details["restore_test"] == .bool(true) {
+                line += "; restore test passed (\(details["tables_compared"]?.intValue ?? 0) tables, \(details["rows"]?.intValue ?? 0) rows)"
+            }
+            return line
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Backup
+import OpsCore
+
+struct RestoreCommand: AsyncParsableCommand, JobProducing {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Restore a backup (or a plain pg_dump .sql/.sql.gz/.sql.zst script) into --target-url, checksums verified first.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var jobOptions: JobOptions
+    @Argument(help: "A backup id, 'latest' (default), an archive path, or a plain .sql/.sql.gz/.sql.zst file.") var source: String?
+    @Option(help: ArgumentHelp("The database to restore into (URL or conninfo).", valueName: "url")) var targetURL: String
+    @Option(help: "The database whose backups ID and 'latest' refer to (default: DATABASE_URL's, or the only one).") var database: String?
+    @Flag(help: "Drop every non-system schema of the target first (with --table: only the selected tables).") var clean = false
+    @Option(help: "Connections: load data, then build indexes and constraints, in parallel (archives only).") var jobs = 1
+    @Option(name: .customLong("table"), help: ArgumentHelp("Restore only this table (schema.name): definition, rows, indexes, constraints, triggers. Repeatable.", valueName: "table"))
+    var tables: [String] = []
+    @Flag(help: "Run the whole restore in one transaction (all or nothing).") var singleTransaction = false
+    @Flag(help: "With --jobs, load each table's rows in the source's physical order (slower for large tables).") var preserveRowOrder = false
+
+    func makeJob() throws -> any OpsJob {
+        RestoreJob(source: source, database: database, targetURL: targetURL,
+                   options: RestoreOptions(clean: clean, jobs: jobs, tables: tables, singleTransaction: singleTransaction,
+                                           preserveRowOrder: preserveRowOrder))
+    }
+
+    func run() async throws {
+        try await JobCommand.run(try makeJob(), context: try global.context(label: "restore"), options: jobOptions) { outcome in
+            let details = outcome.details
+            return "restored \(details["source"]?.stringValue ?? "?") into \(details["target"]?.stringValue ?? "?"): "
+                + "\(details["statements"]?.intValue ?? 0) statements, \(details["rows"]?.intValue ?? 0) rows in "
+                + String(format: "%.1f s", details["duration_seconds"]?.doubleValue ?? 0)
+        }
+    }
+}

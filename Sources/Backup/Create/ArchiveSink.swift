@@ -1,0 +1,46 @@
+import ArchiveIO
+import Foundation
+
+/// The archive thread of `backup create`: writes each member as it arrives, then `manifest.json` as the
+/// last member, and finishes the archive (end marker, compressor flush). The caller fsyncs and
+/// renames the file (`AtomicFile.publish`).
+///
+/// Runs on a thread of its own (`BlockingIO.run`): libarchive's calls block, and its zstd workers
+/// compress while the COPY connections keep streaming.
+enum ArchiveSink {
+    /// - Parameters:
+    ///   - fileDescriptor: the temporary file, owned by the caller.
+    ///   - label: the final path, for errors.
+    ///   - compression: the filter.
+    ///   - channel: members in archive order, ended by a `.manifest` item.
+    /// - Returns: the manifest written as the last member, and its bytes.
+    static func run(fileDescriptor: Int32, label: String, compression: ArchiveCompression,
+                    channel: HandoffChannel<SinkItem>) throws -> (BackupManifest, Data) {
+        do {
+            let writer = try ArchiveWriter(fileDescriptor: fileDescriptor, compression: compression, label: label)
+            var written: [BackupManifest.Member] = []
+            let now = Date()
+            while let item = try channel.receiveBlocking() {
+                switch item {
+                case .member(let member):
+                    try writer.beginEntry(name: member.name, size: Int64(member.body.count), modificationTime: now)
+                    try member.body.withUnsafeBytes { try writer.write($0) }
+                    try writer.finishEntry()
+                    written.append(member.manifestEntry)
+                case .manifest(let make):
+                    let manifest = try make(written)
+                    let data = try manifest.encoded()
+                    try writer.addEntry(name: BackupManifest.memberName, contents: [UInt8](data), modificationTime: now)
+                    try writer.finish()
+                    // What readers will see (dates in the manifest's precision), not the in-memory value.
+                    return (try BackupManifest.decode(data, source: label), data)
+                }
+            }
+            throw BackupError(.io, "backup failed: the archive ended without a manifest")
+        } catch {
+            // Wakes the COPY connections waiting to hand over a chunk.
+            channel.fail(error)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import ArchiveIO
+import Foundation
+
+/// How `backup create` runs.
+public struct BackupOptions: Sendable {
+    /// The archive's compression filter.
+    public enum Compression: String, Sendable, CaseIterable {
+        case zstd, gzip, none
+
+        /// The level used when `--level` is not given: zstd's and gzip's own defaults.
+        public var defaultLevel: Int {
+            switch self {
+            case .zstd: return 3
+            case .gzip: return 6
+            case .none: return 0
+            }
+        }
+
+        /// The valid `--level` values.
+        public var levels: ClosedRange<Int> {
+            switch self {
+            case .zstd: return 1...19
+            case .gzip: return 0...9
+            case .none: return 0...0
+            }
+        }
+    }
+
+    /// Which objects and rows are dumped (`--no-owner`, `--no-privileges`, `--exclude-table-data`).
+    public var dump: DumpOptions
+    public var compression: Compression
+    /// Compression level; nil for the filter's default.
+    public var level: Int?
+    /// Connections copying tables at once (`--jobs`): the first holds the snapshot, the others join it.
+    /// Capped by `POSTGRES_MAX_CONNECTIONS`.
+    public var jobs: Int
+    /// How long to wait for each table's ACCESS SHARE lock (`--lock-wait-timeout`, seconds).
+    public var lockWaitTimeout: Double
+    /// Data members are cut after this many bytes (at a row boundary). Memory use is about
+    /// `(2 × jobs + 2) × chunkBytes`, whatever the size of the tables.
+    public var chunkBytes: Int
+    /// zstd worker threads; 0 compresses on the archive thread.
+    public var compressionThreads: Int
+
+    public init(dump: DumpOptions = DumpOptions(), compression: Compression = .zstd, level: Int? = nil,
+                jobs: Int = BackupOptions.defaultJobs, lockWaitTimeout: Double = 5, chunkBytes: Int = 8 << 20,
+                compressionThreads: Int = BackupOptions.defaultJobs) {
+        self.dump = dump
+        self.compression = compression
+        self.level = level
+        self.jobs = jobs
+        self.lockWaitTimeout = lockWaitTimeout
+        self.chunkBytes = chunkBytes
+        self.compressionThreads = compressionThreads
+    }
+
+    /// The number of cores, as pg_dump users usually pick for `-j`.
+    public static var defaultJobs: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// The level actually used.
+    public var effectiveLevel: Int { level ?? compression.defaultLevel }
+
+    /// Checks the level against the filter.
+    public func validate() throws {
+        guard compression.levels.contains(effectiveLevel) else {
+            throw BackupError(.usage, "--level \(effectiveLevel) is not valid for --compression \(compression.rawValue): use \(compression.levels.lowerBound)...\(compression.levels.upperBound)")
+        }
+        guard jobs >= 1 else { throw BackupError(.usage, "--jobs must be at least 1") }
+        guard lockWaitTimeout > 0 else { throw BackupError(.usage, "--lock-wait-timeout must be more than 0 seconds") }
+    }
+
+    var archiveCompression: ArchiveCompression {
+        switch compression {
+        case .zstd: return .zstd(level: effectiveLevel, threads: compressionThreads)
+        case .gzip: return .gzip(level: effectiveLevel)
+        case .none: return .none
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Crypto
+import Foundation
+
+/// One `.sql` member on its way into the archive: its whole body (bounded by the chunk size) and its
+/// checksum, computed by the stage that built it so hashing runs in parallel with the archive thread.
+struct PendingMember: Sendable {
+    var name: String
+    var kind: BackupManifest.Member.Kind
+    var body: [UInt8]
+    var sha256: String
+    var rows: Int64?
+    var table: String?
+    var items: [BackupManifest.Item]?
+
+    init(name: String, kind: BackupManifest.Member.Kind, body: [UInt8], rows: Int64? = nil, table: String? = nil,
+         items: [BackupManifest.Item]? = nil) {
+        self.name = name
+        self.kind = kind
+        self.body = body
+        self.sha256 = PendingMember.hex(SHA256.hash(data: body))
+        self.rows = rows
+        self.table = table
+        self.items = items
+    }
+
+    var manifestEntry: BackupManifest.Member {
+        BackupManifest.Member(name: name, kind: kind, bytes: Int64(body.count), sha256: sha256, rows: rows, table: table, items: items)
+    }
+
+    static func hex(_ digest: SHA256.Digest) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(64)
+        for byte in digest {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// What the archive thread is handed: members in archive order, then the manifest, made from the list
+/// of members it actually wrote.
+enum SinkItem: Sendable {
+    case member(PendingMember)
+    case manifest(@Sendable ([BackupManifest.Member]) throws -> BackupManifest)
+}

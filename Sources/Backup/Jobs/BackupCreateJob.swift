@@ -1,0 +1,41 @@
+import OpsCore
+
+/// `backup create` as a job (name `backup`): recorded in `ops.job_runs` when the database has the
+/// `ops` schema, and run unrecorded otherwise, since any PostgreSQL database can be backed up.
+public struct BackupCreateJob: OpsJob {
+    public let name = "backup"
+    public var requiresHistory: Bool { false }
+    public var options: BackupOptions
+
+    public init(options: BackupOptions) {
+        self.options = options
+    }
+
+    public func run(_ context: JobContext) async throws -> JobOutcome {
+        try await BackupError.mapped {
+            let repository = BackupRepository(root: context.configuration.backupRepository)
+            let creator = BackupCreator(configuration: context.configuration, repository: repository, options: options, logger: context.logger)
+            let result = try await creator.create()
+            return JobOutcome(details: [
+                "id": .string(result.manifest.id),
+                "database": .string(result.manifest.database),
+                "bytes": .int(result.archiveBytes),
+                "uncompressed_bytes": .int(result.manifest.totalBytes),
+                "duration_seconds": .double(result.manifest.durationSeconds),
+                "tables": .int(Int64(result.manifest.tables.count)),
+                "rows": .int(result.manifest.totalRows),
+                "path": .string(result.archivePath),
+            ])
+        }
+    }
+}
+
+extension BackupRepository {
+    /// The database `backup list/verify/prune` and `restore ID` refer to: `--database`, else the one
+    /// `DATABASE_URL` names, else (nil) the only one in the repository.
+    public static func database(option: String?, configuration: OpsConfiguration) -> String? {
+        if let option { return option }
+        guard configuration.databaseURL != nil, let target = try? Stores.postgresTarget(configuration) else { return nil }
+        return target.database
+    }
+}

@@ -1,0 +1,50 @@
+import OpsCore
+
+/// `backup prune` as a job (name `backup-prune`): applies `PrunePolicy` to one database's backups.
+public struct BackupPruneJob: OpsJob {
+    public let name = "backup-prune"
+    public var requiresHistory: Bool { false }
+    public var policy: PrunePolicy
+    public var database: String?
+    public var dryRun: Bool
+
+    public init(policy: PrunePolicy, database: String?, dryRun: Bool) {
+        self.policy = policy
+        self.database = database
+        self.dryRun = dryRun
+    }
+
+    public func run(_ context: JobContext) async throws -> JobOutcome {
+        try await BackupError.mapped {
+            try policy.validate()
+            let repository = BackupRepository(root: context.configuration.backupRepository)
+            var database = BackupRepository.database(option: database, configuration: context.configuration)
+            if database == nil {
+                let names = repository.databases()
+                guard names.count == 1 else {
+                    throw BackupError(.usage, names.isEmpty ? "no backups in \(repository.root)" : "\(repository.root) holds backups of several databases; pass --database NAME")
+                }
+                database = names[0]
+            }
+            let entries = repository.list(database: database)
+            let byID = Dictionary(entries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            let decisions = policy.decide(entries.map {
+                PrunePolicy.Candidate(id: $0.id, date: $0.date, verified: $0.verification != nil)
+            })
+            var kept: [JSONValue] = [], deleted: [JSONValue] = []
+            for decision in decisions {
+                if decision.keep {
+                    kept.append(["id": .string(decision.id), "reasons": .array(decision.reasons.map { .string($0) })])
+                } else {
+                    if !dryRun, let entry = byID[decision.id] { try repository.delete(entry) }
+                    deleted.append(.string(decision.id))
+                }
+            }
+            context.logger.info("pruned", metadata: ["kept": "\(kept.count)", "deleted": "\(deleted.count)", "dry_run": "\(dryRun)"])
+            return JobOutcome(details: [
+                "database": .string(database ?? ""), "dry_run": .bool(dryRun),
+                "kept": .array(kept), "deleted": .array(deleted),
+            ])
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import OpsCore
+
+/// `backup verify [ID|latest] [--restore-test]` as a job (name `backup-verify`).
+public struct BackupVerifyJob: OpsJob {
+    public let name = "backup-verify"
+    public var requiresHistory: Bool { false }
+    public var backup: String?
+    public var database: String?
+    public var restoreTest: Bool
+    public var jobs: Int
+
+    public init(backup: String?, database: String?, restoreTest: Bool, jobs: Int = 1) {
+        self.backup = backup
+        self.database = database
+        self.restoreTest = restoreTest
+        self.jobs = jobs
+    }
+
+    public func run(_ context: JobContext) async throws -> JobOutcome {
+        try await BackupError.mapped {
+            let repository = BackupRepository(root: context.configuration.backupRepository)
+            let entry = try repository.resolve(backup, database: BackupRepository.database(option: database, configuration: context.configuration))
+            let report = try await BackupVerifier(configuration: context.configuration, logger: context.logger, jobs: jobs)
+                .verify(entry, restoreTest: restoreTest)
+            return JobOutcome(details: [
+                "id": .string(report.id),
+                "database": .string(entry.database),
+                "members": .int(Int64(report.members)),
+                "bytes": .int(report.bytes),
+                "rows": .int(report.rows),
+                "restore_test": .bool(report.restoreTested),
+                "tables_compared": .int(Int64(report.tablesCompared)),
+                "path": .string(entry.archivePath),
+            ])
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import OpsCore
+import PGClient
+
+/// `restore [ID|latest|PATH] --target-url URL` as a job (name `restore`). Recorded in `DATABASE_URL`'s
+/// `ops.job_runs` when that database is reachable and migrated; otherwise it runs unrecorded.
+public struct RestoreJob: OpsJob {
+    public let name = "restore"
+    public var requiresHistory: Bool { false }
+    /// `latest` (nil), a backup id, the path of an archive, or a plain `.sql[.gz|.zst]` script.
+    public var source: String?
+    public var database: String?
+    public var targetURL: String
+    public var options: RestoreOptions
+
+    public init(source: String?, database: String?, targetURL: String, options: RestoreOptions) {
+        self.source = source
+        self.database = database
+        self.targetURL = targetURL
+        self.options = options
+    }
+
+    public func run(_ context: JobContext) async throws -> JobOutcome {
+        try await BackupError.mapped {
+            let target: PostgresConfiguration
+            do { target = try PostgresConfiguration(targetURL, connectTimeoutSeconds: context.configuration.connectTimeoutSeconds) }
+            catch { throw Stores.opsError(error) }
+            let restorer = Restorer(target: target, options: options, logger: context.logger)
+            let clock = ContinuousClock()
+            let start = clock.now
+            let summary: Restorer.Summary
+            if let source, Restorer.isPlainScript(source) {
+                summary = try await restorer.restore(plain: source)
+            } else if let source, source.contains("/"), FileManager.default.fileExists(atPath: source) {
+                // An archive copied out of the repository restores on its embedded manifest alone.
+                let entry = try? BackupRepository(root: ".").resolve(source, database: nil)
+                summary = try await restorer.restore(archive: source, beside: entry?.manifest)
+            } else {
+                let repository = BackupRepository(root: context.configuration.backupRepository)
+                let entry = try repository.resolve(source, database: BackupRepository.database(option: database, configuration: context.configuration))
+                summary = try await restorer.restore(archive: entry.archivePath, beside: entry.manifest)
+            }
+            let elapsed = clock.now - start
+            var details: [String: JSONValue] = [
+                "source": .string(summary.source),
+                "target": .string(target.redacted),
+                "rows": .int(summary.rows),
+                "statements": .int(Int64(summary.statements)),
+                "duration_seconds": .double(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18),
+            ]
+            if let manifest = summary.manifest {
+                details["id"] = .string(manifest.id)
+                details["database"] = .string(manifest.database)
+                details["tables"] = .int(Int64(summary.tables.count))
+            }
+            return JobOutcome(details: .object(details))
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+
+/// `<id>.verified.json`: the last successful `backup verify` of a backup.
+public struct BackupVerification: Codable, Sendable, Hashable {
+    public var verifiedAt: Date
+    /// Every member's SHA-256 matched the manifest.
+    public var checksums: Bool
+    /// A restore into a scratch database succeeded and its row counts matched the manifest.
+    public var restoreTest: Bool
+    public var toolVersion: String
+
+    public init(verifiedAt: Date, checksums: Bool, restoreTest: Bool, toolVersion: String) {
+        self.verifiedAt = verifiedAt
+        self.checksums = checksums
+        self.restoreTest = restoreTest
+        self.toolVersion = toolVersion
+    }
+
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        var data = try encoder.encode(self)
+        data.append(0x0A)
+        return data
+    }
+
+    public static func decode(_ data: Data) throws -> BackupVerification {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(BackupVerification.self, from: data)
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import PGClient
+
+/// Runs a restore's events on the target, stopping at the first error as `psql -v ON_ERROR_STOP=1`
+/// does: statements and streamed COPY blocks in order on the first connection; whole data members
+/// on whichever connection is free; post-data batches through `PostDataScheduler`.
+///
+/// Session settings the script makes (`SET …`, `set_config(…)`) are replayed on every other connection
+/// before it runs anything, so all of them see the script's search_path, encoding and so on.
+final class ScriptRunner {
+    let connections: [PostgresConnection]
+    private var sessionStatements: [String] = []
+    private var applied: [Int]
+    private var source = "script"
+    /// Rows loaded by COPY.
+    private(set) var rows: Int64 = 0
+    private(set) var statements = 0
+
+    private let preserveRowOrder: Bool
+
+    init(connections: [PostgresConnection], preserveRowOrder: Bool) {
+        precondition(!connections.isEmpty)
+        self.connections = connections
+        self.preserveRowOrder = preserveRowOrder
+        self.applied = Array(repeating: 0, count: connections.count)
+    }
+
+    func run(_ channel: HandoffChannel<RestoreEvent>) async throws {
+        try await withThrowingTaskGroup(of: (Int, Int64).self) { group in
+            var idle = Array(connections.indices.reversed())
+            var busy = 0
+            // The table each busy connection is loading.
+            var loading: [Int: String] = [:]
+            func reclaim() async throws {
+                guard let (index, loaded) = try await group.next() else { return }
+                idle.append(index)
+                loading[index] = nil
+                busy -= 1
+                rows += loaded
+            }
+            while let event = try await channel.receive() {
+                switch event {
+                case .source(let name):
+                    source = name
+                case .script(let scriptEvent):
+                    while busy > 0 { try await reclaim() }
+                    try await run(scriptEvent, channel: channel)
+                case .data(let block):
+                    // With `preserveRowOrder`, one table's members load in archive order, one at a
+                    // time, so the table keeps the source's physical row order; otherwise a large
+                    // table loads on every connection at once.
+                    while idle.isEmpty || (preserveRowOrder && block.table != nil && loading.values.contains(block.table!)) {
+                        try await reclaim()
+                    }
+                    let index = idle.removeLast()
+                    loading[index] = block.table
+                    let connection = connections[index]
+                    let pending = Array(sessionStatements[applied[index]...])
+                    applied[index] = sessionStatements.count
+                    busy += 1
+                    group.addTask {
+                        for statement in pending { try await connection.execute(statement) }
+                        return (index, try await Self.load(block, on: connection))
+                    }
+                case .statements(let batch):
+                    while busy > 0 { try await reclaim() }
+                    try await applySessionEverywhere()
+                    try await PostDataScheduler.run(batch, connections: connections)
+                    statements += batch.count
+                }
+            }
+            while busy > 0 { try await reclaim() }
+        }
+    }
+
+    private func run(_ event: ScriptEvent, channel: HandoffChannel<RestoreEvent>) async throws {
+        let main = connections[0]
+        switch event {
+        case .statement(let sql, let line):
+            if Self.isSessionSetting(sql) {
+                sessionStatements.append(sql)
+                applied[0] = sessionStatements.count
+            }
+            do { try await main.execute(sql) }
+            catch { throw Self.failure(error, source: source, line: line, sql: sql) }
+            statements += 1
+        case .copy(let sql, let line):
+            do {
+                rows += try await main.copyIn(sql) {
+                    guard let next = try channel.receiveBlocking() else { return nil }
+                    switch next {
+                    case .script(.copyData(let bytes)): return bytes
+                    case .script(.copyEnd): return nil
+                    default: throw BackupError(.restoreFailed, "internal error: COPY data expected")
+                    }
+                }
+            } catch {
+                throw Self.failure(error, source: source, line: line, sql: sql)
+            }
+            statements += 1
+        case .copyData, .copyEnd:
+            throw BackupError(.restoreFailed, "\(source): COPY data outside a COPY block")
+        }
+    }
+
+    private func applySessionEverywhere() async throws {
+        for index in connections.indices where applied[index] < sessionStatements.count {
+            for statement in sessionStatements[applied[index]...] { try await connections[index].execute(statement) }
+            applied[index] = sessionStatements.count
+        }
+    }
+
+    /// Loads one whole data member.
+    static func load(_ block: DataBlock, on connection: PostgresConnection) async throws -> Int64 {
+        var offset = block.rows.lowerBound
+        let end = block.rows.upperBound
+        do {
+            return try await connection.copyIn(block.copySQL) {
+                guard offset < end else { return nil }
+                let next = min(end, offset + 256 * 1024)
+                defer { offset = next }
+                return Array(block.body[offset..<next])
+            }
+        } catch {
+            throw failure(error, source: block.source, line: 1, sql: block.copySQL)
+        }
+    }
+
+    static func failure(_ error: Error, source: String, line: Int, sql: String) -> Error {
+        if error is BackupError || error is CancellationError { return error }
+        let preview = sql.split(whereSeparator: \.isNewline).first.map { String($0.prefix(100)) } ?? ""
+        return BackupError(.scriptError, "restore failed at \(source) line \(line) (\(preview)): \(error)")
+    }
+
+    /// `SET …` (not `SET LOCAL`, `SET CONSTRAINTS`, `SET TRANSACTION`) and `SELECT pg_catalog.set_config(…)`.
+    static func isSessionSetting(_ sql: String) -> Bool {
+        let words = SQLWords.words(sql.utf8.prefix(200))
+        guard let first = words.first else { return false }
+        if first == "SET" { return !["LOCAL", "CONSTRAINTS", "TRANSACTION"].contains(words.dropFirst().first ?? "") }
+        return first == "SELECT" && words.dropFirst().starts(with: ["PG_CATALOG", "SET_CONFIG"])
+    }
+}

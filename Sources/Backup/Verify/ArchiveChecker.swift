@@ -1,0 +1,64 @@
+import ArchiveIO
+import Crypto
+import Foundation
+
+/// Checks a backup archive against its manifest: every member present, in order, with the declared
+/// size and SHA-256, nothing else in the archive, and `manifest.json` last. Reads the whole archive
+/// once, in bounded memory; blocking, so call it from `BlockingIO.run`.
+enum ArchiveChecker {
+    /// - Parameters:
+    ///   - path: the archive.
+    ///   - beside: the manifest kept beside the archive, if any; it must equal the embedded one.
+    /// - Returns: the embedded manifest.
+    /// - Throws: `BackupError` `.invalidArchive` or `.checksumMismatch`, naming the member.
+    static func check(path: String, beside: BackupManifest?) throws -> BackupManifest {
+        let label = (path as NSString).lastPathComponent
+        var seen: [(name: String, bytes: Int64, sha256: String)] = []
+        var embedded: BackupManifest?
+        do {
+            let reader = try ArchiveReader(path: path)
+            while let entry = try reader.nextEntry() {
+                if embedded != nil {
+                    throw BackupError(.invalidArchive, "backup \(label) is invalid: member \(entry.name) follows manifest.json, which must be last")
+                }
+                if entry.name == BackupManifest.memberName {
+                    let data = Data(try reader.readAll(limit: 256 << 20))
+                    embedded = try BackupManifest.decode(data, source: "\(label) (manifest.json)")
+                    continue
+                }
+                var hasher = SHA256()
+                var bytes: Int64 = 0
+                try reader.readEntry(chunkSize: 256 * 1024) { chunk in
+                    hasher.update(bufferPointer: chunk)
+                    bytes += Int64(chunk.count)
+                }
+                seen.append((entry.name, bytes, PendingMember.hex(hasher.finalize())))
+            }
+        } catch let error as ArchiveError {
+            throw BackupError(.invalidArchive, "backup \(label) is damaged: \(error)")
+        }
+        guard let manifest = embedded else {
+            throw BackupError(.invalidArchive, "backup \(label) is incomplete: it has no manifest.json (truncated?)")
+        }
+        if let beside, beside != manifest {
+            throw BackupError(.invalidArchive, "backup \(label) is invalid: the manifest beside it differs from the one inside it")
+        }
+        let found = Dictionary(seen.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for member in manifest.members {
+            guard let actual = found[member.name] else {
+                throw BackupError(.invalidArchive, "backup \(label) is incomplete: member \(member.name) listed in the manifest is missing from the archive")
+            }
+            guard actual.bytes == member.bytes, actual.sha256 == member.sha256 else {
+                throw BackupError(.checksumMismatch, "backup \(label) is corrupt: member \(member.name) has SHA-256 \(actual.sha256.prefix(16))… (\(actual.bytes) bytes), the manifest says \(member.sha256.prefix(16))… (\(member.bytes) bytes)")
+            }
+        }
+        let listed = Set(manifest.members.map(\.name))
+        if let extra = seen.first(where: { !listed.contains($0.name) }) {
+            throw BackupError(.invalidArchive, "backup \(label) is invalid: member \(extra.name) is not in the manifest")
+        }
+        guard seen.map(\.name) == manifest.members.map(\.name) else {
+            throw BackupError(.invalidArchive, "backup \(label) is invalid: its members are not in the manifest's order")
+        }
+        return manifest
+    }
+}

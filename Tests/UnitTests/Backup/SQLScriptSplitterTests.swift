@@ -1,0 +1,102 @@
+@testable import Backup
+import Testing
+
+@Suite("SQL script splitter")
+struct SQLScriptSplitterTests {
+    /// Feeds `script` in pieces of `step` bytes and collects the events.
+    static func split(_ script: String, step: Int = .max) throws -> [String] {
+        var splitter = SQLScriptSplitter(source: "test.sql")
+        var events: [String] = []
+        var copy: [UInt8] = []
+        func drain() throws {
+            while let event = try splitter.next() {
+                switch event {
+                case .statement(let sql, let line): events.append("S\(line):\(sql)")
+                case .copy(let sql, let line): events.append("C\(line):\(sql)")
+                case .copyData(let bytes): copy += bytes
+                case .copyEnd:
+                    events.append("D:" + String(decoding: copy, as: UTF8.self))
+                    copy = []
+                }
+            }
+        }
+        let bytes = Array(script.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(bytes.count, offset + step)
+            bytes[offset..<end].withUnsafeBytes { splitter.feed($0) }
+            try drain()
+            offset = end
+        }
+        splitter.finishInput()
+        try drain()
+        return events
+    }
+
+    static let awkward = #"""
+        -- a comment; with a semicolon
+        SET standard_conforming_strings = on;
+        /* block /* nested ; */ still comment; */
+        CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql AS $body$
+        BEGIN
+          RETURN 'a;b' || $$;$$ || E'\';' || "x;y";
+        END
+        $body$;
+        INSERT INTO t VALUES ('it''s; fine', "quoted"";name", $1);
+        COPY public.t (a, b) FROM stdin;
+        1	\\.not the end
+        \.x	also data
+        2	tab\there
+        \.
+        SELECT 'after copy';
+        SELECT a$b$c FROM t;
+        SELECT 1
+        """#
+
+    static let expected = [
+        "S2:SET standard_conforming_strings = on;",
+        "S4:CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql AS $body$\nBEGIN\n  RETURN 'a;b' || $$;$$ || E'\\';' || \"x;y\";\nEND\n$body$;",
+        "S9:INSERT INTO t VALUES ('it''s; fine', \"quoted\"\";name\", $1);",
+        "C10:COPY public.t (a, b) FROM stdin;",
+        "D:1\t\\\\.not the end\n\\.x\talso data\n2\ttab\\there\n",
+        "S15:SELECT 'after copy';",
+        "S16:SELECT a$b$c FROM t;",
+        "S17:SELECT 1",
+    ]
+
+    @Test("statements, quotes, dollar bodies, comments and COPY blocks split as psql splits them")
+    func splitsLikePsql() throws {
+        #expect(try Self.split(Self.awkward) == Self.expected)
+    }
+
+    @Test("the split does not depend on how the input is chunked", arguments: [1, 2, 3, 7, 64])
+    func chunkingDoesNotMatter(step: Int) throws {
+        #expect(try Self.split(Self.awkward, step: step) == Self.expected)
+    }
+
+    @Test("psql meta-commands are errors naming their line")
+    func metaCommandsAreRefused() throws {
+        let error = try #require(throws: BackupError.self) { try Self.split("SELECT 1;\n\n\\connect other\nSELECT 2;\n") }
+        #expect(error.message == "test.sql line 3: psql meta-command \\connect cannot be run by restore; run this script with psql instead")
+        #expect(throws: BackupError.self) { try Self.split("SELECT 1 \\gset\n") }
+    }
+
+    @Test("pg_dump's \\restrict and \\unrestrict guards are skipped")
+    func restrictIsSkipped() throws {
+        let script = "\\restrict abc123\n\nSET x = 1;\n\\unrestrict abc123\n"
+        #expect(try Self.split(script) == ["S3:SET x = 1;"])
+    }
+
+    @Test("an empty COPY block and a COPY ending at the end of the input")
+    func copyEdgeCases() throws {
+        #expect(try Self.split("COPY t FROM stdin;\n\\.\nSELECT 1;") == ["C1:COPY t FROM stdin;", "D:", "S3:SELECT 1;"])
+        #expect(try Self.split("COPY t FROM STDIN;\na\nb") == ["C1:COPY t FROM STDIN;", "D:a\nb"])
+        #expect(try Self.split("COPY t TO stdout;") == ["S1:COPY t TO stdout;"])
+        #expect(try Self.split("COPY \"from stdin\" FROM stdin;\r\nx\r\n\\.\r\n") == ["C1:COPY \"from stdin\" FROM stdin;", "D:x\r\n"])
+    }
+
+    @Test("a script ending inside a string is an error")
+    func unterminatedString() throws {
+        #expect(throws: BackupError.self) { try Self.split("SELECT 'abc") }
+    }
+}
