@@ -135,7 +135,9 @@ struct SchemaDumperTests {
                 COMMENT ON TABLE public."Café" IS 'crème brûlée';
                 INSERT INTO public."Café" VALUES ('façade', 1);
                 """)
-            try await db.execute("RESET client_encoding")
+            // PGClient connects with client_encoding UTF8; a session switched away from it is refused.
+            #expect(try await db.query("SHOW client_encoding").first?.values.first == "UTF8")
+            try await db.execute("SET client_encoding = 'LATIN1'")
             let refused = try await #require(throws: OpsError.self) { try await SchemaDumper(connection: db).plan() }
             #expect(refused.message.contains("client_encoding is LATIN1"), "\(refused.message)")
 
