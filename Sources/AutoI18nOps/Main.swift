@@ -48,5 +48,5 @@ struct AutoI18nOps: AsyncParsableCommand {
         commandName: "auto-i18n-ops",
         abstract: "Operations for the auto-i18n service: schema, health, backups, retention, snapshots, scheduling.",
         version: OpsVersion.current,
-        subcommands: [SchemaCommand.self, HealthCommand.self, DemoCommand.self, HistoryCommand.self])
+        subcommands: [SchemaCommand.self, HealthCommand.self, DemoCommand.self, HistoryCommand.self, RunCommand.self, ScheduleCommand.self])
 }
