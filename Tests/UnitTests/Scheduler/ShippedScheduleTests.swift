@@ -23,7 +23,7 @@ struct ShippedScheduleTests {
         func entry(_ job: String) throws -> CronScheduleFile.Entry { try #require(entries.first { $0.job == job }, "\(job) missing") }
         let day = try Date("2026-05-04T00:00:00Z", strategy: .iso8601)  // a Monday
         func fires(_ job: String, inNext hours: Double) throws -> Int {
-            try entry(job).expression.nextDates(after: day, count: 10_000, in: .gmt).filter { $0 < day.addingTimeInterval(hours * 3600) }.count
+            try entry(job).expression.nextDates(after: day.addingTimeInterval(-1), count: 10_000, in: .gmt).filter { $0 < day.addingTimeInterval(hours * 3600) }.count
         }
         #expect(try fires("backup", inNext: 24) == 1)
         #expect(try fires("retention", inNext: 24) == 1)
