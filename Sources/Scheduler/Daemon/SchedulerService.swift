@@ -52,13 +52,17 @@ public final class SchedulerService: Service, Sendable {
         public var slotSkipped: @Sendable (_ job: String, _ reason: String, _ count: Int) -> Void
         /// The schedule in force changed (start, reload).
         public var scheduleLoaded: @Sendable (Schedule) -> Void
+        /// The scheduler has started its catch-up runs (if any) and waits for the first slot.
+        public var started: @Sendable () -> Void
 
         public init(runFinished: @escaping @Sendable (JobRunner.Report) -> Void = { _ in },
                     slotSkipped: @escaping @Sendable (String, String, Int) -> Void = { _, _, _ in },
-                    scheduleLoaded: @escaping @Sendable (Schedule) -> Void = { _ in }) {
+                    scheduleLoaded: @escaping @Sendable (Schedule) -> Void = { _ in },
+                    started: @escaping @Sendable () -> Void = {}) {
             self.runFinished = runFinished
             self.slotSkipped = slotSkipped
             self.scheduleLoaded = scheduleLoaded
+            self.started = started
         }
     }
 
@@ -128,6 +132,7 @@ public final class SchedulerService: Service, Sendable {
 
         var timer: Task<Void, Never>? = startTimer(schedule, lastSlots)
         defer { timer?.cancel() }
+        observer.started()
         events: for await event in events {
             switch event {
             case .tick:
