@@ -138,6 +138,8 @@ public final class SchedulerService: Service, Sendable {
             case .tick:
                 guard !draining else { continue }
                 fireDue(schedule, &lastSlots, &running)
+                // A tick may come from a timer replaced by a reload: keep exactly one timer.
+                timer?.cancel()
                 timer = startTimer(schedule, lastSlots)
             case .reload:
                 guard !draining else { continue }
