@@ -77,7 +77,7 @@ extension JobRunner {
     }
 
     static func format(_ duration: Duration) -> String {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let seconds = duration.inSeconds
         return seconds == seconds.rounded() ? "\(Int64(seconds))s" : String(format: "%.1fs", seconds)
     }
 }

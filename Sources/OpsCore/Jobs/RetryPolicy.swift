@@ -44,7 +44,5 @@ public struct RetryPolicy: Sendable, Hashable {
         (Stores.opsError(error) as? OpsError)?.code == .storeUnavailable
     }
 
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
+    private func seconds(_ duration: Duration) -> Double { duration.inSeconds }
 }

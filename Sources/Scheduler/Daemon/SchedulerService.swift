@@ -277,6 +277,6 @@ public final class SchedulerService: Service, Sendable {
 extension Date {
     /// This instant plus a `Duration`.
     func adding(_ duration: Duration) -> Date {
-        addingTimeInterval(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+        addingTimeInterval(duration.inSeconds)
     }
 }

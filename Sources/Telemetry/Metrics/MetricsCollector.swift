@@ -159,7 +159,5 @@ public actor MetricsCollector {
         return failed
     }
 
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
+    private func seconds(_ duration: Duration) -> Double { duration.inSeconds }
 }

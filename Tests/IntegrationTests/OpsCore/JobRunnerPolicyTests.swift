@@ -49,9 +49,9 @@ struct JobRunnerPolicyTests {
         try await PostgresTestDatabase.with { name, db in
             let job = SlowJob(name: jobName(), seconds: 0)
             let slot = Date(timeIntervalSince1970: 1_800_000_000)
-            let first = await try runner(name).run(job, options: .init(slot: slot))
+            let first = try await runner(name).run(job, options: .init(slot: slot))
             #expect(first.status == .succeeded)
-            let late = await try runner(name).run(job, options: .init(slot: slot))
+            let late = try await runner(name).run(job, options: .init(slot: slot))
             #expect(late.status == .skipped)
             #expect(late.skipReason == .claimed)
             #expect(late.runID == nil)
@@ -82,7 +82,7 @@ struct JobRunnerPolicyTests {
     @Test func aJobPastItsTimeoutIsCancelledRecordedAndItsLockReleased() async throws {
         try await PostgresTestDatabase.with { name, db in
             let job = SlowJob(name: jobName(), seconds: 60)
-            let report = await try runner(name).run(job, options: .init(slot: Date(), timeout: .milliseconds(300)))
+            let report = try await runner(name).run(job, options: .init(slot: Date(), timeout: .milliseconds(300)))
             #expect(report.status == .failed)
             #expect("\(report.error!)".contains("timed out after"))
             let row = try #require(try await db.query("SELECT status, error, finished_at IS NOT NULL AS done FROM ops.job_runs WHERE job = $1", [job.name]).first)
@@ -113,7 +113,7 @@ struct JobRunnerPolicyTests {
         try await PostgresTestDatabase.with { name, db in
             let job = FlakyJob(name: jobName(), failures: 2, error: OpsError(.storeUnavailable, "redis down"))
             let retry = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10), maxDelay: .milliseconds(20))
-            let report = await try runner(name).run(job, options: .init(slot: Date(), retry: retry))
+            let report = try await runner(name).run(job, options: .init(slot: Date(), retry: retry))
             #expect(report.status == .succeeded)
             #expect(report.attempts == 3)
             let row = try #require(try await db.query("SELECT status, details->>'attempts' AS attempts FROM ops.job_runs WHERE job = $1", [job.name]).first)
@@ -125,7 +125,7 @@ struct JobRunnerPolicyTests {
     @Test func logicErrorsAreNotRetried() async throws {
         try await PostgresTestDatabase.with { name, _ in
             let job = FlakyJob(name: jobName(), failures: 5, error: OpsError(.jobFailed, "bad data"))
-            let report = await try runner(name).run(job, options: .init(retry: RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(10))))
+            let report = try await runner(name).run(job, options: .init(retry: RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(10))))
             #expect(report.status == .failed)
             #expect(job.attempts == 1)
         }
