@@ -54,15 +54,19 @@ public final class SchedulerService: Service, Sendable {
         public var scheduleLoaded: @Sendable (Schedule) -> Void
         /// The scheduler has started its catch-up runs (if any) and waits for the first slot.
         public var started: @Sendable () -> Void
+        /// A reload failed; the previous schedule stays in force.
+        public var reloadFailed: @Sendable (Error) -> Void
 
         public init(runFinished: @escaping @Sendable (JobRunner.Report) -> Void = { _ in },
                     slotSkipped: @escaping @Sendable (String, String, Int) -> Void = { _, _, _ in },
                     scheduleLoaded: @escaping @Sendable (Schedule) -> Void = { _ in },
-                    started: @escaping @Sendable () -> Void = {}) {
+                    started: @escaping @Sendable () -> Void = {},
+                    reloadFailed: @escaping @Sendable (Error) -> Void = { _ in }) {
             self.runFinished = runFinished
             self.slotSkipped = slotSkipped
             self.scheduleLoaded = scheduleLoaded
             self.started = started
+            self.reloadFailed = reloadFailed
         }
     }
 
@@ -150,6 +154,7 @@ public final class SchedulerService: Service, Sendable {
                     logger.notice("schedule reloaded", metadata: ["schedule": "\(schedule.file)", "lines": "\(schedule.items.count)"])
                 } catch {
                     logger.error("schedule not reloaded, keeping the previous one: \(error)")
+                    observer.reloadFailed(error)
                 }
                 timer?.cancel()
                 timer = startTimer(schedule, lastSlots)

@@ -127,6 +127,7 @@ struct SchedulerServiceTests {
                 #expect(try await SchedulerTest.eventually { tally["started"] == 1 })
                 try "61 * * * * \(catalog.prefix)-fast\n".write(toFile: path, atomically: true, encoding: .utf8)
                 service.reload()
+                #expect(try await SchedulerTest.eventually { tally["reloadFailed"] == 1 })
                 try "* * * * * \(catalog.prefix)-slow --seconds 0\n".write(toFile: path, atomically: true, encoding: .utf8)
                 service.reload()
                 try await waitFor(db, "SELECT count(*) AS n FROM ops.job_runs WHERE job = $1 AND status = 'succeeded'", ["\(catalog.prefix)-slow"])

@@ -49,7 +49,8 @@ enum SchedulerTest {
             runFinished: { tally.add("finished:\($0.status.rawValue)") },
             slotSkipped: { _, reason, count in tally.add("skipped:\(reason)", count) },
             scheduleLoaded: { _ in tally.add("loaded") },
-            started: { tally.add("started") })
+            started: { tally.add("started") },
+            reloadFailed: { _ in tally.add("reloadFailed") })
         return SchedulerService(configuration: .init(schedule: schedule, reloadSchedule: reload, context: context, clock: clock,
                                                      shutdownGrace: grace, historyRetentionDays: 0),
                                 observer: observer, logger: Logger(label: "test"))
