@@ -18,7 +18,7 @@ struct CommandJobCatalog: JobCatalog {
         ("retention", ["retention"]),
         ("stats-refresh", ["stats", "refresh"]),
         ("snapshot", ["snapshot"]),
-        ("cache-stats", ["cache-stats"]),
+        ("cache-stats", ["cache", "stats"]),
         ("health", ["health"]),
         ("sleep", ["schedule", "sleep"]),  // diagnostic (tests, trying a schedule out); not in metrics unless scheduled
     ]

@@ -34,6 +34,15 @@ struct Main {
             exit(error.code.exitCode)
         } catch let error as ArgumentParser.ExitCode {
             exit(error.rawValue)
+        } catch where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+            // --help, --version and validation errors surface from run() for subcommands.
+            let message = AutoI18nOps.fullMessage(for: error)
+            if AutoI18nOps.exitCode(for: error) == .success {
+                print(message)
+                exit(ExitCode.ok)
+            }
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            exit(ExitCode.usage)
         } catch {
             let mapped = Stores.opsError(error)
             let code = (mapped as? OpsError)?.code.exitCode ?? ExitCode.failure
@@ -48,5 +57,6 @@ struct AutoI18nOps: AsyncParsableCommand {
         commandName: "auto-i18n-ops",
         abstract: "Operations for the auto-i18n service: schema, health, backups, retention, snapshots, scheduling.",
         version: OpsVersion.current,
-        subcommands: [SchemaCommand.self, HealthCommand.self, DemoCommand.self, HistoryCommand.self, RunCommand.self, ScheduleCommand.self])
+        subcommands: [SchemaCommand.self, HealthCommand.self, DemoCommand.self, HistoryCommand.self, SnapshotCommand.self, CacheCommand.self,
+                      RetentionCommand.self, BatchesCommand.self, StatsCommand.self, RunCommand.self, ScheduleCommand.self])
 }

@@ -78,6 +78,8 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         var params: [(String, String)] = [("dbname", connectionString)]
         params.append(("connect_timeout", String(connectTimeoutSeconds)))
         params.append(("application_name", applicationName))
+        // Every script and archive we write is UTF-8, whatever the database's encoding.
+        params.append(("client_encoding", "UTF8"))
         if let overrideDatabase { params.append(("dbname", overrideDatabase)) }
         return params
     }

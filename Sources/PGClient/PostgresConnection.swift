@@ -27,7 +27,8 @@ public final class PostgresConnection: @unchecked Sendable {
         if let conn { PQfinish(conn) }
     }
 
-    /// Opens a connection, sets the session to UTC and ISO dates, and silences server notices.
+    /// Opens a connection (client encoding UTF8), sets the session to UTC and ISO dates, and silences
+    /// server notices.
     ///
     /// - Parameters:
     ///   - configuration: the target.
@@ -42,7 +43,9 @@ public final class PostgresConnection: @unchecked Sendable {
             }
         }
         let connection = PostgresConnection(configuration: configuration, conn: conn.value, queue: queue)
-        try await connection.execute("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 3")
+        // The same session settings pg_dump uses (DateStyle ISO, extra_float_digits 3), so COPY text is
+        // byte-for-byte what pg_dump would write; UTC so timestamps decode without a zone lookup.
+        try await connection.execute("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3")
         return connection
     }
 

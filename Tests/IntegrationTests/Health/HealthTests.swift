@@ -91,3 +91,14 @@ struct HealthCommandTests {
         #expect(result.status == 2)
     }
 }
+
+@Suite("command line")
+struct CommandLineTests {
+    @Test(arguments: [["--help"], ["health", "--help"], ["help", "schema"], ["--version"]])
+    func helpAndVersionPrintToStdoutAndExit0(arguments: [String]) throws {
+        let result = try CLI.run(arguments)
+        #expect(result.status == 0)
+        #expect(!result.stdout.isEmpty)
+        #expect(result.stderr.isEmpty)
+    }
+}

@@ -11,7 +11,11 @@ final class RedisTestServer {
     let port: Int
     let password: String?
     private let process: Process
-    private let directory: URL
+    /// The server's `--dir` (where `SAVE`/`BGSAVE` write `dump.rdb`) and log file location.
+    let directory: URL
+
+    /// The server's log file (`--logfile`), e.g. to count "Background saving started" lines.
+    var logPath: String { directory.appendingPathComponent("redis.log").path }
 
     var url: RedisURL { RedisURL(host: "127.0.0.1", port: port, password: password) }
 
@@ -73,10 +77,26 @@ final class RedisTestServer {
     /// persisted, so there is nothing to shut down cleanly.
     func stop() {
         if process.isRunning {
+            // A background save's child outlives a killed parent until its next write to it, and holds
+            // the descriptor Foundation watches for the server's exit: kill it first.
+            for child in childProcesses() { kill(child, SIGKILL) }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Processes whose parent is the server (the fork of a `BGSAVE` or an AOF rewrite), from `/proc`.
+    private func childProcesses() -> [pid_t] {
+        let pid = process.processIdentifier
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return entries.compactMap { name -> pid_t? in
+            guard let child = pid_t(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+                  let end = stat.lastIndex(of: ")") else { return nil }
+            // After "pid (comm)": state, then the parent's pid.
+            let fields = stat[stat.index(after: end)...].split(separator: " ")
+            return fields.count > 1 && pid_t(fields[1]) == pid ? child : nil
+        }
     }
 
     /// A port nothing listens on right now: bind port 0, read the port the kernel chose, close.

@@ -56,7 +56,7 @@ struct ShippedScheduleTests {
         #expect(lines.count == daemon.count)
         let commands: [String: String] = ["backup": "backup create", "backup-prune": "backup prune", "backup-verify": "backup verify --restore-test",
                                           "retention": "retention", "stats-refresh": "stats refresh", "snapshot": "snapshot",
-                                          "cache-stats": "cache-stats", "health": "health"]
+                                          "cache-stats": "cache stats", "health": "health"]
         for entry in daemon {
             let command = try #require(commands[entry.job])
             let line = try #require(lines.first { $0.contains("exec auto-i18n-ops \(command) --trigger cron") }, "no cron.d line for \(entry.job)")

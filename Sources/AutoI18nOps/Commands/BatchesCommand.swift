@@ -1,0 +1,30 @@
+import ArgumentParser
+import OpsCore
+import Retention
+
+struct BatchesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "batches", abstract: "Archived OpenAI batches.",
+        subcommands: [BatchesUnarchiveCommand.self])
+}
+
+struct BatchesUnarchiveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unarchive",
+        abstract: "Restore an archived batch's requests exactly from its archive, then clear archived_at.",
+        discussion: """
+            Verifies the archive's SHA-256 against batches.archive_sha256 first and changes nothing when the \
+            archive is missing or corrupt. The archive file is kept. The next retention run archives the \
+            batch again if it is still older than BATCH_ARCHIVE_DAYS.
+            """)
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The batch's batch_id.") var batchID: String
+
+    func run() async throws {
+        let context = try global.context(label: "batches")
+        try Stores.validate(context.configuration)
+        let result = try await BatchUnarchiver(configuration: context.configuration, logger: context.logger)
+            .unarchive(batchID: batchID)
+        print("unarchived batch \(result.batchID): \(result.rows) requests restored from \(result.archivePath)")
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import OpsCore
+import Snapshot
+
+struct CacheStatsCommand: AsyncParsableCommand, JobProducing {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Keys per family (SCAN, bounded in time), batch:queue length, memory, evictions, hit ratio.",
+        discussion: "Exit 0 when the scan completed, 10 when --max-time cut it short (counts partial), 3 when the server is unreachable or refuses the password.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var jobOptions: JobOptions
+
+    @Option(help: ArgumentHelp("Stop scanning after this long and report partial counts, e.g. 10s.", valueName: "duration"))
+    var maxTime = "10s"
+
+    @Option(help: ArgumentHelp("The COUNT hint of each SCAN call.", valueName: "n"))
+    var scanCount = 1000
+
+    func makeJob() throws -> any OpsJob {
+        guard let maxTime = DurationText.parse(maxTime) else {
+            throw OpsError(.usage, "--max-time \(self.maxTime) is not valid: use e.g. 10s or 1m")
+        }
+        guard (1...1_000_000).contains(scanCount) else {
+            throw OpsError(.usage, "--scan-count \(scanCount) is not valid: use a number from 1 to 1000000")
+        }
+        return CacheStatsJob(scanner: CacheKeyScanner(maxTime: maxTime, count: scanCount))
+    }
+
+    func run() async throws {
+        let job = try makeJob()
+        let context = try global.context(label: "cache-stats")
+        // Only the Redis URL must be valid: the job runs (unrecorded) without PostgreSQL.
+        _ = try context.configuration.requireRedisURL()
+        try await JobCommand.run(job, context: context, options: jobOptions) { outcome in
+            CacheStats.table(outcome.details)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import OpsCore
+import Retention
+
+struct RetentionCommand: AsyncParsableCommand, JobProducing {
+    static let configuration = CommandConfiguration(
+        commandName: "retention",
+        abstract: "Delete expired sessions (with their jobs, files, batches) and archive finished batches.",
+        discussion: """
+            Sessions whose expires_at has passed are deleted in transactions of --batch-size sessions that \
+            skip rows the application holds; their cache keys are deleted from the Redis server. Batches \
+            finished more than BATCH_ARCHIVE_DAYS ago have their requests archived to \
+            $BACKUP_REPO/archive/batches/YYYY/MM/<batch_id>.tar.zst. Exit 10: completed with warnings \
+            (e.g. the Redis server was down; the database work is done).
+            """)
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var jobOptions: JobOptions
+
+    @Option(help: ArgumentHelp("Run only one policy: sessions or batches.", valueName: "policy"))
+    var only: String?
+    @Flag(help: "Count what would be deleted and archived; change nothing.")
+    var dryRun = false
+    @Option(help: "Sessions per transaction (also the page size for batches).")
+    var batchSize = 500
+    @Option(help: ArgumentHelp("Start no new transaction after this long, e.g. 10m (default: until done).", valueName: "duration"))
+    var maxRuntime: String?
+    @Option(help: ArgumentHelp("lock_timeout of each transaction.", valueName: "duration"))
+    var lockTimeout = "500ms"
+    @Option(help: ArgumentHelp("statement_timeout of each transaction.", valueName: "duration"))
+    var statementTimeout = "30s"
+    @Option(help: ArgumentHelp("Also delete batch rows archived more than DAYS days ago (default: keep them).", valueName: "days"))
+    var deleteArchivedBatchesAfter: Int?
+
+    func makeJob() throws -> any OpsJob {
+        var options = RetentionOptions()
+        if let only {
+            guard let scope = RetentionOptions.Scope(rawValue: only), scope != .all else {
+                throw OpsError(.usage, "--only \(only) is not valid: use sessions or batches")
+            }
+            options.scope = scope
+        }
+        options.dryRun = dryRun
+        options.batchSize = batchSize
+        options.maxRuntime = try maxRuntime.map { try duration($0, option: "--max-runtime") }
+        options.lockTimeout = try duration(lockTimeout, option: "--lock-timeout")
+        options.statementTimeout = try duration(statementTimeout, option: "--statement-timeout")
+        options.deleteArchivedBatchesAfterDays = deleteArchivedBatchesAfter
+        return RetentionJob(options: try options.validate())
+    }
+
+    private func duration(_ text: String, option: String) throws -> Duration {
+        guard let value = DurationText.parse(text), value > .zero else {
+            throw OpsError(.usage, "\(option) \(text) is not valid: use e.g. 500ms, 30s, 10m or 2h")
+        }
+        return value
+    }
+
+    func run() async throws {
+        let job = try makeJob()
+        let context = try global.context(label: "retention")
+        try Stores.validate(context.configuration)
+        try await JobCommand.run(job, context: context, options: jobOptions) { RetentionReport.summary($0.details) }
+    }
+}

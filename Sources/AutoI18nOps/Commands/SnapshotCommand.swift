@@ -1,0 +1,69 @@
+import ArgumentParser
+import OpsCore
+import Snapshot
+
+struct SnapshotCommand: AsyncParsableCommand, JobProducing {
+    static let configuration = CommandConfiguration(
+        commandName: "snapshot",
+        abstract: "Trigger a DragonflyDB/Redis snapshot (BGSAVE) and wait until it is proven saved.",
+        discussion: """
+            Exit 0 when a save that started after the trigger finished successfully, 1 when the save \
+            failed, the server refused BGSAVE or --timeout passed, 2 for bad options, 3 when the server \
+            is unreachable, refuses the password or goes away while saving.
+            """)
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var jobOptions: JobOptions
+
+    @Flag(inversion: .prefixedNo, help: "Wait until the save has finished and check its outcome (default); --no-wait returns once BGSAVE is accepted.")
+    var wait = true
+
+    @Option(help: ArgumentHelp("Limit for the whole run, e.g. 90s, 10m, 1h.", valueName: "duration"))
+    var timeout = "10m"
+
+    @Option(help: ArgumentHelp("DragonflyDB file format: df or rdb (Redis always writes rdb).", valueName: "df|rdb"))
+    var format: String?
+
+    @Flag(help: "Pack the snapshot's files into $BACKUP_REPO/dragonfly/<UTC time>.tar.zst with a SHA-256 manifest (the server's dir must be readable here).")
+    var copyToRepo = false
+
+    @Option(help: ArgumentHelp("With --copy-to-repo: keep the newest N copies.", valueName: "n")) var keepLast = 0
+    @Option(help: ArgumentHelp("With --copy-to-repo: keep the newest copy of each of the last N days.", valueName: "n")) var keepDaily = 0
+    @Option(help: ArgumentHelp("With --copy-to-repo: keep the newest copy of each of the last N ISO weeks.", valueName: "n")) var keepWeekly = 0
+    @Option(help: ArgumentHelp("With --copy-to-repo: keep the newest copy of each of the last N months.", valueName: "n")) var keepMonthly = 0
+
+    @Option(help: .hidden) var pollInterval = "200ms"
+
+    var options: SnapshotOptions {
+        get throws {
+            guard let timeout = DurationText.parse(timeout) else {
+                throw OpsError(.usage, "--timeout \(self.timeout) is not valid: use e.g. 90s, 10m or 1h")
+            }
+            guard let pollInterval = DurationText.parse(pollInterval) else {
+                throw OpsError(.usage, "--poll-interval \(self.pollInterval) is not valid: use e.g. 200ms")
+            }
+            var parsedFormat: SnapshotFormat?
+            if let format {
+                guard let value = SnapshotFormat(rawValue: format.lowercased()) else {
+                    throw OpsError(.usage, "--format \(format) is not valid: use df or rdb")
+                }
+                parsedFormat = value
+            }
+            let retention = try GFSPolicy(keepLast: keepLast, keepDaily: keepDaily, keepWeekly: keepWeekly, keepMonthly: keepMonthly)
+            let options = SnapshotOptions(wait: wait, timeout: timeout, format: parsedFormat, copyToRepository: copyToRepo,
+                                          retention: retention, pollInterval: pollInterval)
+            try options.validate()
+            return options
+        }
+    }
+
+    func makeJob() throws -> any OpsJob { SnapshotJob(options: try options) }
+
+    func run() async throws {
+        let job = SnapshotJob(options: try options)
+        let context = try global.context(label: "snapshot")
+        try Stores.validate(context.configuration, requireRedis: true)
+        try await JobCommand.run(job, context: context, options: jobOptions) { outcome in
+            outcome.details["summary"]?.stringValue ?? outcome.details.jsonString(pretty: true)
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import ArchiveIO
+import Crypto
+import Foundation
+import OpsCore
+
+/// The archive of one batch's requests: `$BACKUP_REPO/archive/batches/YYYY/MM/<batch_id>.tar.zst`, a tar
+/// (zstd) holding
+///
+/// - `requests.jsonl`: one line per `batch_requests` row in id order, each `row_to_json(row)::text`
+///   followed by `\n`. The jsonb columns appear as PostgreSQL prints them, which is their canonical
+///   form, so re-inserting a line gives back byte-identical jsonb (`request::text` is unchanged);
+///   timestamps carry their offset and full microseconds.
+/// - `manifest.json`: the batch, the row count and the SHA-256 of `requests.jsonl` (`BatchArchive.Manifest`).
+///
+/// The SHA-256 of the whole archive file is stored in `batches.archive_sha256`, so `batches unarchive`
+/// can prove the file is the one retention wrote before it reads a byte of it.
+public enum BatchArchive {
+    public static let requestsEntry = "requests.jsonl"
+    public static let manifestEntry = "manifest.json"
+    public static let format = "auto-i18n-ops batch archive 1"
+
+    /// The manifest member.
+    public struct Manifest: Codable, Sendable, Equatable {
+        public var format: String
+        /// `batches.batch_id` (the application's id) and `batches.id`.
+        public var batchID: String
+        public var batchPK: Int64
+        public var table: String
+        public var rows: Int64
+        public var jsonlBytes: Int64
+        public var jsonlSHA256: String
+        public var createdAt: String
+
+        enum CodingKeys: String, CodingKey {
+            case format, table, rows
+            case batchID = "batch_id", batchPK = "batch_pk", jsonlBytes = "jsonl_bytes"
+            case jsonlSHA256 = "jsonl_sha256", createdAt = "created_at"
+        }
+
+        func encoded() throws -> [UInt8] {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            return Array(try encoder.encode(self)) + [UInt8(ascii: "\n")]
+        }
+    }
+
+    /// Where a batch's archive goes: `<repository>/archive/batches/<yearMonth>/<batch_id>.tar.zst`.
+    ///
+    /// - Parameters:
+    ///   - repository: `BACKUP_REPO`, made absolute.
+    ///   - yearMonth: `YYYY/MM` of the batch's `completed_at` in UTC.
+    ///   - batchID: the application's batch id; characters outside `[A-Za-z0-9._-]` are percent-encoded
+    ///     so an id can never leave the directory or collide with another's file.
+    static func path(repository: String, yearMonth: String, batchID: String) -> String {
+        let directory = (absolute(repository) as NSString).appendingPathComponent("archive/batches/\(yearMonth)")
+        return (directory as NSString).appendingPathComponent("\(fileName(batchID)).tar.zst")
+    }
+
+    static func fileName(_ batchID: String) -> String {
+        var name = ""
+        for byte in batchID.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+                name.append(Character(UnicodeScalar(byte)))
+            case UInt8(ascii: ".") where !name.isEmpty:
+                name.append(".")
+            default:
+                name += String(format: "%%%02X", byte)
+            }
+        }
+        return name
+    }
+
+    /// The `archive_uri` recorded for a file: `file://` and the absolute path.
+    static func uri(path: String) -> String { "file://" + path }
+
+    /// The file behind an `archive_uri`, or nil when it is not a local file URI.
+    ///
+    /// When the repository has moved since (the absolute path is gone), the same relative path under
+    /// the current `BACKUP_REPO` is used.
+    static func localPath(uri: String, repository: String) -> String? {
+        guard uri.hasPrefix("file://") else { return nil }
+        let path = String(uri.dropFirst("file://".count))
+        if FileManager.default.fileExists(atPath: path) { return path }
+        if let range = path.range(of: "/archive/batches/", options: .backwards) {
+            let moved = (absolute(repository) as NSString).appendingPathComponent(String(path[range.lowerBound...].dropFirst()))
+            if FileManager.default.fileExists(atPath: moved) { return moved }
+        }
+        return path
+    }
+
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return (path as NSString).standardizingPath }
+        return ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path) as NSString).standardizingPath
+    }
+
+    /// SHA-256 of a file, hex. Blocking: call it inside `BlockingIO.run`.
+    static func sha256(ofFile path: String) throws -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw OpsError(.jobFailed, "cannot read \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var hasher = SHA256()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(fd, buffer.baseAddress, buffer.count)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw OpsError(.jobFailed, "cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+        return hex(hasher.finalize())
+    }
+
+    static func hex(_ digest: SHA256.Digest) -> String {
+        digest.map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,1 +1,0 @@
-// Retention module.

@@ -1,0 +1,93 @@
+import Foundation
+import Logging
+import OpsCore
+import PGClient
+
+/// The nightly `retention` job: session expiry with cache invalidation, then batch archival (and, when
+/// asked, deletion of long-archived batch rows). Runs under the job's advisory lock via `JobRunner`.
+///
+/// Outcome: succeeded; or warning (exit 10) when the cache could not be invalidated, the run stopped
+/// at `--max-runtime` with work left, or a batch could not be archived — the database work that was
+/// done stays done either way.
+public struct RetentionJob: OpsJob {
+    public let name = "retention"
+    public let options: RetentionOptions
+
+    public init(options: RetentionOptions) {
+        self.options = options
+    }
+
+    public func run(_ context: JobContext) async throws -> JobOutcome {
+        let options = try options.validate()
+        let connection = try await Stores.postgres(context.configuration)
+        do {
+            let outcome = try await run(context, options: options, connection: connection)
+            await connection.close()
+            return outcome
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+
+    private func run(_ context: JobContext, options: RetentionOptions, connection: PostgresConnection) async throws -> JobOutcome {
+        let configuration = context.configuration
+        var report = RetentionReport()
+        report.dryRun = options.dryRun
+        let doSessions = options.scope != .batches
+        let doBatches = options.scope != .sessions
+
+        if options.dryRun {
+            if doSessions {
+                report.wouldDelete += try await SessionExpiry.count(connection: connection, referenceTime: options.referenceTime)
+            }
+            if doBatches {
+                let due = try await BatchArchiver.count(connection: connection, configuration: configuration, referenceTime: options.referenceTime)
+                report.batchesWouldArchive = due.batches
+                report.batchRequestsWouldArchive = due.requests
+            }
+            return JobOutcome(details: report.details)
+        }
+
+        let deadline = options.maxRuntime.map { ContinuousClock.now + $0 } ?? ContinuousClock.now + .seconds(100 * 365 * 86_400)
+        var transactions = try await BoundedTransaction.configure(connection, options: options)
+        var warnings: [String] = []
+        let cache = CacheInvalidator(configuration: configuration, logger: context.logger)
+        defer { cache.close() }
+
+        if doSessions {
+            try await SessionExpiry.run(transactions: &transactions, options: options, logger: context.logger,
+                                        report: &report, deadline: deadline, wantSenders: cache.isEnabled) { senders in
+                await cache.invalidateSessions(senders)
+            }
+            report.expiredSessionsRemaining = try await SessionExpiry.remaining(connection: connection, referenceTime: options.referenceTime)
+        }
+        if doBatches {
+            let archiver = BatchArchiver(configuration: configuration, options: options, logger: context.logger)
+            try await archiver.run(transactions: &transactions, report: &report, warnings: &warnings, deadline: deadline)
+            if let days = options.deleteArchivedBatchesAfterDays {
+                try await BatchArchiver.deleteArchived(olderThanDays: days, transactions: &transactions, options: options,
+                                                       report: &report, deadline: deadline)
+            }
+            report.batchesArchivableRemaining = try await BatchArchiver.remaining(
+                connection: connection, configuration: configuration, referenceTime: options.referenceTime)
+        }
+        // The dashboard summarises sessions and batches; drop it once if either changed.
+        if report.deleted.total > 0 || report.batchesArchived > 0 {
+            await cache.invalidateDashboard()
+        }
+
+        report.cacheKeysDeleted = cache.keysDeleted
+        report.cacheInvalidation = cache.state.rawValue
+        report.longestTransactionSeconds = transactions.longestSeconds
+        report.transactions = transactions.count
+        if let warning = cache.warning { warnings.append(warning) }
+        if report.stoppedAtMaxRuntime {
+            let left = [report.expiredSessionsRemaining.map { "\($0) expired sessions" },
+                        report.batchesArchivableRemaining.map { "\($0) batches due for archival" }]
+                .compactMap { $0 }.joined(separator: " and ")
+            warnings.append("stopped at --max-runtime with \(left.isEmpty ? "work" : left) left; the next run continues")
+        }
+        return JobOutcome(details: report.details, warnings: warnings)
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import OpsCore
+
+/// Rows removed per table, as the run history and metrics report them.
+public struct TableCounts: Sendable, Equatable {
+    public var sessions: Int64 = 0
+    public var translationJobs: Int64 = 0
+    public var files: Int64 = 0
+    public var batches: Int64 = 0
+    public var batchRequests: Int64 = 0
+
+    public init() {}
+
+    public static func += (lhs: inout TableCounts, rhs: TableCounts) {
+        lhs.sessions += rhs.sessions
+        lhs.translationJobs += rhs.translationJobs
+        lhs.files += rhs.files
+        lhs.batches += rhs.batches
+        lhs.batchRequests += rhs.batchRequests
+    }
+
+    public var total: Int64 { sessions + translationJobs + files + batches + batchRequests }
+
+    var json: JSONValue {
+        ["sessions": .int(sessions), "translation_jobs": .int(translationJobs), "files": .int(files),
+         "batches": .int(batches), "batch_requests": .int(batchRequests)]
+    }
+}
+
+/// What a `retention` run did; becomes `ops.job_runs.details` (keys fixed by the metrics exporter).
+public struct RetentionReport: Sendable {
+    public var dryRun = false
+    /// Rows gone for good: expired sessions with everything they owned, and (with
+    /// `--delete-archived-batches-after`) archived batch rows.
+    public var deleted = TableCounts()
+    /// Dry run only: what a real run would delete now.
+    public var wouldDelete = TableCounts()
+    public var batchesArchived: Int64 = 0
+    /// Request rows moved from the database into archives (not counted in `deleted`).
+    public var batchRequestsArchived: Int64 = 0
+    /// Dry run only.
+    public var batchesWouldArchive: Int64 = 0
+    public var batchRequestsWouldArchive: Int64 = 0
+    public var cacheKeysDeleted: Int64 = 0
+    /// `ok`, `failed`, `disabled` (ENABLE_CACHE=false) or `skipped` (nothing to invalidate, dry run).
+    public var cacheInvalidation = "skipped"
+    public var longestTransactionSeconds = 0.0
+    public var transactions = 0
+    /// Sessions the application held while we tried them; left for the next run.
+    public var sessionsSkippedLocked: Int64 = 0
+    public var batchesSkippedLocked: Int64 = 0
+    /// Expired sessions / archivable batches still there when the run ended.
+    public var expiredSessionsRemaining: Int64?
+    public var batchesArchivableRemaining: Int64?
+    /// The run stopped at `--max-runtime` with work left.
+    public var stoppedAtMaxRuntime = false
+
+    public init() {}
+
+    public var details: JSONValue {
+        var object: [String: JSONValue] = [
+            "deleted": deleted.json,
+            "batches_archived": .int(batchesArchived),
+            "batch_requests_archived": .int(batchRequestsArchived),
+            "cache_keys_deleted": .int(cacheKeysDeleted),
+            "cache_invalidation": .string(cacheInvalidation),
+            "longest_transaction_seconds": .double((longestTransactionSeconds * 1e6).rounded() / 1e6),
+            "transactions": .int(Int64(transactions)),
+            "sessions_skipped_locked": .int(sessionsSkippedLocked),
+            "batches_skipped_locked": .int(batchesSkippedLocked),
+            "stopped_at_max_runtime": .bool(stoppedAtMaxRuntime),
+            "dry_run": .bool(dryRun),
+        ]
+        if let expiredSessionsRemaining { object["expired_sessions_remaining"] = .int(expiredSessionsRemaining) }
+        if let batchesArchivableRemaining { object["archivable_batches_remaining"] = .int(batchesArchivableRemaining) }
+        if dryRun {
+            object["would_delete"] = wouldDelete.json
+            object["batches_would_archive"] = .int(batchesWouldArchive)
+            object["batch_requests_would_archive"] = .int(batchRequestsWouldArchive)
+        }
+        return .object(object)
+    }
+
+    /// The human summary `retention` prints without `--json`.
+    public static func summary(_ details: JSONValue) -> String {
+        func number(_ value: JSONValue?) -> String { value?.intValue.map(String.init) ?? "0" }
+        let tables = ["sessions", "translation_jobs", "files", "batches", "batch_requests"]
+        var lines: [String] = []
+        if details["dry_run"] == .bool(true) {
+            let would = details["would_delete"]
+            lines.append("dry run: nothing was changed")
+            lines.append("would delete: " + tables.map { "\($0) \(number(would?[$0]))" }.joined(separator: ", "))
+            lines.append("would archive: \(number(details["batches_would_archive"])) batches (\(number(details["batch_requests_would_archive"])) requests)")
+            return lines.joined(separator: "\n")
+        }
+        let deleted = details["deleted"]
+        lines.append("deleted: " + tables.map { "\($0) \(number(deleted?[$0]))" }.joined(separator: ", "))
+        lines.append("archived: \(number(details["batches_archived"])) batches (\(number(details["batch_requests_archived"])) requests)")
+        lines.append("cache keys deleted: \(number(details["cache_keys_deleted"])) (\(details["cache_invalidation"]?.stringValue ?? "-"))")
+        let longest = details["longest_transaction_seconds"]?.doubleValue ?? 0
+        lines.append("longest transaction: \(String(format: "%.3f", longest)) s over \(number(details["transactions"])) transactions")
+        let skipped = (details["sessions_skipped_locked"]?.intValue ?? 0) + (details["batches_skipped_locked"]?.intValue ?? 0)
+        if skipped > 0 { lines.append("left for the next run (held by the application): \(skipped)") }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import OpsCore
+import PGClient
+
+/// `stats refresh` (job `stats-refresh`): refreshes the `translation_stats` materialized view the
+/// dashboard reads, `CONCURRENTLY` so readers are never blocked (its unique index on session_type
+/// allows that). A view that was never populated (created `WITH NO DATA`) cannot be refreshed
+/// concurrently, so its first refresh is a plain one.
+public struct StatsRefreshJob: OpsJob {
+    public let name = "stats-refresh"
+
+    public init() {}
+
+    public func run(_ context: JobContext) async throws -> JobOutcome {
+        let connection = try await Stores.postgres(context.configuration)
+        do {
+            let outcome = try await refresh(connection)
+            await connection.close()
+            return outcome
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+
+    private func refresh(_ connection: PostgresConnection) async throws -> JobOutcome {
+        guard let populated = try await connection.query("""
+            SELECT ispopulated FROM pg_matviews WHERE schemaname = 'public' AND matviewname = 'translation_stats'
+            """).first?.decode(Bool.self, "ispopulated") else {
+            throw OpsError(.configuration, "public.translation_stats does not exist; run 'auto-i18n-ops schema migrate' first")
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await connection.execute(populated
+            ? "REFRESH MATERIALIZED VIEW CONCURRENTLY public.translation_stats"
+            : "REFRESH MATERIALIZED VIEW public.translation_stats")
+        let seconds = DurationText.seconds(clock.now - start)
+        let rows = try await connection.query("SELECT count(*) AS n FROM public.translation_stats").first?.decode(Int64.self, "n") ?? 0
+        return JobOutcome(details: [
+            "concurrent": .bool(populated),
+            "duration_seconds": .double((seconds * 1e6).rounded() / 1e6),
+            "rows": .int(rows),
+        ])
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import OpsCore
+
+/// What `cache stats` reports about the DragonflyDB/Redis cache.
+public struct CacheStats: Sendable {
+    /// `redis://host:port/db` without credentials.
+    public var server: String
+    public var product: String
+    public var counts: CacheKeyScanner.Counts
+    /// `DBSIZE` of the scanned database, for comparison with a partial scan.
+    public var databaseSize: Int64?
+    /// The queue key and its type (`list`, `stream`, …, `none` when absent).
+    public var queueKey: String
+    public var queueType: String
+    /// Its length (`LLEN`, `XLEN`, …); 0 when absent.
+    public var queueLength: Int64?
+    public var usedMemory: Int64?
+    /// 0 means no limit.
+    public var maxMemory: Int64?
+    public var evictedKeys: Int64?
+    public var keyspaceHits: Int64?
+    public var keyspaceMisses: Int64?
+    public var scanDuration: Duration
+
+    /// hits / (hits + misses), or `nil` before the first lookup.
+    public var hitRatio: Double? {
+        guard let hits = keyspaceHits, let misses = keyspaceMisses, hits + misses > 0 else { return nil }
+        return Double(hits) / Double(hits + misses)
+    }
+
+    /// `ops.job_runs.details` (brief keys: keys{…}, batch_queue_length, used_memory_bytes,
+    /// maxmemory_bytes, evicted_keys, hit_ratio), plus `partial`, `scanned_keys`, `other` and `dbsize`.
+    public var details: JSONValue {
+        var keys: [String: JSONValue] = [:]
+        for family in CacheKeyFamily.allCases { keys[family.rawValue] = .int(counts.perFamily[family] ?? 0) }
+        var details: [String: JSONValue] = [
+            "keys": .object(keys),
+            "scanned_keys": .int(counts.scanned),
+            "partial": .bool(!counts.complete),
+            "scan_seconds": .double((scanDuration.seconds * 1000).rounded() / 1000),
+            "batch_queue_type": .string(queueType),
+            "server_version": .string(product),
+            "server": .string(server),
+            "batch_queue_key": .string(queueKey),
+        ]
+        if counts.mayHaveDuplicates { details["may_have_duplicates"] = .bool(true) }
+        if let databaseSize { details["dbsize"] = .int(databaseSize) }
+        if let queueLength { details["batch_queue_length"] = .int(queueLength) }
+        if let usedMemory { details["used_memory_bytes"] = .int(usedMemory) }
+        if let maxMemory { details["maxmemory_bytes"] = .int(maxMemory) }
+        if let evictedKeys { details["evicted_keys"] = .int(evictedKeys) }
+        if let keyspaceHits { details["keyspace_hits"] = .int(keyspaceHits) }
+        if let keyspaceMisses { details["keyspace_misses"] = .int(keyspaceMisses) }
+        details["hit_ratio"] = hitRatio.map { .double(($0 * 10000).rounded() / 10000) } ?? .null
+        return .object(details)
+    }
+
+    /// The terminal table.
+    public var table: String { Self.table(details) }
+
+    /// The terminal table, from the details a run recorded (so `--json` and history carry no text).
+    public static func table(_ details: JSONValue) -> String {
+        func int(_ key: String) -> Int64? { details[key]?.intValue }
+        var rows: [(String, String)] = []
+        for family in CacheKeyFamily.allCases {
+            let label = family.prefix.map { "\($0)*" } ?? "other"
+            rows.append((label, String(details["keys"]?[family.rawValue]?.intValue ?? 0)))
+        }
+        var total = "\(int("scanned_keys") ?? 0)"
+        if details["partial"] == .bool(true) {
+            total += " (PARTIAL: scan stopped after \(DurationText.format(seconds: details["scan_seconds"]?.doubleValue ?? 0))"
+            if let size = int("dbsize") { total += "; DBSIZE \(size)" }
+            total += ")"
+        } else if details["may_have_duplicates"] == .bool(true) {
+            total += " (may include duplicates)"
+        }
+        rows.append(("total", total))
+        let queueType = details["batch_queue_type"]?.stringValue ?? "unknown"
+        rows.append((details["batch_queue_key"]?.stringValue ?? "batch:queue",
+                     queueType == "none" ? "absent" : "\(int("batch_queue_length").map(String.init) ?? "?") (\(queueType))"))
+        if let used = int("used_memory_bytes") {
+            var memory = ByteText.format(used)
+            if let max = int("maxmemory_bytes"), max > 0 {
+                memory += " of \(ByteText.format(max)) maxmemory (" + String(format: "%.1f%%", Double(used) / Double(max) * 100) + ")"
+            } else {
+                memory += " (no maxmemory)"
+            }
+            rows.append(("memory", memory))
+        }
+        rows.append(("evicted keys", int("evicted_keys").map(String.init) ?? "unknown"))
+        if let ratio = details["hit_ratio"]?.doubleValue {
+            rows.append(("hit ratio", String(format: "%.1f%%", ratio * 100) + " (\(int("keyspace_hits") ?? 0) hits, \(int("keyspace_misses") ?? 0) misses)"))
+        } else {
+            rows.append(("hit ratio", "n/a (no lookups yet)"))
+        }
+        let width = rows.map(\.0.count).max() ?? 0
+        let header = "cache on \(details["server"]?.stringValue ?? "?") (\(details["server_version"]?.stringValue ?? "?"))"
+        return ([header] + rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }).joined(separator: "\n")
+    }
+}

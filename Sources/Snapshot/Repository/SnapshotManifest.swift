@@ -1,0 +1,50 @@
+import Foundation
+
+/// What a snapshot copy holds, stored as the archive's `manifest.json` member and beside the archive
+/// as `<id>.manifest.json`, so a copy can be checked without unpacking it first.
+public struct SnapshotManifest: Codable, Sendable, Hashable {
+    public struct File: Codable, Sendable, Hashable {
+        /// The member name in the archive (the file's base name).
+        public var name: String
+        public var bytes: Int64
+        /// Lower-case hex SHA-256 of the file's bytes.
+        public var sha256: String
+    }
+
+    public static let currentVersion = 1
+
+    public var formatVersion: Int
+    /// `20261126T091400Z`: the archive's name without `.tar.zst`.
+    public var id: String
+    /// ISO 8601, UTC.
+    public var createdAt: String
+    /// `dragonfly` or `redis`.
+    public var server: String
+    public var serverVersion: String
+    /// `redis://host:port`, without credentials.
+    public var serverURL: String
+    /// `df` or `rdb`.
+    public var snapshotFormat: String?
+    /// The server's timestamp of the save (Redis: completion, Dragonfly: start), Unix seconds.
+    public var saveTime: Int64?
+    /// The directory the files were read from.
+    public var sourceDirectory: String
+    public var files: [File]
+
+    enum CodingKeys: String, CodingKey {
+        case formatVersion = "format_version", id, createdAt = "created_at", server, serverVersion = "server_version"
+        case serverURL = "server_url", snapshotFormat = "snapshot_format", saveTime = "save_time"
+        case sourceDirectory = "source_directory", files
+    }
+
+    /// Pretty JSON with sorted keys and a final newline.
+    public func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(self)) + [UInt8(ascii: "\n")]
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> SnapshotManifest {
+        try JSONDecoder().decode(SnapshotManifest.self, from: Data(bytes))
+    }
+}

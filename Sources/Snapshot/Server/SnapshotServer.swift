@@ -1,0 +1,34 @@
+/// Which Redis-compatible server answers: their persistence replies differ (README, "snapshot").
+public enum SnapshotServerKind: String, Sendable, Hashable, CustomStringConvertible {
+    /// DragonflyDB: `INFO SERVER` has `dragonfly_version`; `BGSAVE` takes `DF|RDB`; `INFO PERSISTENCE`
+    /// reports `saving`, `last_success_save` (when the last good save *started*), `last_failed_save`.
+    case dragonfly
+    /// Redis (and servers that answer like it): `rdb_bgsave_in_progress`, `rdb_last_save_time`
+    /// (when the last good save *finished*), `rdb_last_bgsave_status`, and since 7.0 `rdb_saves`.
+    case redis
+
+    public var description: String { rawValue }
+}
+
+/// What `INFO SERVER` says about the server.
+public struct SnapshotServer: Sendable, Hashable {
+    public var kind: SnapshotServerKind
+    public var version: String
+    /// `run_id`: changes when the server restarts.
+    public var runID: String?
+
+    /// - Parameter info: the parsed `INFO SERVER` reply.
+    public init(info: [String: String]) {
+        if let version = info["dragonfly_version"] {
+            kind = .dragonfly
+            self.version = version
+        } else {
+            kind = .redis
+            version = info["redis_version"] ?? "unknown"
+        }
+        runID = info["run_id"]
+    }
+
+    /// `dragonfly 1.21.0`, `redis 7.0.15`.
+    public var product: String { "\(kind) \(version)" }
+}

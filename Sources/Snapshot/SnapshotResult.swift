@@ -1,0 +1,77 @@
+import Foundation
+import OpsCore
+
+/// What one `snapshot` run established.
+public struct SnapshotResult: Sendable {
+    /// The server as `redis://host:port` (never with a password).
+    public var server: String
+    public var serverInfo: SnapshotServer
+    /// The format Dragonfly was asked for; `rdb` on Redis.
+    public var format: SnapshotFormat?
+    /// The server's `TIME` just before the accepted `BGSAVE`, in Unix seconds.
+    public var triggerTime: Double
+    /// Whether the run waited for a save that was already running before triggering its own.
+    public var waitedForRunningSave: Bool
+    /// How many times `BGSAVE` or the connection was retried because the server was loading.
+    public var loadingRetries: Int
+    /// `false` for `--no-wait`: the save was accepted but not awaited.
+    public var confirmed: Bool
+    /// The server's timestamp of the confirmed save (Redis: completion; Dragonfly: start).
+    public var saveTime: Int64?
+    /// From the accepted `BGSAVE` to the poll that confirmed the save (our clock).
+    public var duration: Duration
+    /// The server's own measure of the save (whole seconds), when it reports one.
+    public var serverDurationSeconds: Int64?
+    /// The snapshot's files, when known.
+    public var files: SnapshotFileSet?
+
+    /// `ops.job_runs.details` (brief keys: duration_seconds, bytes, file, server).
+    public var details: [String: JSONValue] {
+        var details: [String: JSONValue] = [
+            "server": .string(serverInfo.kind.rawValue),
+            "server_version": .string(serverInfo.version),
+            "duration_seconds": .double((duration.seconds * 1000).rounded() / 1000),
+            "confirmed": .bool(confirmed),
+            "waited_for_running_save": .bool(waitedForRunningSave),
+            "loading_retries": .int(Int64(loadingRetries)),
+            "trigger_time": .double(triggerTime),
+        ]
+        if let format { details["format"] = .string(format.rawValue) }
+        if let saveTime { details["last_save_timestamp_seconds"] = .int(saveTime) }
+        if let serverDurationSeconds { details["server_duration_seconds"] = .int(serverDurationSeconds) }
+        if let files {
+            details["file"] = .string(files.reportedPath)
+            if let bytes = files.bytes { details["bytes"] = .int(bytes) }
+        }
+        return details
+    }
+
+    /// One line for the terminal.
+    public var summary: String {
+        guard confirmed else {
+            return "snapshot triggered on \(server) (\(serverInfo.product)); not waiting for it to finish (--no-wait)"
+        }
+        var line = "snapshot saved on \(server) (\(serverInfo.product))"
+        if let files {
+            line += ": \(files.reportedPath)"
+            if let bytes = files.bytes { line += " (\(ByteText.format(bytes)))" }
+        }
+        line += " in \(DurationText.format(duration))"
+        if waitedForRunningSave { line += ", after waiting for a save already running" }
+        return line
+    }
+}
+
+/// `4.6 MB`, `512 B`: for messages.
+enum ByteText {
+    static func format(_ bytes: Int64) -> String {
+        let units = ["B", "kB", "MB", "GB", "TB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1000 && unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f", value) + " " + units[unit]
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import OpsCore
+@testable import Retention
+import Testing
+
+@Suite("Retention: durations, archive names, summaries")
+struct RetentionUnitTests {
+    @Test(arguments: [("500ms", 500), ("30s", 30_000), ("10m", 600_000), ("2h", 7_200_000), ("1d", 86_400_000),
+                      ("45", 45_000), ("1.5s", 1_500), (" 10M ", 600_000)])
+    func durationsParseToMilliseconds(text: String, milliseconds: Int64) throws {
+        let duration = try #require(DurationText.parse(text))
+        #expect(DurationText.milliseconds(duration) == milliseconds)
+        #expect(DurationText.postgres(duration) == "\(milliseconds)ms")
+    }
+
+    @Test(arguments: ["", "ms", "10 minutes", "-5s", "1e3s", "abc", "5w"])
+    func malformedDurationsAreRejected(text: String) {
+        #expect(DurationText.parse(text) == nil)
+    }
+
+    @Test(arguments: [("demo-batch-001", "demo-batch-001"), ("batch_abc.v2", "batch_abc.v2"),
+                      ("../etc/passwd", "%2E.%2Fetc%2Fpasswd"), ("a/b", "a%2Fb"), ("50%", "50%25"), ("é", "%C3%A9")])
+    func archiveFileNamesCannotLeaveTheirDirectory(batchID: String, fileName: String) {
+        #expect(BatchArchive.fileName(batchID) == fileName)
+        #expect(!BatchArchive.fileName(batchID).contains("/"))
+    }
+
+    @Test func archivePathsFollowTheRepositoryLayout() {
+        #expect(BatchArchive.path(repository: "/srv/backups", yearMonth: "2026/03", batchID: "b-1")
+                == "/srv/backups/archive/batches/2026/03/b-1.tar.zst")
+        #expect(BatchArchive.uri(path: "/srv/x.tar.zst") == "file:///srv/x.tar.zst")
+        #expect(BatchArchive.localPath(uri: "s3://bucket/x.jsonl.gz", repository: "/srv") == nil)
+    }
+
+    @Test func theDetailsUseTheKeysTheMetricsExporterReads() {
+        var report = RetentionReport()
+        report.deleted.sessions = 3
+        report.deleted.files = 7
+        report.batchesArchived = 2
+        report.cacheKeysDeleted = 4
+        report.longestTransactionSeconds = 0.25
+        let details = report.details
+        #expect(details["deleted"]?["sessions"]?.intValue == 3)
+        #expect(details["deleted"]?["files"]?.intValue == 7)
+        #expect(details["deleted"]?["translation_jobs"]?.intValue == 0)
+        #expect(details["deleted"]?["batch_requests"]?.intValue == 0)
+        #expect(details["batches_archived"]?.intValue == 2)
+        #expect(details["cache_keys_deleted"]?.intValue == 4)
+        #expect(details["longest_transaction_seconds"]?.doubleValue == 0.25)
+        let summary = RetentionReport.summary(details)
+        #expect(summary.contains("sessions 3"))
+        #expect(summary.contains("archived: 2 batches"))
+    }
+
+    @Test func optionsOutOfRangeAreUsageErrors() {
+        var options = RetentionOptions()
+        options.batchSize = 0
+        #expect(throws: OpsError.self) { try options.validate() }
+        options.batchSize = 10
+        options.deleteArchivedBatchesAfterDays = -1
+        #expect(throws: OpsError.self) { try options.validate() }
+    }
+}
