@@ -38,8 +38,11 @@ struct SchedulerServiceTests {
             #expect(perSlot.rows.count >= 5)
             for row in perSlot.rows {
                 #expect(row["n"] == "1", "slot \(row["slot"] ?? "?") ran \(row["n"] ?? "?") times")
-                #expect(row["statuses"] == "succeeded")
+                // Skipped only when the previous slot's run still held the lock (a loaded machine):
+                // then the slot is spent, still exactly one row.
+                #expect(row["statuses"] == "succeeded" || row["statuses"] == "skipped")
             }
+            #expect(perSlot.rows.filter { $0["statuses"] == "succeeded" }.count >= 3)
             // The other replicas did try: their claims were refused.
             #expect(tally["skipped:claimed"] >= perSlot.rows.count)
         }
@@ -86,7 +89,8 @@ struct SchedulerServiceTests {
                 service.shutdown()
                 try await group.waitForAll()
             }
-            let rows = try await db.query("SELECT status FROM ops.job_runs WHERE job = $1", [job])
+            // Slots that fired while it ran were spent as `skipped` rows (its lock was held).
+            let rows = try await db.query("SELECT status FROM ops.job_runs WHERE job = $1 AND status <> 'skipped'", [job])
             #expect(rows.rows.map { $0["status"] } == ["succeeded"], "no new run started after shutdown, the running one finished")
         }
     }
