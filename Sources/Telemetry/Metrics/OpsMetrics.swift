@@ -70,7 +70,7 @@ public final class OpsMetrics: Sendable {
     public static let skipReasons = ["locked", "claimed", "missed"]
     public static let retentionTables = ["sessions", "translation_jobs", "files", "batches", "batch_requests"]
     public static let sessionStatuses = ["active", "processing", "completed", "failed", "expired"]
-    public static let cacheKeyTypes = ["session", "api_response", "translation", "ratelimit", "stats"]
+    public static let cacheKeyTypes = ["session", "api_response", "translation", "ratelimit", "stats", "other"]
     /// Tables whose size is exported (`ops.job_runs` as `ops_job_runs`).
     public static let sizedTables = ["sessions", "translation_jobs", "files", "batches", "batch_requests", "ops_job_runs"]
     /// Buckets of the job duration histogram: health checks take milliseconds, backups minutes to hours.
