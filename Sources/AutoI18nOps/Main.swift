@@ -57,6 +57,7 @@ struct AutoI18nOps: AsyncParsableCommand {
         commandName: "auto-i18n-ops",
         abstract: "Operations for the auto-i18n service: schema, health, backups, retention, snapshots, scheduling.",
         version: OpsVersion.current,
-        subcommands: [SchemaCommand.self, HealthCommand.self, DemoCommand.self, HistoryCommand.self, BackupCommand.self, RestoreCommand.self,
-                      SnapshotCommand.self, CacheCommand.self, RetentionCommand.self, BatchesCommand.self, StatsCommand.self])
+        subcommands: [SchemaCommand.self, HealthCommand.self, DemoCommand.self, HistoryCommand.self,
+                      BackupCommand.self, RestoreCommand.self, RetentionCommand.self, BatchesCommand.self, StatsCommand.self,
+                      SnapshotCommand.self, CacheCommand.self, RunCommand.self, ScheduleCommand.self])
 }

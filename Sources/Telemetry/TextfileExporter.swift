@@ -2,51 +2,105 @@ import Foundation
 import OpsCore
 
 /// node_exporter textfile-collector output for one-shot runs (`--textfile-dir`), so system cron runs are
-/// alertable like the daemon's. One file per job, `auto_i18n_ops_<job>.prom`, replaced atomically.
+/// alertable like the daemon's. One file per job, `auto_i18n_ops_<job>.prom`, replaced atomically
+/// (temp file, fsync, rename), mode 0644 so node_exporter can read it.
+///
+/// The gauges have the daemon's names and the `ops_job` label (see ``OpsMetrics``), so one set of alert
+/// rules serves both deployments. Figures of the last *successful* run (its end time, a backup's size)
+/// survive failed and skipped runs: they are carried over from the previous file.
 public enum TextfileExporter {
-    /// Writes the metrics of `report` to `<directory>/auto_i18n_ops_<job>.prom` (temp file + rename).
+    /// Writes the metrics of `report` to `<directory>/auto_i18n_ops_<job>.prom`.
     ///
-    /// The last-success timestamp survives failed runs: it is carried over from the previous file.
+    /// - Parameters:
+    ///   - report: the run.
+    ///   - directory: node_exporter's `--collector.textfile.directory`; created (0700 parents) if missing.
+    ///   - now: the run's end.
     public static func write(_ report: JobRunner.Report, to directory: String, now: Date = Date()) throws {
         let safeJob = report.job.map { $0.isLetter || $0.isNumber ? $0 : "_" }
         let path = (directory as NSString).appendingPathComponent("auto_i18n_ops_\(String(safeJob)).prom")
-        let previousSuccess = lastSuccess(in: path)
-        let succeeded = report.status == .succeeded || report.status == .warning
-        let lastSuccess = succeeded ? now.timeIntervalSince1970 : previousSuccess
-        let job = escape(report.job)
-        var lines: [String] = []
-        func metric(_ name: String, _ help: String, _ type: String, _ samples: [(String, Double)]) {
-            lines.append("# HELP auto_i18n_ops_\(name) \(help)")
-            lines.append("# TYPE auto_i18n_ops_\(name) \(type)")
-            for (labels, value) in samples { lines.append("auto_i18n_ops_\(name){\(labels)} \(format(value))") }
-        }
-        metric("textfile_job_last_run_timestamp_seconds", "When the last one-shot run of the job finished.", "gauge",
-               [("job=\"\(job)\"", now.timeIntervalSince1970)])
-        metric("textfile_job_last_success_timestamp_seconds", "When the job last finished successfully (0 = never).", "gauge",
-               [("job=\"\(job)\"", lastSuccess ?? 0)])
-        metric("textfile_job_last_duration_seconds", "Duration of the last one-shot run.", "gauge",
-               [("job=\"\(job)\"", seconds(report.duration))])
-        metric("textfile_job_last_status", "1 for the status of the last one-shot run, 0 for the others.", "gauge",
-               JobRunStatus.allCases.filter { $0 != .running }.map { ("job=\"\(job)\",status=\"\($0.rawValue)\"", $0 == report.status ? 1 : 0) })
-        if let details = report.outcome?.details, case .object(let fields) = details {
-            let numeric = fields.compactMap { key, value in value.doubleValue.map { (key, $0) } }.sorted { $0.0 < $1.0 }
-            if !numeric.isEmpty {
-                metric("textfile_job_last_detail", "Numeric figures the last run reported (e.g. rows deleted).", "gauge",
-                       numeric.map { ("job=\"\(job)\",detail=\"\(escape($0.0))\"", $0.1) })
-            }
-        }
         try AtomicFile.makeDirectories(directory)
-        try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: path)
-        // node_exporter must be able to read it.
+        try AtomicFile.write(Data(render(report, now: now, previous: previousSamples(at: path)).utf8), to: path)
+        // node_exporter usually runs as another user; the file holds no secrets.
         chmod(path, 0o644)
     }
 
-    private static func lastSuccess(in path: String) -> Double? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("auto_i18n_ops_textfile_job_last_success_timestamp_seconds{") {
-            if let value = line.split(separator: " ").last.flatMap({ Double($0) }), value > 0 { return value }
+    /// The file's text for `report`, carrying success figures over from `previous` samples.
+    static func render(_ report: JobRunner.Report, now: Date, previous: [String: Double]) -> String {
+        let job = escape(report.job)
+        let jobLabel = "ops_job=\"\(job)\""
+        let succeeded = report.status == .succeeded || report.status == .warning
+        let ran = report.status != .skipped
+        var lines: [String] = []
+        func metric(_ name: String, _ help: String, _ samples: [(String, Double)]) {
+            lines.append("# HELP auto_i18n_ops_\(name) \(help)")
+            lines.append("# TYPE auto_i18n_ops_\(name) gauge")
+            for (labels, value) in samples {
+                lines.append("auto_i18n_ops_\(name)\(labels.isEmpty ? "" : "{\(labels)}") \(format(value))")
+            }
         }
-        return nil
+        /// This run's value, or the previous file's when this run does not count (failed, skipped).
+        func carried(_ name: String, _ labels: String, current: Double?, counts: Bool) -> Double {
+            if counts, let current { return current }
+            return previous["auto_i18n_ops_\(name){\(labels)}"] ?? 0
+        }
+
+        metric("job_last_run_timestamp_seconds", "When the job's last run (succeeded, warning or failed) ended; 0 = never.",
+               [(jobLabel, carried("job_last_run_timestamp_seconds", jobLabel, current: now.timeIntervalSince1970, counts: ran))])
+        metric("job_last_success_timestamp_seconds", "When the job last ended successfully (succeeded or warning); 0 = never.",
+               [(jobLabel, carried("job_last_success_timestamp_seconds", jobLabel, current: now.timeIntervalSince1970, counts: succeeded))])
+        metric("job_last_duration_seconds", "Duration of the job's last run that ended.",
+               [(jobLabel, carried("job_last_duration_seconds", jobLabel, current: seconds(report.duration), counts: ran))])
+        metric("job_last_status", "1 for the status of the job's last one-shot run, 0 for the others.",
+               JobRunStatus.allCases.filter { $0 != .running }.map { ("\(jobLabel),status=\"\($0.rawValue)\"", $0 == report.status ? 1 : 0) })
+
+        let details = report.outcome?.details
+        switch report.job {
+        case "backup", "snapshot":
+            let prefix = report.job
+            let what = report.job == "backup" ? "backup" : "cache snapshot"
+            metric("\(prefix)_last_success_timestamp_seconds", "When the last successful \(what) ended; 0 = never.",
+                   [("", carried("\(prefix)_last_success_timestamp_seconds", "", current: now.timeIntervalSince1970, counts: succeeded))])
+            metric("\(prefix)_last_size_bytes", "Size of the last successful \(what)\(report.job == "snapshot" ? " file" : "").",
+                   [("", carried("\(prefix)_last_size_bytes", "", current: details?["bytes"]?.doubleValue, counts: succeeded))])
+            metric("\(prefix)_last_duration_seconds", "Duration of the last successful \(what).",
+                   [("", carried("\(prefix)_last_duration_seconds", "", current: details?["duration_seconds"]?.doubleValue ?? seconds(report.duration), counts: succeeded))])
+        default:
+            break
+        }
+        if let details {
+            let figures = flatten(details).sorted { $0.0 < $1.0 }
+            if !figures.isEmpty {
+                metric("job_last_detail", "Numeric figures the job's last one-shot run reported (e.g. deleted_sessions).",
+                       figures.map { ("\(jobLabel),detail=\"\(escape($0.0))\"", $0.1) })
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Numeric leaves of a details object, nested keys joined with `_` (`deleted.sessions` → `deleted_sessions`).
+    static func flatten(_ value: JSONValue, prefix: String = "") -> [(String, Double)] {
+        switch value {
+        case .object(let fields):
+            return fields.flatMap { key, child in flatten(child, prefix: prefix.isEmpty ? key : "\(prefix)_\(key)") }
+        case .bool:
+            return []
+        default:
+            guard !prefix.isEmpty, let number = value.doubleValue, number.isFinite else { return [] }
+            return [(prefix, number)]
+        }
+    }
+
+    /// The previous file's samples, `name{labels}` → value.
+    static func previousSamples(at path: String) -> [String: Double] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
+        var samples: [String: Double] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
+            var key = String(line[..<space])
+            if !key.contains("{") { key += "{}" }
+            samples[key] = value
+        }
+        return samples
     }
 
     static func escape(_ value: String) -> String {
@@ -58,7 +112,5 @@ public enum TextfileExporter {
         return String(value)
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
+    static func seconds(_ duration: Duration) -> Double { duration.inSeconds }
 }

@@ -4,11 +4,40 @@ import PGClient
 
 /// Runs a job the way every trigger does: under the job's advisory lock (one run at a time across all
 /// machines), recorded in `ops.job_runs` from start to end.
+///
+/// The bookkeeping (claiming a slot, taking the lock, recording the end, releasing the lock) is shielded
+/// from cancellation: cancelling the calling task (a timeout, a daemon shutting down) cancels the job
+/// itself, and the run is still recorded as failed and its lock released.
 public struct JobRunner: Sendable {
     public let context: JobContext
 
     public init(context: JobContext) {
         self.context = context
+    }
+
+    /// How one run is made.
+    public struct RunOptions: Sendable {
+        /// The scheduled slot this run claims in `ops.job_runs` (scheduler runs only): the claim is made
+        /// before the lock is taken, so a slot runs once across replicas even after the lock is free again.
+        public var slot: Date?
+        /// Cancel the job when it runs longer; the run is recorded as failed.
+        public var timeout: Duration?
+        /// Attempts of the job body for transient failures, within the same run row and lock.
+        public var retry: RetryPolicy
+
+        public init(slot: Date? = nil, timeout: Duration? = nil, retry: RetryPolicy = .none) {
+            self.slot = slot
+            self.timeout = timeout
+            self.retry = retry
+        }
+    }
+
+    /// Why a run did not start.
+    public enum SkipReason: String, Sendable, CaseIterable {
+        /// Another instance holds the job's advisory lock (recorded as a `skipped` run).
+        case locked
+        /// Another instance already claimed this slot (nothing recorded: the claimant's row is the record).
+        case claimed
     }
 
     /// The result of one run, as printed and exported.
@@ -20,6 +49,23 @@ public struct JobRunner: Sendable {
         public let startedAt: Date
         public let duration: Duration
         public let runID: Int64?
+        /// Set when `status` is `.skipped`.
+        public let skipReason: SkipReason?
+        /// How many times the job body ran (0 when it did not start).
+        public let attempts: Int
+
+        public init(job: String, status: JobRunStatus, outcome: JobOutcome? = nil, error: Error? = nil, startedAt: Date = Date(),
+                    duration: Duration = .zero, runID: Int64? = nil, skipReason: SkipReason? = nil, attempts: Int = 0) {
+            self.job = job
+            self.status = status
+            self.outcome = outcome
+            self.error = error
+            self.startedAt = startedAt
+            self.duration = duration
+            self.runID = runID
+            self.skipReason = skipReason
+            self.attempts = attempts
+        }
 
         /// The process exit code for this result (README, "Exit codes").
         public var exitCode: Int32 {
@@ -30,6 +76,12 @@ public struct JobRunner: Sendable {
             case .failed: return (error as? OpsError)?.code.exitCode ?? ExitCode.failure
             }
         }
+
+        /// Whether the run failed before anything was recorded, for a reason worth retrying (the store
+        /// was unreachable): the slot, if any, is still unclaimed.
+        public var failedTransientlyBeforeStart: Bool {
+            status == .failed && runID == nil && attempts == 0 && error.map(RetryPolicy.isTransient) == true
+        }
     }
 
     /// Runs `job` once.
@@ -37,74 +89,62 @@ public struct JobRunner: Sendable {
     /// When PostgreSQL cannot be reached and the job does not need history (e.g. `health`), it still runs
     /// unrecorded; otherwise the store error is the run's result.
     public func run(_ job: some OpsJob, slot: Date? = nil) async -> Report {
+        await run(job, options: RunOptions(slot: slot))
+    }
+
+    /// Runs `job` once with a slot claim, a timeout and retries (see ``RunOptions``).
+    public func run(_ job: some OpsJob, options: RunOptions) async -> Report {
         let started = Date()
         let clock = ContinuousClock()
         let begin = clock.now
         var logger = context.logger
         logger[metadataKey: "job"] = "\(job.name)"
-        func report(_ status: JobRunStatus, _ outcome: JobOutcome?, _ error: Error?, _ id: Int64?) -> Report {
-            Report(job: job.name, status: status, outcome: outcome, error: error, startedAt: started, duration: clock.now - begin, runID: id)
+        if let slot = options.slot { logger[metadataKey: "slot"] = "\(slot.formatted(.iso8601))" }
+        let jobName = job.name
+        func report(_ status: JobRunStatus, _ outcome: JobOutcome?, _ error: Error?, _ id: Int64?,
+                    skip: SkipReason? = nil, attempts: Int = 0) -> Report {
+            Report(job: jobName, status: status, outcome: outcome, error: error, startedAt: started,
+                   duration: clock.now - begin, runID: id, skipReason: skip, attempts: attempts)
         }
 
-        var connection: PostgresConnection?
-        do {
-            connection = try await Stores.postgres(context.configuration)
-        } catch {
-            if job.requiresHistory { return report(.failed, nil, error, nil) }
-            logger.warning("running without history: PostgreSQL unavailable")
+        let context = self.context
+        let runLogger = logger
+        let requiresHistory = job.requiresHistory
+        let prepared = await Self.shielded {
+            await Self.prepare(job: jobName, requiresHistory: requiresHistory, context: context, slot: options.slot, logger: runLogger)
         }
-        let history = connection.map { JobRunHistory(connection: $0) }
-
-        var recording = false
-        if let history {
-            do {
-                recording = try await history.isAvailable()
-                if !recording && job.requiresHistory {
-                    return report(.failed, nil, OpsError(.configuration, "the ops schema is missing; run 'auto-i18n-ops schema migrate' first"), nil)
-                }
-            } catch {
-                if job.requiresHistory { return report(.failed, nil, Stores.opsError(error), nil) }
-            }
-        }
-
-        let lock = AdvisoryLockKey.forName("job:\(job.name)")
-        if let connection, recording {
-            do {
-                guard try await connection.tryAdvisoryLock(lock.value) else {
-                    logger.notice("skipped: another instance is running this job")
-                    try? await history?.recordSkipped(job: job.name, trigger: context.trigger, slot: slot, reason: "already running")
-                    return report(.skipped, nil, OpsError(.skipped, "\(job.name) skipped: another instance is already running it"), nil)
-                }
-            } catch {
-                return report(.failed, nil, Stores.opsError(error), nil)
-            }
-        }
-
-        var runID: Int64?
-        if let history, recording {
-            do { runID = try await history.start(job: job.name, trigger: context.trigger, slot: slot) }
-            catch {
-                _ = try? await connection?.advisoryUnlock(lock.value)
-                return report(.failed, nil, Stores.opsError(error), nil)
-            }
+        let session: Session
+        switch prepared {
+        case .done(let status, let error, let skip, let id):
+            return report(status, nil, error, id, skip: skip)
+        case .ready(let ready):
+            session = ready
         }
 
         var jobContext = context
         jobContext.logger = logger
-        let result: Report
-        do {
-            let outcome = try await job.run(jobContext)
-            result = report(outcome.status, outcome, nil, runID)
-        } catch {
+        let body = await Self.runBody(job, context: jobContext, options: options)
+        var result: Report
+        switch body.result {
+        case .success(var outcome):
+            if body.attempts > 1, case .object(var fields) = outcome.details {
+                fields["attempts"] = .int(Int64(body.attempts))
+                outcome.details = .object(fields)
+            }
+            result = report(outcome.status, outcome, nil, session.runID, attempts: body.attempts)
+        case .failure(let error):
             let mapped = Stores.opsError(error)
-            result = report((mapped as? OpsError)?.code == .skipped ? .skipped : .failed, nil, mapped, runID)
+            let skipped = (mapped as? OpsError)?.code == .skipped
+            result = report(skipped ? .skipped : .failed, nil, mapped, session.runID, attempts: body.attempts)
         }
 
-        if let history, let runID {
-            let message = result.error.map { String(describing: $0) }
-            try? await history.finish(id: runID, status: result.status, details: result.outcome?.details ?? [:], error: message)
-        }
-        if let connection, recording { _ = try? await connection.advisoryUnlock(lock.value) }
+        let finished = result
+        await Self.shielded { await session.finish(finished, configuration: context.configuration, logger: runLogger) }
         return result
+    }
+
+    /// Runs `body` in a task that the caller's cancellation does not reach, so bookkeeping completes.
+    static func shielded<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> T {
+        await Task { await body() }.value
     }
 }

@@ -7,7 +7,7 @@ public struct CronError: Error, Sendable, Hashable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable {
             case invalidField, wrongFieldCount, unsupported, invalidLine, unknownJob, unknownSetting,
-                 invalidTimeZone
+                 invalidTimeZone, invalidOption, invalidArguments
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -26,6 +26,10 @@ public struct CronError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let unknownSetting = Code(.unknownSetting)
         /// `CRON_TZ` names no time zone in the system's database.
         public static let invalidTimeZone = Code(.invalidTimeZone)
+        /// A `name=value` policy option before the job name is unknown or has a bad value.
+        public static let invalidOption = Code(.invalidOption)
+        /// The job's command rejected the arguments on the line.
+        public static let invalidArguments = Code(.invalidArguments)
 
         public var description: String { base.rawValue }
     }
@@ -67,7 +71,7 @@ public struct CronError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The same error, located at `line` of `file`.
-    func located(file: String, line: Int) -> CronError {
+    public func located(file: String, line: Int) -> CronError {
         var copy = self
         copy.file = file
         copy.line = line

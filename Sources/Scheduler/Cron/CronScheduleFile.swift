@@ -15,6 +15,8 @@ import Foundation
 ///   environment, and a silently ignored `MAILTO=` would mislead.
 /// - A job line is five time fields or an `@` macro (see ``CronExpression``), the job name, then
 ///   arguments split on whitespace; `"…"` groups words into one argument, with `\"` and `\\` inside.
+/// - Between the time fields and the job name, `name=value` words set the line's policy options
+///   (`0 3 * * * timeout=2h retries=3 backup`); this type collects them, ``JobPolicy`` interprets them.
 public struct CronScheduleFile: Sendable, Equatable {
     /// One job line.
     public struct Entry: Sendable, Equatable {
@@ -25,13 +27,28 @@ public struct CronScheduleFile: Sendable, Equatable {
         public var timeZone: TimeZone
         public var job: String
         public var arguments: [String]
+        /// `name=value` words before the job name, in file order.
+        public var options: [Option]
 
-        public init(line: Int, expression: CronExpression, timeZone: TimeZone, job: String, arguments: [String]) {
+        /// One `name=value` policy option.
+        public struct Option: Sendable, Equatable {
+            public var name: String
+            public var value: String
+
+            public init(name: String, value: String) {
+                self.name = name
+                self.value = value
+            }
+        }
+
+        public init(line: Int, expression: CronExpression, timeZone: TimeZone, job: String, arguments: [String],
+                    options: [Option] = []) {
             self.line = line
             self.expression = expression
             self.timeZone = timeZone
             self.job = job
             self.arguments = arguments
+            self.options = options
         }
 
         /// The entry's next fire time strictly after `date`, in the entry's time zone.
@@ -118,11 +135,27 @@ public struct CronScheduleFile: Sendable, Equatable {
             expression = try CronExpression(fields: Array(words.prefix(5)))
             words = words.dropFirst(5)
         }
+        var options: [Entry.Option] = []
+        while let word = words.first, let option = option(word) {
+            if options.contains(where: { $0.name == option.name }) {
+                throw CronError(.invalidOption, "option '\(option.name)' is given twice")
+            }
+            options.append(option)
+            words = words.dropFirst()
+        }
         guard let job = words.popFirst() else {
             throw CronError(.invalidLine, "missing job name after '\(expression)'")
         }
         try validate(job: job, knownJobs: knownJobs)
-        return Entry(line: number, expression: expression, timeZone: timeZone, job: job, arguments: Array(words))
+        return Entry(line: number, expression: expression, timeZone: timeZone, job: job, arguments: Array(words), options: options)
+    }
+
+    /// `name=value` where name is lower-case letters and dashes: a policy option, not a job name.
+    private static func option(_ word: String) -> Entry.Option? {
+        guard let equals = word.firstIndex(of: "="), equals != word.startIndex else { return nil }
+        let name = word[..<equals]
+        guard name.first?.isLetter == true, name.allSatisfy({ ($0.isASCII && $0.isLowercase) || $0 == "-" }) else { return nil }
+        return Entry.Option(name: String(name), value: String(word[word.index(after: equals)...]))
     }
 
     private static func validate(job: String, knownJobs: Set<String>?) throws(CronError) {

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Health
+import Logging
+import OpsCore
+import Scheduler
+import Telemetry
+
+/// `run`: the daemon operators deploy. Runs every job of the schedule in-process and serves `/metrics`,
+/// `/healthz` and `/readyz`.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the scheduler daemon with /metrics, /healthz and /readyz (stop with SIGTERM, reload with SIGHUP).",
+        discussion: """
+            Runs each line of the schedule file at its cron slots, once across all replicas. SIGTERM/SIGINT: no new \
+            runs start, running ones get --shutdown-grace to finish, then are cancelled; exit 0. SIGHUP re-reads \
+            the schedule and keeps the old one if the new file is invalid. METRICS_TOKEN, when set, is the bearer \
+            token /metrics requires.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: ArgumentHelp("The schedule file.", valueName: "file"))
+    var schedule = "Cron/schedule"
+
+    @Option(help: ArgumentHelp("Where to serve /metrics, /healthz and /readyz (default: $METRICS_LISTEN or 127.0.0.1:9465).", valueName: "host:port"))
+    var listen: String?
+
+    @Option(help: ArgumentHelp("How long running jobs may take to finish after SIGTERM (seconds, or 90s, 5m).", valueName: "duration"))
+    var shutdownGrace = "30s"
+
+    @Option(help: ArgumentHelp("Least time between two refreshes of the database-derived metrics.", valueName: "duration"))
+    var metricsInterval = "15s"
+
+    @Option(help: "Delete ops.job_runs rows older than this many days (0 = keep all).")
+    var historyDays = 90
+
+    /// Test only: run the scheduler's clock this many times faster than real time.
+    @Option(help: .hidden)
+    var testTimeScale: Double?
+
+    func run() async throws {
+        let context = try global.context(label: "run")
+        try Stores.validate(context.configuration)
+        let environment = ProcessInfo.processInfo.environment
+        let address = try ListenAddress(parsing: listen ?? environment["METRICS_LISTEN"].flatMap { $0.isEmpty ? nil : $0 } ?? ListenAddress.default.description)
+        let grace = try TimeText.parseDuration(shutdownGrace, option: "shutdown-grace")
+        let interval = try TimeText.parseDuration(metricsInterval, option: "metrics-interval")
+        guard historyDays >= 0 else { throw OpsError(.usage, "--history-days must be 0 or more") }
+        let catalog = CommandJobCatalog()
+        let path = schedule
+        let loaded = try Schedule.load(path: path, catalog: catalog)
+
+        var options = OpsDaemon.Options(listen: address, metricsToken: environment["METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
+                                        shutdownGrace: grace, metricsRefreshInterval: interval, historyRetentionDays: historyDays)
+        if let scale = testTimeScale {
+            guard scale > 0 else { throw OpsError(.usage, "--test-time-scale must be more than 0") }
+            options.clock = AcceleratedClock(scale: scale)
+            context.logger.warning("test clock: scheduler time runs \(scale)x faster than real time")
+        }
+        let configuration = context.configuration
+        try await OpsDaemon.run(
+            options: options, schedule: loaded,
+            reloadSchedule: { try Schedule.load(path: path, catalog: catalog) },
+            context: context, metricsJobs: catalog.metricsJobs,
+            readiness: { await Self.readiness(configuration) })
+    }
+
+    /// Ready when both stores answer (only PostgreSQL without a Redis URL); the body is `health --json`.
+    static func readiness(_ configuration: OpsConfiguration) async -> MetricsServer.Readiness {
+        let report = await HealthJob().check(configuration)
+        let broken = report.checks.contains { ($0.key.hasSuffix(":connection") || $0.key.hasSuffix(":configuration")) && $0.status == .fail }
+        return MetricsServer.Readiness(ready: !broken, body: report.json.jsonString())
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import OpsCore
+import Scheduler
+
+struct ScheduleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schedule",
+        abstract: "Validate a schedule file and show when cron expressions fire.",
+        subcommands: [Check.self, Next.self, ScheduleSleepCommand.self])
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a schedule file and print each line's next 5 fire times.",
+            discussion: "Exit 0 when valid; 2 with one line naming the file, line, field and reason otherwise.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: ArgumentHelp("The schedule file.", valueName: "file"))
+        var file = "Cron/schedule"
+
+        @Option(help: "How many fire times to print per line.")
+        var count = 5
+
+        func run() async throws {
+            try global.bootstrapLogging()
+            let schedule = try Schedule.load(path: file, catalog: CommandJobCatalog())
+            let now = Date()
+            print("\(file): \(schedule.items.count) job line(s), valid")
+            for item in schedule.items {
+                let entry = item.entry
+                let words = ([entry.expression.description] + entry.options.map { "\($0.name)=\($0.value)" } + [entry.job] + entry.arguments)
+                print("\nline \(entry.line): \(words.joined(separator: " "))  (\(entry.timeZone.identifier))")
+                let dates = entry.expression.nextDates(after: now, count: count, in: entry.timeZone)
+                if dates.isEmpty { print("  never fires") }
+                for date in dates { print("  \(TimeText.iso8601(date, in: entry.timeZone))") }
+            }
+        }
+    }
+
+    struct Next: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the next fire times of a cron expression, one ISO 8601 time with offset per line.",
+            discussion: "Like `systemd-analyze calendar --iterations N`. Example: schedule next '30 2 * * *' --tz Europe/Berlin --from 2026-03-28T12:00")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: ArgumentHelp("Five cron fields or an @ macro, quoted.", valueName: "expr"))
+        var expression: String
+
+        @Option(help: ArgumentHelp("Start after this time (ISO 8601; without an offset it is read in --tz). Default: now.", valueName: "time"))
+        var from: String?
+
+        @Option(help: "How many fire times.")
+        var count = 5
+
+        @Option(help: ArgumentHelp("Time zone of the expression and the output (default: the system's).", valueName: "zone"))
+        var tz: String?
+
+        func run() async throws {
+            try global.bootstrapLogging()
+            let zone: TimeZone
+            if let tz {
+                guard let named = TimeZone(identifier: tz) else {
+                    throw OpsError(.usage, "--tz \(tz): unknown time zone (e.g. Europe/Berlin, America/New_York, UTC)")
+                }
+                zone = named
+            } else {
+                zone = .current
+            }
+            guard count > 0 else { throw OpsError(.usage, "--count must be at least 1") }
+            let expression: CronExpression
+            do { expression = try CronExpression(self.expression) } catch { throw OpsError(.usage, "invalid cron expression '\(self.expression)': \(error)") }
+            let start = try from.map { try TimeText.parseISO8601($0, defaultTimeZone: zone) } ?? Date()
+            let dates = expression.nextDates(after: start, count: count, in: zone)
+            if dates.isEmpty { throw OpsError(.usage, "'\(self.expression)' never fires") }
+            for date in dates { print(TimeText.iso8601(date, in: zone)) }
+        }
+    }
+}

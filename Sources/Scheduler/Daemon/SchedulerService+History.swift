@@ -1,0 +1,39 @@
+import Foundation
+import OpsCore
+
+extension SchedulerService {
+    /// Deletes `ops.job_runs` rows older than the retention, at start and then every prune interval
+    /// (real time). Every replica may do it; the deletes are idempotent.
+    func startPruner() -> Task<Void, Never> {
+        let days = configuration.historyRetentionDays
+        let interval = configuration.historyPruneInterval
+        let configuration = self.configuration.context.configuration
+        let logger = self.logger
+        return Task {
+            guard days > 0 else { return }
+            while !Task.isCancelled {
+                do {
+                    let deleted = try await Self.pruneHistory(olderThanDays: days, configuration: configuration)
+                    if deleted > 0 { logger.info("pruned \(deleted) run(s) older than \(days) days from ops.job_runs") }
+                } catch {
+                    logger.warning("cannot prune ops.job_runs: \(Stores.opsError(error))")
+                }
+                do { try await Task.sleep(for: interval) } catch { return }
+            }
+        }
+    }
+
+    /// Deletes runs that started more than `days` days ago; returns how many.
+    public static func pruneHistory(olderThanDays days: Int, configuration: OpsConfiguration) async throws -> Int {
+        let connection = try await Stores.postgres(configuration)
+        do {
+            let result = try await connection.query(
+                "DELETE FROM ops.job_runs WHERE started_at < now() - make_interval(days => $1)", [days])
+            await connection.close()
+            return result.affectedRows ?? 0
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+}
