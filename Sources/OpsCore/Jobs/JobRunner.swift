@@ -38,6 +38,8 @@ public struct JobRunner: Sendable {
         case locked
         /// Another instance already claimed this slot (nothing recorded: the claimant's row is the record).
         case claimed
+        /// The caller was cancelled (the daemon is shutting down) before the job started.
+        case shutdown
     }
 
     /// The result of one run, as printed and exported.
@@ -119,6 +121,14 @@ public struct JobRunner: Sendable {
             return report(status, nil, error, id, skip: skip)
         case .ready(let ready):
             session = ready
+        }
+
+        // Cancelled while preparing (e.g. the daemon began shutting down while this run waited for its
+        // connection): do not start the job now; record the slot as skipped, not as a failed run.
+        if Task.isCancelled {
+            let skipped = report(.skipped, JobOutcome(status: .skipped, details: ["reason": "shutdown"]), OpsError(.skipped, "\(jobName) not started: shutting down"), session.runID, skip: .shutdown)
+            await Self.shielded { await session.finish(skipped, configuration: context.configuration, logger: runLogger) }
+            return skipped
         }
 
         var jobContext = context

@@ -47,7 +47,7 @@ struct MetricsQueries {
         metrics.register(jobs: [run.job])
         metrics.counter(OpsMetrics.jobRuns, [run.job, run.status]).increment()
         if run.status == "skipped" {
-            metrics.counter(OpsMetrics.jobSkipped, [run.job, "locked"]).increment()
+            metrics.counter(OpsMetrics.jobSkipped, [run.job, run.reason == "shutdown" ? "shutdown" : "locked"]).increment()
         } else if let duration = run.duration {
             metrics.histogram(run.job).record(duration)
         }

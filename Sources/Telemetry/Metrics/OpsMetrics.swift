@@ -22,7 +22,7 @@ public final class OpsMetrics: Sendable {
 
     // MARK: Jobs (from ops.job_runs, so every replica and cron one-shot counts)
     public static let jobRuns = Family(name: "job_runs_total", help: "Runs that ended, by job and result (succeeded, warning, failed, skipped), counted since this process started.", labels: ["ops_job", "result"])
-    public static let jobSkipped = Family(name: "job_skipped_total", help: "Slots that did not run, by reason: locked (the job was still running somewhere), claimed (another replica ran the slot), missed (the slot passed while this daemon could not fire it).", labels: ["ops_job", "reason"])
+    public static let jobSkipped = Family(name: "job_skipped_total", help: "Slots that did not run, by reason: locked (the job was still running somewhere), claimed (another replica ran the slot), missed (the slot passed while this daemon could not fire it), shutdown (the daemon stopped before the run started).", labels: ["ops_job", "reason"])
     public static let jobDuration = Family(name: "job_duration_seconds", help: "Duration of runs that ended (not skipped), counted since this process started.", labels: ["ops_job"])
     public static let jobLastRun = Family(name: "job_last_run_timestamp_seconds", help: "When the job's last run (succeeded, warning or failed) ended; 0 = never.", labels: ["ops_job"])
     public static let jobLastSuccess = Family(name: "job_last_success_timestamp_seconds", help: "When the job last ended successfully (succeeded or warning); 0 = never.", labels: ["ops_job"])
@@ -67,7 +67,7 @@ public final class OpsMetrics: Sendable {
 
     /// The values every label takes, so those series exist (as 0) from the first scrape.
     public static let results = ["succeeded", "warning", "failed", "skipped"]
-    public static let skipReasons = ["locked", "claimed", "missed"]
+    public static let skipReasons = ["locked", "claimed", "missed", "shutdown"]
     public static let retentionTables = ["sessions", "translation_jobs", "files", "batches", "batch_requests"]
     public static let sessionStatuses = ["active", "processing", "completed", "failed", "expired"]
     public static let cacheKeyTypes = ["session", "api_response", "translation", "ratelimit", "stats", "other"]

@@ -99,12 +99,33 @@ struct JobRunnerPolicyTests {
             let runner = try runner(name)
             let task = Task { await runner.run(job, options: .init(slot: Date())) }
             try await waitFor(db, "SELECT count(*) AS n FROM ops.job_runs WHERE job = $1 AND status = 'running'", [job.name])
+            // The row is written when the slot is claimed, just before the job starts; give the body time
+            // to start (a run cancelled before its start is recorded as skipped, tested below).
+            try await Task.sleep(for: .milliseconds(500))
             task.cancel()
             let report = await task.value
             #expect(report.status == .failed)
             let row = try #require(try await db.query("SELECT status, error FROM ops.job_runs WHERE job = $1", [job.name]).first)
             #expect(row["status"] == "failed")
             #expect(row["error"]?.contains("cancelled") == true)
+            #expect(try await db.tryAdvisoryLock(AdvisoryLockKey.forName("job:\(job.name)").value))
+        }
+    }
+
+    @Test func aRunCancelledBeforeItStartsIsRecordedAsSkippedNotFailed() async throws {
+        try await PostgresTestDatabase.with { name, db in
+            let job = SlowJob(name: jobName(), seconds: 60)
+            let runner = try runner(name)
+            let task = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return await runner.run(job, options: .init(slot: Date()))
+            }
+            let report = await task.value
+            #expect(report.status == .skipped)
+            #expect(report.skipReason == .shutdown)
+            let row = try #require(try await db.query("SELECT status, details->>'reason' AS reason FROM ops.job_runs WHERE job = $1", [job.name]).first)
+            #expect(row["status"] == "skipped")
+            #expect(row["reason"] == "shutdown")
             #expect(try await db.tryAdvisoryLock(AdvisoryLockKey.forName("job:\(job.name)").value))
         }
     }
