@@ -1,4 +1,5 @@
 import Foundation
+import OpsCore
 
 /// `backup prune`'s grandfather-father-son rule: which backups to keep, and why.
 ///
@@ -50,49 +51,14 @@ public struct PrunePolicy: Sendable, Hashable {
         }
     }
 
-    /// Decides for every candidate; the result is newest first.
+    /// Every backup, newest first, with the reasons it is kept: the GFS rules shared with snapshot
+    /// copies (`GFSPolicy`), plus "newest verified", so prune never deletes the newest verified backup.
     public func decide(_ candidates: [Candidate]) -> [Decision] {
-        let newestFirst = candidates.sorted { ($0.date, $0.id) > ($1.date, $1.id) }
-        var reasons = Array(repeating: [String](), count: newestFirst.count)
-        for index in newestFirst.indices.prefix(keepLast) {
-            reasons[index].append("last \(index + 1)")
+        let rules = GFSPolicy(unchecked: keepLast, keepDaily, keepWeekly, keepMonthly)
+        var decided = rules.decide(candidates.sorted { ($0.date, $0.id) > ($1.date, $1.id) }, date: \.date)
+        if let index = decided.firstIndex(where: { $0.item.verified }) {
+            decided[index].reasons.append("newest verified")
         }
-        for (count, label, key) in [(keepDaily, "daily", Self.day), (keepWeekly, "weekly", Self.week), (keepMonthly, "monthly", Self.month)] {
-            var seen: Set<String> = []
-            for (index, candidate) in newestFirst.enumerated() where seen.count < count {
-                let bucket = key(candidate.date)
-                if seen.insert(bucket).inserted { reasons[index].append("\(label) \(bucket)") }
-            }
-        }
-        if let index = newestFirst.firstIndex(where: \.verified) {
-            reasons[index].append("newest verified")
-        }
-        return zip(newestFirst, reasons).map { Decision(id: $0.id, keep: !$1.isEmpty, reasons: $1) }
-    }
-
-    private static let calendar: Calendar = {
-        var calendar = Calendar(identifier: .iso8601)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar
-    }()
-
-    private static func pad(_ value: Int, _ width: Int = 2) -> String {
-        let text = String(value)
-        return String(repeating: "0", count: max(0, width - text.count)) + text
-    }
-
-    static func day(_ date: Date) -> String {
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        return "\(pad(c.year!, 4))-\(pad(c.month!))-\(pad(c.day!))"
-    }
-
-    static func week(_ date: Date) -> String {
-        let c = calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: date)
-        return "\(pad(c.yearForWeekOfYear!, 4))-W\(pad(c.weekOfYear!))"
-    }
-
-    static func month(_ date: Date) -> String {
-        let c = calendar.dateComponents([.year, .month], from: date)
-        return "\(pad(c.year!, 4))-\(pad(c.month!))"
+        return decided.map { Decision(id: $0.item.id, keep: !$0.reasons.isEmpty, reasons: $0.reasons) }
     }
 }

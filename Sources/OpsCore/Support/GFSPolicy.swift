@@ -32,6 +32,14 @@ public struct GFSPolicy: Sendable, Hashable, CustomStringConvertible {
         self.keepMonthly = keepMonthly
     }
 
+    /// For callers that validated the counts themselves.
+    public init(unchecked keepLast: Int, _ keepDaily: Int, _ keepWeekly: Int, _ keepMonthly: Int) {
+        self.keepLast = max(0, keepLast)
+        self.keepDaily = max(0, keepDaily)
+        self.keepWeekly = max(0, keepWeekly)
+        self.keepMonthly = max(0, keepMonthly)
+    }
+
     /// True when no rule is set: nothing is pruned.
     public var isEmpty: Bool { keepLast == 0 && keepDaily == 0 && keepWeekly == 0 && keepMonthly == 0 }
 
@@ -48,51 +56,63 @@ public struct GFSPolicy: Sendable, Hashable, CustomStringConvertible {
     ///   - date: when each archive was made (its id's timestamp, not the file's mtime, which copies change).
     /// - Returns: `keep` and `delete`, each newest first; ties in `date` keep their input order.
     public func partition<Item>(_ items: [Item], date: (Item) -> Date) -> (keep: [Item], delete: [Item]) {
+        let decided = decide(items, date: date)
+        return (decided.filter { !$0.reasons.isEmpty }.map(\.item), decided.filter { $0.reasons.isEmpty }.map(\.item))
+    }
+
+    /// Every archive, newest first, with the rules that keep it (`last 2`, `daily 2026-11-26`,
+    /// `weekly 2026-W48`, `monthly 2026-11`, `newest`); no reason means the policy deletes it.
+    ///
+    /// - Parameters:
+    ///   - items: the archives, in any order.
+    ///   - date: when each archive was made.
+    public func decide<Item>(_ items: [Item], date: (Item) -> Date) -> [(item: Item, reasons: [String])] {
         let sorted = items.enumerated().sorted { a, b in
             let (da, db) = (date(a.element), date(b.element))
             return da != db ? da > db : a.offset < b.offset
         }.map(\.element)
-        guard !isEmpty else { return (sorted, []) }
+        guard !isEmpty else { return sorted.map { ($0, ["keep all"]) } }
 
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        calendar.firstWeekday = 2  // ISO weeks start on Monday
-        calendar.minimumDaysInFirstWeek = 4
-
-        var kept = Set<Int>()
-        if let newest = sorted.indices.first { kept.insert(newest) }
-        for index in sorted.indices.prefix(keepLast) { kept.insert(index) }
-
-        /// Keeps the first (newest) archive of each distinct period, for the `limit` most recent periods.
-        func keepNewestPerPeriod(_ limit: Int, period: (Date) -> [Int]) {
-            guard limit > 0 else { return }
-            var seen: [[Int]] = []
-            for (index, item) in sorted.enumerated() {
-                let key = period(date(item))
-                if seen.last == key { continue }
-                seen.append(key)
-                if seen.count > limit { break }
-                kept.insert(index)
+        var reasons = Array(repeating: [String](), count: sorted.count)
+        for index in sorted.indices.prefix(keepLast) { reasons[index].append("last \(index + 1)") }
+        for (limit, label, bucket) in [(keepDaily, "daily", Self.day), (keepWeekly, "weekly", Self.week), (keepMonthly, "monthly", Self.month)] where limit > 0 {
+            // The first (newest) archive of each distinct period, for the `limit` most recent periods.
+            var seen: Set<String> = []
+            for (index, item) in sorted.enumerated() where seen.count < limit {
+                let key = bucket(date(item))
+                if seen.insert(key).inserted { reasons[index].append("\(label) \(key)") }
             }
         }
-        keepNewestPerPeriod(keepDaily) { d in
-            let c = calendar.dateComponents([.year, .month, .day], from: d)
-            return [c.year!, c.month!, c.day!]
-        }
-        keepNewestPerPeriod(keepWeekly) { d in
-            let c = calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: d)
-            return [c.yearForWeekOfYear!, c.weekOfYear!]
-        }
-        keepNewestPerPeriod(keepMonthly) { d in
-            let c = calendar.dateComponents([.year, .month], from: d)
-            return [c.year!, c.month!]
-        }
+        if let first = reasons.indices.first, reasons[first].isEmpty { reasons[first].append("newest") }
+        return Array(zip(sorted, reasons))
+    }
 
-        var keep: [Item] = []
-        var delete: [Item] = []
-        for (index, item) in sorted.enumerated() {
-            if kept.contains(index) { keep.append(item) } else { delete.append(item) }
-        }
-        return (keep, delete)
+    private static let calendar: Calendar = {
+        var calendar = Calendar(identifier: .iso8601)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }()
+
+    private static func pad(_ value: Int, _ width: Int = 2) -> String {
+        let text = String(value)
+        return String(repeating: "0", count: max(0, width - text.count)) + text
+    }
+
+    /// `2026-11-26` (UTC).
+    public static func day(_ date: Date) -> String {
+        let c = calendar.dateComponents([.year, .month, .day], from: date)
+        return "\(pad(c.year!, 4))-\(pad(c.month!))-\(pad(c.day!))"
+    }
+
+    /// `2026-W48` (ISO week, UTC).
+    public static func week(_ date: Date) -> String {
+        let c = calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: date)
+        return "\(pad(c.yearForWeekOfYear!, 4))-W\(pad(c.weekOfYear!))"
+    }
+
+    /// `2026-11` (UTC).
+    public static func month(_ date: Date) -> String {
+        let c = calendar.dateComponents([.year, .month], from: date)
+        return "\(pad(c.year!, 4))-\(pad(c.month!))"
     }
 }
