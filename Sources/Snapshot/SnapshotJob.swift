@@ -26,7 +26,7 @@ public struct SnapshotJob: OpsJob {
             let published = try await SnapshotArchiver(repository: repository).archive(result)
             details["archive"] = .string(published.archivePath)
             details["archive_bytes"] = .int(published.bytes)
-            summary += "; copied to \(published.archivePath) (\(ByteText.format(published.bytes)))"
+            summary += "; copied to \(published.archivePath) (\(ByteCount.format(published.bytes)))"
             let policy = options.retention
             let pruned = try await BlockingIO.run(name: "snapshot-prune") { try repository.prune(policy) }
             details["pruned"] = .int(Int64(pruned.count))

@@ -54,7 +54,7 @@ public struct SnapshotResult: Sendable {
         var line = "snapshot saved on \(server) (\(serverInfo.product))"
         if let files {
             line += ": \(files.reportedPath)"
-            if let bytes = files.bytes { line += " (\(ByteText.format(bytes)))" }
+            if let bytes = files.bytes { line += " (\(ByteCount.format(bytes)))" }
         }
         line += " in \(DurationText.format(duration))"
         if waitedForRunningSave { line += ", after waiting for a save already running" }
@@ -62,16 +62,3 @@ public struct SnapshotResult: Sendable {
     }
 }
 
-/// `4.6 MB`, `512 B`: for messages.
-enum ByteText {
-    static func format(_ bytes: Int64) -> String {
-        let units = ["B", "kB", "MB", "GB", "TB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1000 && unit < units.count - 1 {
-            value /= 1000
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f", value) + " " + units[unit]
-    }
-}

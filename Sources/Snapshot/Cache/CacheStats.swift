@@ -79,9 +79,9 @@ public struct CacheStats: Sendable {
         rows.append((details["batch_queue_key"]?.stringValue ?? "batch:queue",
                      queueType == "none" ? "absent" : "\(int("batch_queue_length").map(String.init) ?? "?") (\(queueType))"))
         if let used = int("used_memory_bytes") {
-            var memory = ByteText.format(used)
+            var memory = ByteCount.format(used)
             if let max = int("maxmemory_bytes"), max > 0 {
-                memory += " of \(ByteText.format(max)) maxmemory (" + String(format: "%.1f%%", Double(used) / Double(max) * 100) + ")"
+                memory += " of \(ByteCount.format(max)) maxmemory (" + String(format: "%.1f%%", Double(used) / Double(max) * 100) + ")"
             } else {
                 memory += " (no maxmemory)"
             }
