@@ -7,17 +7,14 @@ import Testing
         let redis = try await RedisTestEnvironment.connect(commandTimeout: .milliseconds(500))
         defer { redis.close() }
         let key = RedisTestEnvironment.keyPrefix() + "empty"
-        let clock = ContinuousClock()
-        let start = clock.now
+        // BLPOP would answer (nil) only after 60 s: a timeout error proves the client gave up first.
         let error = try await #require(throws: RedisError.self) {
-            try await redis.command(["BLPOP", key, "3"])
+            try await redis.command(["BLPOP", key, "60"])
         }
-        let elapsed = clock.now - start
         #expect(error.code == .timeout)
         #expect(error.command == "BLPOP")
         #expect(error.description.contains(redis.url.server))
         #expect(error.description.contains("500 ms"))
-        #expect(elapsed >= .milliseconds(400) && elapsed < .milliseconds(2500), "took \(elapsed)")
 
         // The late reply would desynchronise the stream, so the connection refuses further use.
         let next = try await #require(throws: RedisError.self) { try await redis.command(["PING"]) }
@@ -36,13 +33,10 @@ import Testing
 
         try await redis.reconnect()
         #expect(try await redis.command(["GET", key]).stringValue == "v")  // same database again
-        let clock = ContinuousClock()
-        let start = clock.now
         let error = try await #require(throws: RedisError.self) {
-            try await redis.command(["BLPOP", key + "empty", "3"])
+            try await redis.command(["BLPOP", key + "empty", "60"])
         }
         #expect(error.code == .timeout)  // redisSetTimeout was re-applied after redisReconnect
-        #expect(clock.now - start < .milliseconds(2500))
         try await redis.reconnect()
         try await redis.command(["DEL", key])
     }
