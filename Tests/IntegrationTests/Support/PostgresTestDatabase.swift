@@ -64,6 +64,13 @@ enum PostgresTestDatabase {
         private static func make() async throws -> String {
             let name = "ops_test_template_\(getpid())"
             let admin = try await PostgresConnection.connect(try PostgresTestDatabase.serverConfiguration())
+            // Templates of earlier test processes that are gone (there is no suite-wide teardown).
+            let stale = try await admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'ops\\_test\\_template\\_%'")
+            for row in stale.rows {
+                guard let old = row["datname"] ?? nil, let pid = Int32(old.split(separator: "_").last ?? ""),
+                      pid != getpid(), kill(pid, 0) != 0 else { continue }
+                try? await admin.execute("DROP DATABASE IF EXISTS \(try await admin.quoteIdentifier(old)) WITH (FORCE)")
+            }
             let quoted = try await admin.quoteIdentifier(name)
             try await admin.execute("DROP DATABASE IF EXISTS \(quoted) WITH (FORCE)")
             try await admin.execute("CREATE DATABASE \(quoted) TEMPLATE template0")
