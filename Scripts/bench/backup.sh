@@ -6,6 +6,7 @@
 #
 # Environment:
 #   BENCH_SIZE_MB   approximate size of the generated database (default 1000)
+#   OPS_BIN         an auto-i18n-ops binary to measure (default: build the release binary here)
 #   BENCH_JOBS      --jobs for backup create and restore (default: number of cores)
 #   BENCH_REUSE=1   keep the generated database `bench_backup` at exit and reuse it next time
 #   DATABASE_URL    a server to use (a database `bench_backup` and scratch databases are created and
@@ -46,9 +47,13 @@ ADMIN_URL="$DATABASE_URL"
 # The same server, another database (URL form: replace the path).
 db_url() { python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/"+sys.argv[2])))' "$ADMIN_URL" "$1"; }
 
-log "building auto-i18n-ops (release)"
-(cd "$REPO_ROOT" && swift build -c release --product auto-i18n-ops >/dev/null)
-OPS="$REPO_ROOT/.build/release/auto-i18n-ops"
+if [[ -n "${OPS_BIN:-}" ]]; then
+    OPS="$OPS_BIN"
+else
+    log "building auto-i18n-ops (release)"
+    (cd "$REPO_ROOT" && swift build -c release --product auto-i18n-ops >/dev/null)
+    OPS="$REPO_ROOT/.build/release/auto-i18n-ops"
+fi
 
 SRC_URL="$(db_url bench_backup)"
 if [[ "${BENCH_REUSE:-0}" == 1 ]] && psql -X -At -d "$SRC_URL" -c "SELECT 1 FROM public.files LIMIT 1" >/dev/null 2>&1; then
@@ -57,42 +62,12 @@ else
 psql -X -q -d "$ADMIN_URL" -c "DROP DATABASE IF EXISTS bench_backup WITH (FORCE)" -c "CREATE DATABASE bench_backup"
 DATABASE_URL="$SRC_URL" "$OPS" schema migrate >/dev/null 2>&1
 
-# ~780 file rows and ~780 batch request rows per MB, as the application stores them: markdown and JSON
-# file contents, OpenAI batch request/response JSON.
-ROWS=$(( SIZE_MB * 780 ))
-SESSIONS=$(( ROWS / 200 + 1 ))
+# About 185 file rows and 185 batch request rows per MB (a database of about BENCH_SIZE_MB), as the
+# application stores them, with text that compresses like real text (pg_dump -Fc: about 4.5x); see
+# backup-data.py.
+ROWS=$(( SIZE_MB * 185 ))
 log "generating ~${SIZE_MB} MB: $ROWS files, $ROWS batch requests"
-psql -X -q -v ON_ERROR_STOP=1 -d "$SRC_URL" <<SQL
-SET synchronous_commit = off;
-INSERT INTO public.sessions (sender_id, session_type, source_locale, target_locales, metadata)
-SELECT 'bench-' || i, CASE WHEN i % 2 = 0 THEN 'upload' ELSE 'changes' END, 'en', ARRAY['de','fr','ja'],
-       jsonb_build_object('project', 'p' || (i % 50), 'branch', 'main')
-FROM generate_series(1, $SESSIONS) i;
-INSERT INTO public.files (session_id, file_type, content_type, locale, relative_path, file_name, format, content, content_hash, size_bytes)
-SELECT 1 + i % $SESSIONS, 'upload', 'content', (ARRAY['en','de','fr','ja'])[1 + i % 4], 'docs/section-' || (i % 97), 'page-' || i || '.md',
-       CASE WHEN i % 5 = 0 THEN 'json' ELSE 'markdown' END,
-       CASE WHEN i % 5 = 0
-            THEN jsonb_pretty(jsonb_build_object('title', 'Page ' || i, 'strings', jsonb_build_object('greeting', 'Hello ' || md5(i::text), 'cta', 'Start now', 'footer', repeat('Terms apply. ', 3 + i % 5))))
-            ELSE format(E'# Page %s\n\nThis page explains %s in detail.\n\n## Usage\n\n- step %s\n- step %s\n\n%s\n\n\`\`\`sh\nnpm run build -- --locale %s\n\`\`\`\n',
-                        i, md5(i::text), md5((i * 7)::text), md5((i * 13)::text),
-                        repeat('Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor. ', 2 + i % 5), i % 40)
-       END, md5(i::text), 600
-FROM generate_series(1, $ROWS) i;
-INSERT INTO public.batches (session_id, batch_id, status, request_count)
-SELECT 1 + i % $SESSIONS, 'bench-batch-' || i, 'completed', 100 FROM generate_series(1, $ROWS / 100 + 1) i;
-INSERT INTO public.batch_requests (batch_id, custom_id, request, response, status)
-SELECT 1 + i / 100, 'req-' || i,
-       jsonb_build_object('custom_id', 'req-' || i, 'method', 'POST', 'url', '/v1/chat/completions',
-           'body', jsonb_build_object('model', 'gpt-4o-mini', 'temperature', 0.2,
-               'messages', jsonb_build_array(jsonb_build_object('role', 'system', 'content', 'Translate the Markdown into German. Keep code blocks.'),
-                                             jsonb_build_object('role', 'user', 'content', md5(i::text) || ' ' || repeat('Hello world, this is a sentence. ', 3 + i % 6))))),
-       jsonb_build_object('status_code', 200, 'body', jsonb_build_object('id', 'chatcmpl-' || md5((i * 3)::text),
-           'choices', jsonb_build_array(jsonb_build_object('message', jsonb_build_object('role', 'assistant', 'content', 'Hallo Welt ' || md5((i * 5)::text)))),
-           'usage', jsonb_build_object('prompt_tokens', 50 + i % 40, 'completion_tokens', 40 + i % 30))),
-       'completed'
-FROM generate_series(1, $ROWS) i;
-VACUUM ANALYZE;
-SQL
+python3 "$REPO_ROOT/Scripts/bench/backup-data.py" "$ROWS" | psql -X -q -v ON_ERROR_STOP=1 -d "$SRC_URL"
 fi
 DB_BYTES=$(psql -X -At -d "$SRC_URL" -c "SELECT pg_database_size('bench_backup')")
 
@@ -118,6 +93,7 @@ SIZE[pg_dump_fc]=$(stat -c %s "$WORK/dump.fc")
 measure pg_dump_fp bash -c 'pg_dump -Fp -d "$0" > /dev/null' "$SRC_URL"
 pg_dump -Fp -f "$WORK/dump.sql" -d "$SRC_URL"
 SIZE[pg_dump_fp]=$(stat -c %s "$WORK/dump.sql")
+ZSTD_BYTES=$(zstd -3 -T1 -c "$WORK/dump.sql" | wc -c)
 
 for db in bench_r_ops bench_r_pgr1 bench_r_pgr2 bench_r_psql; do
     psql -X -q -d "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
@@ -134,6 +110,7 @@ mib() { python3 -c "print(f'{$1 / 1048576:.1f}')"; }
 echo
 echo "## Backup benchmark: $(mib "$DB_BYTES") MiB database (pg_database_size), $(nproc) cores, jobs $JOBS"
 echo "$(lscpu | awk -F': +' '/Model name/ {print $2}'), PostgreSQL $(psql -X -At -d "$SRC_URL" -c 'SHOW server_version')"
+echo "plain SQL $(mib "${SIZE[pg_dump_fp]}") MiB; compression ratio: pg_dump -Fc $(ratio "${SIZE[pg_dump_fp]}" "${SIZE[pg_dump_fc]}")x, zstd -3 $(ratio "${SIZE[pg_dump_fp]}" "$ZSTD_BYTES")x, backup $(ratio "${SIZE[pg_dump_fp]}" "${SIZE[ops_backup]}")x"
 echo
 echo "| tool | wall s | size MiB | peak RSS MiB |"
 echo "| --- | ---: | ---: | ---: |"
