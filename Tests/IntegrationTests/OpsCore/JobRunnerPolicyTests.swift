@@ -14,6 +14,17 @@ private struct SlowJob: OpsJob {
     }
 }
 
+/// Tells the test when its body has started, then sleeps until cancelled.
+private struct SignallingJob: OpsJob {
+    let name: String
+    let started: AsyncStream<Void>.Continuation
+    func run(_ context: JobContext) async throws -> JobOutcome {
+        started.yield(())
+        try await Task.sleep(for: .seconds(60))
+        return JobOutcome()
+    }
+}
+
 /// Fails with the given error the first `failures` times.
 private final class FlakyJob: OpsJob, @unchecked Sendable {
     let name: String
@@ -95,13 +106,11 @@ struct JobRunnerPolicyTests {
 
     @Test func aCancelledRunIsRecordedAsFailedAndReleasesItsLock() async throws {
         try await PostgresTestDatabase.with { name, db in
-            let job = SlowJob(name: jobName(), seconds: 60)
+            let (started, signal) = AsyncStream<Void>.makeStream()
+            let job = SignallingJob(name: jobName(), started: signal)
             let runner = try runner(name)
             let task = Task { await runner.run(job, options: .init(slot: Date())) }
-            try await waitFor(db, "SELECT count(*) AS n FROM ops.job_runs WHERE job = $1 AND status = 'running'", [job.name])
-            // The row is written when the slot is claimed, just before the job starts; give the body time
-            // to start (a run cancelled before its start is recorded as skipped, tested below).
-            try await Task.sleep(for: .milliseconds(500))
+            for await _ in started { break }  // the job's body is running
             task.cancel()
             let report = await task.value
             #expect(report.status == .failed)

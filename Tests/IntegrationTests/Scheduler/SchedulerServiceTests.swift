@@ -105,6 +105,11 @@ struct SchedulerServiceTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await service.run() }
                 try await waitFor(db, "SELECT count(*) AS n FROM ops.job_runs WHERE job = $1 AND status = 'running'", [job])
+                // The slot row is written before the lock is taken; once the lock shows, the body starts next.
+                try await waitFor(db, """
+                    SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1
+                      AND ((classid::int8 << 32) | objid::int8) = $1
+                    """, [AdvisoryLockKey.forName("job:\(job)").value])
                 service.shutdown()
                 try await group.waitForAll()
             }
