@@ -3,7 +3,7 @@ import Foundation
 
 /// Where and how to connect: a `postgresql://user:pass@host:port/db?sslmode=…` URL or a libpq
 /// conninfo string (`host=… dbname=…`), validated by libpq's own parser.
-public struct PostgresConfiguration: Sendable, CustomStringConvertible {
+public struct PostgresConfiguration: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The string exactly as given; never printed (it may hold a password).
     let connectionString: String
     public var connectTimeoutSeconds: Int
@@ -11,11 +11,11 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// The password, kept only to scrub it from any server or libpq text we pass on.
     let password: String?
     /// The target without its password, e.g. `postgresql://ops@127.0.0.1:5432/auto_i18n`.
-    public let redacted: String
+    public private(set) var redacted: String
     public let host: String
     public let port: String
     public let user: String?
-    public let database: String?
+    public private(set) var database: String?
 
     /// - Parameters:
     ///   - string: a URL or conninfo string.
@@ -52,11 +52,18 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     }
 
     public var description: String { redacted }
+    public var debugDescription: String { "PostgresConfiguration(\(redacted))" }
+    /// `dump()` and reflection show only the redacted target, never the password.
+    public var customMirror: Mirror { Mirror(self, children: ["redacted": redacted], displayStyle: .struct) }
 
     /// This configuration pointed at another database on the same server (for scratch databases).
     public func withDatabase(_ name: String) throws -> PostgresConfiguration {
         var copy = try PostgresConfiguration(connectionString, connectTimeoutSeconds: connectTimeoutSeconds, applicationName: applicationName)
         copy.overrideDatabase = name
+        copy.database = name
+        let userPart = user.map { "\($0)@" } ?? ""
+        let hostPart = host.hasPrefix("/") ? "[\(host)]" : host
+        copy.redacted = "postgresql://\(userPart)\(hostPart):\(port)/\(name)"
         return copy
     }
 

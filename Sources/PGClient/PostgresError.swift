@@ -54,11 +54,17 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
             || (sqlState.map { $0.hasPrefix("08") || $0 == "57P01" || $0 == "57P03" || $0 == "53300" } ?? false)
     }
 
+    /// One line: libpq and server texts may span several (`server closed the connection
+    /// unexpectedly\n\tThis probably means…`); their lines are joined with "; ".
     public var description: String {
-        var text = message
-        if let detail, !detail.isEmpty { text += " (\(detail))" }
-        if let hint, !hint.isEmpty { text += " Hint: \(hint)" }
+        var text = Self.oneLine(message)
+        if let detail, !detail.isEmpty { text += " (\(Self.oneLine(detail)))" }
+        if let hint, !hint.isEmpty { text += " Hint: \(Self.oneLine(hint))" }
         if let sqlState { text += " [SQLSTATE \(sqlState)]" }
         return text
+    }
+
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).map { $0.trimmingWhitespaceSubstring() }.filter { !$0.isEmpty }.joined(separator: "; ")
     }
 }

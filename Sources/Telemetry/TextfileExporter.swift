@@ -18,10 +18,9 @@ public enum TextfileExporter {
     public static func write(_ report: JobRunner.Report, to directory: String, now: Date = Date()) throws {
         let safeJob = report.job.map { $0.isLetter || $0.isNumber ? $0 : "_" }
         let path = (directory as NSString).appendingPathComponent("auto_i18n_ops_\(String(safeJob)).prom")
-        try AtomicFile.makeDirectories(directory)
-        try AtomicFile.write(Data(render(report, now: now, previous: previousSamples(at: path)).utf8), to: path)
-        // node_exporter usually runs as another user; the file holds no secrets.
-        chmod(path, 0o644)
+        // node_exporter runs as another user: the directory (when we create it) and the file must be readable.
+        try AtomicFile.makeDirectories(directory, mode: 0o755)
+        try AtomicFile.write(Data(render(report, now: now, previous: previousSamples(at: path)).utf8), to: path, mode: 0o644)
     }
 
     /// The file's text for `report`, carrying success figures over from `previous` samples.

@@ -16,6 +16,11 @@ struct DemoCommand: AsyncParsableCommand {
             guard status.pending.isEmpty else {
                 throw OpsError(.usage, "the database has \(status.pending.count) pending migration(s); run 'auto-i18n-ops schema migrate' first")
             }
+            // Demo data is for throwaway stacks: refuse a database that holds real sessions.
+            let foreign = try await connection.query("SELECT count(*) AS n FROM sessions WHERE sender_id NOT LIKE 'demo-%'")
+            if let count = try foreign.first?.decode(Int.self, "n"), count > 0 {
+                throw OpsError(.usage, "the database holds \(count) session(s) that are not demo data; demo seed only runs on a database with no other sessions (a local stack)")
+            }
             try await connection.transaction { try await connection.execute(DemoSeedSQL.sql) }
             let counts = try await connection.query("""
                 SELECT (SELECT count(*) FROM sessions) AS sessions, (SELECT count(*) FROM files) AS files,

@@ -128,7 +128,7 @@ final class ScriptRunner {
 
     static func failure(_ error: Error, source: String, line: Int, sql: String) -> Error {
         if error is BackupError || error is CancellationError { return error }
-        let preview = sql.split(whereSeparator: \.isNewline).first.map { String($0.prefix(100)) } ?? ""
+        let preview = Self.redactedPreview(sql)
         return BackupError(.scriptError, "restore failed at \(source) line \(line) (\(preview)): \(error)")
     }
 
@@ -138,5 +138,23 @@ final class ScriptRunner {
         guard let first = words.first else { return false }
         if first == "SET" { return !["LOCAL", "CONSTRAINTS", "TRANSACTION"].contains(words.dropFirst().first ?? "") }
         return first == "SELECT" && words.dropFirst().starts(with: ["PG_CATALOG", "SET_CONFIG"])
+    }
+
+    /// The statement's first line, at most 100 characters, with string literals blanked (`'…'`): a failing
+    /// `ALTER ROLE … PASSWORD '…'` or `CREATE SUBSCRIPTION … CONNECTION '…password=…'` must not put its
+    /// secret on stderr or into the run history.
+    static func redactedPreview(_ sql: String) -> String {
+        let line = sql.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        var out = ""
+        var inString = false
+        for character in line {
+            if character == "'" {
+                if !inString { out += "'…'" }
+                inString.toggle()
+                continue
+            }
+            if !inString { out.append(character) }
+        }
+        return String(out.prefix(100))
     }
 }

@@ -36,8 +36,9 @@ public enum DemoCache {
         for sender in liveSenderIDs.prefix(10) {
             commands.append(["SET", "ratelimit:\(sender)", "7", "EX", "60"])
         }
-        commands.append(["DEL", "batch:queue"])
-        if !queuedBatchIDs.isEmpty { commands.append(["RPUSH", "batch:queue"] + queuedBatchIDs) }
+        // Never touch a queue the application already has: demo ids are queued only into an absent key.
+        let queueExists = (try? await redis.command(["EXISTS", "batch:queue"]).int).flatMap { $0 } ?? 0
+        if queueExists == 0 && !queuedBatchIDs.isEmpty { commands.append(["RPUSH", "batch:queue"] + queuedBatchIDs) }
         do {
             let replies = try await redis.pipeline(commands)
             if let failure = replies.first(where: { if case .error = $0 { return true } else { return false } }) {
@@ -46,7 +47,7 @@ public enum DemoCache {
         } catch {
             throw Stores.opsError(error)
         }
-        return commands.filter { $0[0] == "SET" }.count + (queuedBatchIDs.isEmpty ? 0 : 1)
+        return commands.filter { $0[0] == "SET" }.count + (commands.contains { $0[0] == "RPUSH" } ? 1 : 0)
     }
 
     /// A stable 16-hex-digit key part (FNV-1a), like the application's content hashes.

@@ -80,6 +80,14 @@ extension JobRunner {
             }
             return .ready(Session(connection: connection, recording: false, runID: nil, lock: lock, job: job))
         }
+        // An old binary left in cron after an upgrade must not run jobs against a schema it does not know.
+        do {
+            _ = try await MigrationRunner(logger: logger).status(on: connection)
+        } catch let error as OpsError where error.code == .schemaTooNew {
+            return await end(.failed, error)
+        } catch {
+            return await end(.failed, Stores.opsError(error))
+        }
 
         let lockedMessage = OpsError(.skipped, "\(job) skipped: another instance is already running it")
         do {

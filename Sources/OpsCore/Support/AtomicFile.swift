@@ -17,7 +17,12 @@ public final class AtomicFile {
     public static let partialSuffix = ".partial"
 
     /// Creates the parent directories (0700) and the temporary file (0600, exclusive).
-    public init(finalPath: String) throws {
+    ///
+    /// - Parameters:
+    ///   - finalPath: the name the file gets once published.
+    ///   - mode: the file's permissions, set before anything is written (0600 unless the file must be
+    ///     readable by another user, e.g. node_exporter's textfile collector).
+    public init(finalPath: String, mode: mode_t = 0o600) throws {
         self.finalPath = finalPath
         let directory = (finalPath as NSString).deletingLastPathComponent
         try AtomicFile.makeDirectories(directory)
@@ -26,6 +31,12 @@ public final class AtomicFile {
         let fd = Foundation.open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw OpsError(.jobFailed, "cannot create \(temporaryPath): \(String(cString: strerror(errno)))")
+        }
+        if mode != 0o600 && fchmod(fd, mode) != 0 {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            unlink(temporaryPath)
+            throw OpsError(.jobFailed, "cannot set the mode of \(temporaryPath): \(reason)")
         }
         fileDescriptor = fd
     }
@@ -81,22 +92,22 @@ public final class AtomicFile {
     }
 
     /// Writes `data` to `path` atomically in one go.
-    public static func write(_ data: Data, to path: String) throws {
-        let file = try AtomicFile(finalPath: path)
+    public static func write(_ data: Data, to path: String, mode: mode_t = 0o600) throws {
+        let file = try AtomicFile(finalPath: path, mode: mode)
         try file.write(data)
         try file.publish()
     }
 
-    /// `mkdir -p` with mode 0700 for every directory it creates.
-    public static func makeDirectories(_ path: String) throws {
+    /// `mkdir -p` with mode 0700 (or `mode`) for every directory it creates.
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o700) throws {
         guard !path.isEmpty else { return }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw OpsError(.jobFailed, "\(path) exists and is not a directory") }
             return
         }
-        try makeDirectories((path as NSString).deletingLastPathComponent)
-        if mkdir(path, 0o700) != 0 && errno != EEXIST {
+        try makeDirectories((path as NSString).deletingLastPathComponent, mode: mode)
+        if mkdir(path, mode) != 0 && errno != EEXIST {
             throw OpsError(.jobFailed, "cannot create directory \(path): \(String(cString: strerror(errno)))")
         }
         try syncDirectory((path as NSString).deletingLastPathComponent)

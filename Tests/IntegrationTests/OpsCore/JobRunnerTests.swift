@@ -83,3 +83,29 @@ struct JobRunnerTests {
         }
     }
 }
+
+@Suite("Job runner and a newer schema")
+struct JobRunnerSchemaTests {
+    @Test func aJobRefusesADatabaseMigratedByANewerBinaryWithExit4() async throws {
+        try await PostgresTestDatabase.with { name, db in
+            try await db.query("INSERT INTO ops.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", [999, "future", "x"])
+            let context = JobContext(configuration: try PostgresTestDatabase.opsConfiguration(database: name), logger: Logger(label: "test"), trigger: .manual)
+            let report = await JobRunner(context: context).run(FailingJob())
+            #expect(report.status == .failed)
+            #expect(report.exitCode == ExitCode.schemaTooNew)
+            #expect(try await db.query("SELECT count(*) AS n FROM ops.job_runs").first?.decode(Int.self, "n") == 0)
+        }
+    }
+
+    @Test func demoSeedRefusesADatabaseWithRealSessions() async throws {
+        try await PostgresTestDatabase.with { name, db in
+            try await db.query("INSERT INTO sessions (sender_id, session_type, source_locale) VALUES ($1, 'upload', 'en')", ["real-user-1"])
+            var environment = ["DATABASE_URL": try PostgresTestDatabase.serverConfiguration().url(forDatabase: name)]
+            environment["ENABLE_CACHE"] = "false"
+            let result = try CLI.run(["demo", "seed"], environment: environment)
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("not demo data"))
+            #expect(try await db.query("SELECT count(*) AS n FROM sessions").first?.decode(Int.self, "n") == 1)
+        }
+    }
+}

@@ -100,3 +100,12 @@ struct SQLScriptSplitterTests {
         #expect(throws: BackupError.self) { try Self.split("SELECT 'abc") }
     }
 }
+
+@Suite("restore error previews")
+struct RestorePreviewTests {
+    @Test func stringLiteralsAreBlankedInTheStatementPreview() {
+        let preview = ScriptRunner.redactedPreview("ALTER ROLE app PASSWORD 'hunter2-secret' VALID UNTIL 'infinity';\nSELECT 1;")
+        #expect(!preview.contains("hunter2"))
+        #expect(preview == "ALTER ROLE app PASSWORD '…' VALID UNTIL '…';")
+    }
+}

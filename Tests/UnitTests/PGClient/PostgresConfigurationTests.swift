@@ -53,3 +53,23 @@ struct PostgresConfigurationTests {
         #expect(Data.decode(postgresText: data.postgresText) == data)
     }
 }
+
+@Suite("PostgreSQL client: messages")
+struct PostgresMessageTests {
+    @Test func anotherDatabaseIsNamedInTheRedactedTarget() throws {
+        let configuration = try PostgresConfiguration("postgresql://ops:s3cret-pw@h:1/appdb").withDatabase("ops_verify_x")
+        #expect(configuration.redacted == "postgresql://ops@h:1/ops_verify_x")
+        #expect(configuration.database == "ops_verify_x")
+        var dumped = ""
+        dump(configuration, to: &dumped)
+        #expect(!dumped.contains("s3cret-pw"))
+        #expect(!String(reflecting: configuration).contains("s3cret-pw"))
+    }
+
+    @Test func multiLineServerTextIsReportedOnOneLine() {
+        let error = PostgresError(.connectionLost, "lost the connection: server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally\n",
+                                  detail: "Process 1 waits for ShareLock;\nblocked by process 2.")
+        #expect(!error.description.contains("\n"))
+        #expect(error.description.contains("unexpectedly; This probably means"))
+    }
+}
