@@ -62,19 +62,24 @@ public struct BackupCreator: Sendable {
     private func write(plan: DumpPlan, snapshot: BackupSnapshot, connections: [PostgresConnection],
                        begin: ContinuousClock.Instant, clock: ContinuousClock) async throws -> Result {
         let database = snapshot.database
-        let removed = repository.removeLeftovers(database: database)
+        let repository = self.repository
+        let ext = options.archiveCompression.fileExtension
+        // Directory scans, unlinks and the directory fsync block: keep them off the cooperative pool.
+        let (removed, backupID, file) = try await BlockingIO.run(name: "backup-prepare") { () throws -> ([String], String, AtomicFile) in
+            let removed = repository.removeLeftovers(database: database)
+            let directory = repository.directory(database: database)
+            var id = BackupRepository.id(for: snapshot.started)
+            while BackupRepository.archiveExtensions.contains(where: { FileManager.default.fileExists(atPath: "\(directory)/\(id).\($0)") })
+                    || FileManager.default.fileExists(atPath: "\(directory)/\(id)\(BackupRepository.manifestSuffix)") {
+                id = BackupRepository.id(for: (BackupRepository.date(fromID: id) ?? snapshot.started).addingTimeInterval(1))
+            }
+            return (removed, id, try AtomicFile(finalPath: "\(directory)/\(id).\(ext)"))
+        }
         if !removed.isEmpty { logger.notice("removed leftovers of interrupted backups", metadata: ["files": "\(removed.count)"]) }
         let directory = repository.directory(database: database)
-        let ext = options.archiveCompression.fileExtension
-        var id = BackupRepository.id(for: snapshot.started)
-        while BackupRepository.archiveExtensions.contains(where: { FileManager.default.fileExists(atPath: "\(directory)/\(id).\($0)") })
-                || FileManager.default.fileExists(atPath: "\(directory)/\(id)\(BackupRepository.manifestSuffix)") {
-            id = BackupRepository.id(for: (BackupRepository.date(fromID: id) ?? snapshot.started).addingTimeInterval(1))
-        }
+        let id = backupID
         let archivePath = "\(directory)/\(id).\(ext)"
-        let backupID = id
         let manifestPath = "\(directory)/\(id)\(BackupRepository.manifestSuffix)"
-        let file = try AtomicFile(finalPath: archivePath)
         let channel = HandoffChannel<SinkItem>(capacity: connections.count)
         let fd = file.fileDescriptor
         let compression = options.archiveCompression

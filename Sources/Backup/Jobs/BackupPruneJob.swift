@@ -1,3 +1,4 @@
+import ArchiveIO
 import OpsCore
 
 /// `backup prune` as a job (name `backup-prune`): applies `PrunePolicy` to one database's backups.
@@ -15,10 +16,12 @@ public struct BackupPruneJob: OpsJob {
     }
 
     public func run(_ context: JobContext) async throws -> JobOutcome {
-        try await BackupError.mapped {
+        let (policy, requested, dryRun, configuration, logger) = (self.policy, self.database, self.dryRun, context.configuration, context.logger)
+        // Reading manifests and unlinking archives block: run the whole pass on a blocking-I/O thread.
+        return try await BackupError.mapped { try await BlockingIO.run(name: "backup-prune") {
             try policy.validate()
             let repository = BackupRepository(root: context.configuration.backupRepository)
-            var database = BackupRepository.database(option: database, configuration: context.configuration)
+            var database = BackupRepository.database(option: requested, configuration: configuration)
             if database == nil {
                 let names = repository.databases()
                 guard names.count == 1 else {
@@ -40,11 +43,11 @@ public struct BackupPruneJob: OpsJob {
                     deleted.append(.string(decision.id))
                 }
             }
-            context.logger.info("pruned", metadata: ["kept": "\(kept.count)", "deleted": "\(deleted.count)", "dry_run": "\(dryRun)"])
+            logger.info("pruned", metadata: ["kept": "\(kept.count)", "deleted": "\(deleted.count)", "dry_run": "\(dryRun)"])
             return JobOutcome(details: [
                 "database": .string(database ?? ""), "dry_run": .bool(dryRun),
                 "kept": .array(kept), "deleted": .array(deleted),
             ])
-        }
+        } }
     }
 }

@@ -5,7 +5,10 @@ import Foundation
 /// file under the final name; leftovers carry the `.partial` suffix and can be removed by the next run.
 ///
 /// Files are created 0600 and directories 0700, since backups and archives hold application data.
-public final class AtomicFile {
+///
+/// `@unchecked Sendable` so a file opened on a blocking-I/O thread can be handed to the task that writes
+/// it; it has one owner at a time and is never written from two threads at once.
+public final class AtomicFile: @unchecked Sendable {
     /// The name the file gets once published.
     public let finalPath: String
     /// Where it is written meanwhile: `<final>.<pid>.partial`.

@@ -34,7 +34,7 @@ struct BatchArchiver {
              deadline: ContinuousClock.Instant) async throws {
         let connection = transactions.connection
         let root = (BatchArchive.absolute(configuration.backupRepository) as NSString).appendingPathComponent("archive/batches")
-        AtomicFile.removeLeftovers(in: root)
+        _ = try await BlockingIO.run(name: "archive-leftovers") { AtomicFile.removeLeftovers(in: root) }
         var leftAlone: [Int64] = []
         while true {
             let candidates = try await connection.query(
