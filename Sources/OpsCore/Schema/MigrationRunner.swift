@@ -53,15 +53,7 @@ public struct MigrationRunner: Sendable {
     }
 
     private func applyPending(on connection: PostgresConnection) async throws -> [Int] {
-        try await connection.execute("""
-            CREATE SCHEMA IF NOT EXISTS ops;
-            CREATE TABLE IF NOT EXISTS ops.schema_migrations (
-                version integer PRIMARY KEY,
-                name text NOT NULL,
-                checksum text NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now()
-            );
-            """)
+        try await connection.execute(Migration.bookkeepingSQL)
         let applied = try await appliedMigrations(on: connection)
         let status = try makeStatus(applied)
         let checksums = Dictionary(uniqueKeysWithValues: applied.map { ($0.version, $0.checksum) })

@@ -6,9 +6,9 @@ extension Migration {
     /// All migrations in order. Versions are 1, 2, 3… without gaps.
     public static let all: [Migration] = [v1, v2]
 
-    /// The `ops` schema: migration bookkeeping and the history of job runs.
-    /// Idempotent, because the runner creates `ops.schema_migrations` itself before applying anything.
-    static let v1 = Migration(version: 1, name: "ops schema", sql: #"""
+    /// `ops.schema_migrations`, which the runner creates before applying anything (it must exist to record
+    /// migration 1) and which migration 1 also creates, idempotently: one text for both.
+    static let bookkeepingSQL = #"""
     CREATE SCHEMA IF NOT EXISTS ops;
 
     CREATE TABLE IF NOT EXISTS ops.schema_migrations (
@@ -17,6 +17,12 @@ extension Migration {
         checksum   text        NOT NULL,
         applied_at timestamptz NOT NULL DEFAULT now()
     );
+    """#
+
+    /// The `ops` schema: migration bookkeeping and the history of job runs.
+    /// Idempotent, because the runner creates `ops.schema_migrations` itself before applying anything.
+    static let v1 = Migration(version: 1, name: "ops schema", sql: #"""
+    \#(bookkeepingSQL)
     COMMENT ON TABLE ops.schema_migrations IS
         'Schema migrations applied by auto-i18n-ops (version, name, checksum of the SQL).';
 
