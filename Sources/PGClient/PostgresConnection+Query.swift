@@ -43,6 +43,11 @@ extension PostgresConnection {
         }
     }
 
+    /// Quotes a schema-qualified name, each part with `PQescapeIdentifier` (`"Public"."Files"`).
+    public func quoteQualifiedName(schema: String, name: String) async throws -> String {
+        "\(try await quoteIdentifier(schema)).\(try await quoteIdentifier(name))"
+    }
+
     /// Copies a libpq result into Swift values, or throws the server's error.
     func materialize(_ result: OpaquePointer?, conn: OpaquePointer) throws -> PostgresResult {
         guard let result else { throw error(from: nil, conn: conn) }

@@ -54,11 +54,34 @@ public struct RetentionJob: OpsJob {
         var warnings: [String] = []
         let cache = CacheInvalidator(configuration: configuration, logger: context.logger)
         defer { cache.close() }
+        let sizesBefore = options.vacuum == .auto ? try await DeletionVacuum.sizes(connection: connection) : [:]
+
+        // VACUUM after large deletions (DeletionVacuum). Counts since the last one decide the next.
+        var vacuumedAt = TableCounts()
+        func vacuum(_ report: inout RetentionReport, _ warnings: inout [String]) async throws {
+            let due = DeletionVacuum.due(policy: options.vacuum, deleted: report.deleted - vacuumedAt, sizesBefore: sizesBefore)
+            let done = try await DeletionVacuum.run(due, connection: connection, options: options, logger: context.logger)
+            report.vacuumed += done.vacuumed.filter { !report.vacuumed.contains($0) }
+            report.vacuumSeconds += done.seconds
+            warnings += done.warnings
+            vacuumedAt = report.deleted
+        }
 
         if doSessions {
+            // Newest-expired first (SessionExpiry); with VACUUM on, the oldest `vacuumTailSessions` go last,
+            // after the VACUUM, so the dead index entries never pile up at the indexes' low end.
+            let floor = options.vacuum == .never ? nil
+                : try await SessionExpiry.floor(connection: connection, referenceTime: options.referenceTime, keep: options.vacuumTailSessions)
             try await SessionExpiry.run(transactions: &transactions, options: options, logger: context.logger,
-                                        report: &report, deadline: deadline, wantSenders: cache.isEnabled) { senders in
+                                        report: &report, deadline: deadline, wantSenders: cache.isEnabled, floor: floor) { senders in
                 await cache.invalidateSessions(senders)
+            }
+            if let floor, !report.stoppedAtMaxRuntime {
+                try await vacuum(&report, &warnings)
+                try await SessionExpiry.run(transactions: &transactions, options: options, logger: context.logger,
+                                            report: &report, deadline: deadline, wantSenders: cache.isEnabled, start: floor) { senders in
+                    await cache.invalidateSessions(senders)
+                }
             }
             report.expiredSessionsRemaining = try await SessionExpiry.remaining(connection: connection, referenceTime: options.referenceTime)
         }
@@ -76,6 +99,8 @@ public struct RetentionJob: OpsJob {
         if report.deleted.total > 0 || report.batchesArchived > 0 {
             await cache.invalidateDashboard()
         }
+
+        try await vacuum(&report, &warnings)
 
         report.cacheKeysDeleted = cache.keysDeleted
         report.cacheInvalidation = cache.state.rawValue

@@ -20,6 +20,11 @@ public struct RetentionOptions: Sendable {
     public var lockTimeout: Duration = .milliseconds(500)
     /// `SET LOCAL statement_timeout` of every transaction (`--statement-timeout`).
     public var statementTimeout: Duration = .seconds(30)
+    /// VACUUM the tables a run deleted many rows from (`--vacuum`, auto).
+    public var vacuum: VacuumPolicy = .auto
+    /// When vacuuming, this many oldest expired sessions are deleted after the VACUUM (`DeletionVacuum`).
+    /// Not an option: tests make it small.
+    var vacuumTailSessions = DeletionVacuum.tailSessions
     /// Delete batch rows archived more than this many days ago (`--delete-archived-batches-after`); nil: keep.
     public var deleteArchivedBatchesAfterDays: Int?
     /// The instant the policies are measured against; nil means the database's `now()`. Tests set it to

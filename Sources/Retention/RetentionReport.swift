@@ -19,6 +19,16 @@ public struct TableCounts: Sendable, Equatable {
         lhs.batchRequests += rhs.batchRequests
     }
 
+    public static func - (lhs: TableCounts, rhs: TableCounts) -> TableCounts {
+        var difference = TableCounts()
+        difference.sessions = lhs.sessions - rhs.sessions
+        difference.translationJobs = lhs.translationJobs - rhs.translationJobs
+        difference.files = lhs.files - rhs.files
+        difference.batches = lhs.batches - rhs.batches
+        difference.batchRequests = lhs.batchRequests - rhs.batchRequests
+        return difference
+    }
+
     public var total: Int64 { sessions + translationJobs + files + batches + batchRequests }
 
     var json: JSONValue {
@@ -54,6 +64,9 @@ public struct RetentionReport: Sendable {
     public var batchesArchivableRemaining: Int64?
     /// The run stopped at `--max-runtime` with work left.
     public var stoppedAtMaxRuntime = false
+    /// Tables vacuumed after the deletions (`--vacuum`), and how long that took.
+    public var vacuumed: [String] = []
+    public var vacuumSeconds = 0.0
 
     public init() {}
 
@@ -70,6 +83,8 @@ public struct RetentionReport: Sendable {
             "batches_skipped_locked": .int(batchesSkippedLocked),
             "stopped_at_max_runtime": .bool(stoppedAtMaxRuntime),
             "dry_run": .bool(dryRun),
+            "vacuumed": .array(vacuumed.map { .string($0) }),
+            "vacuum_seconds": .double((vacuumSeconds * 1e3).rounded() / 1e3),
         ]
         if let expiredSessionsRemaining { object["expired_sessions_remaining"] = .int(expiredSessionsRemaining) }
         if let batchesArchivableRemaining { object["archivable_batches_remaining"] = .int(batchesArchivableRemaining) }
@@ -99,6 +114,10 @@ public struct RetentionReport: Sendable {
         lines.append("cache keys deleted: \(number(details["cache_keys_deleted"])) (\(details["cache_invalidation"]?.stringValue ?? "-"))")
         let longest = details["longest_transaction_seconds"]?.doubleValue ?? 0
         lines.append("longest transaction: \(String(format: "%.3f", longest)) s over \(number(details["transactions"])) transactions")
+        if case .array(let tables)? = details["vacuumed"], !tables.isEmpty {
+            let names = tables.compactMap(\.stringValue).joined(separator: ", ")
+            lines.append("vacuumed: \(names) in \(String(format: "%.1f", details["vacuum_seconds"]?.doubleValue ?? 0)) s")
+        }
         let skipped = (details["sessions_skipped_locked"]?.intValue ?? 0) + (details["batches_skipped_locked"]?.intValue ?? 0)
         if skipped > 0 { lines.append("left for the next run (held by the application): \(skipped)") }
         return lines.joined(separator: "\n")

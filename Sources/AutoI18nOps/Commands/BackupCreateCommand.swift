@@ -16,6 +16,7 @@ struct BackupCreateCommand: AsyncParsableCommand, JobProducing {
     @Option(help: "Compression level (zstd 1-19, default 3; gzip 0-9, default 6).") var level: Int?
     @Option(help: "Connections copying tables at once (default: number of cores, at most POSTGRES_MAX_CONNECTIONS).") var jobs: Int?
     @Option(help: "Seconds to wait for each table's lock before failing.") var lockWaitTimeout: Double = 5
+    @Option(help: "zstd worker threads (default: number of cores, at most 2; 0 compresses on the archive-writing thread, using the least memory).") var compressionThreads: Int?
     @Flag(help: "No ALTER … OWNER TO statements.") var noOwner = false
     @Flag(help: "No GRANT/REVOKE statements.") var noPrivileges = false
 
@@ -25,7 +26,8 @@ struct BackupCreateCommand: AsyncParsableCommand, JobProducing {
         }
         let options = BackupOptions(
             dump: DumpOptions(noOwner: noOwner, noPrivileges: noPrivileges, excludeTableData: excludeTableData),
-            compression: kind, level: level, jobs: jobs ?? BackupOptions.defaultJobs, lockWaitTimeout: lockWaitTimeout)
+            compression: kind, level: level, jobs: jobs ?? BackupOptions.defaultJobs, lockWaitTimeout: lockWaitTimeout,
+            compressionThreads: compressionThreads ?? BackupOptions.defaultCompressionThreads)
         do { try options.validate() } catch let error as BackupError { throw error.opsError }
         return BackupCreateJob(options: options)
     }

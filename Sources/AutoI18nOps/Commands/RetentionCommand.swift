@@ -28,6 +28,8 @@ struct RetentionCommand: AsyncParsableCommand, JobProducing {
     var lockTimeout = "500ms"
     @Option(help: ArgumentHelp("statement_timeout of each transaction.", valueName: "duration"))
     var statementTimeout = "30s"
+    @Option(help: ArgumentHelp("VACUUM the tables the run deleted from: auto (those it deleted at least 10000 rows and 10% of the rows from), always or never.", valueName: "when"))
+    var vacuum = "auto"
     @Option(help: ArgumentHelp("Also delete batch rows archived more than DAYS days ago (default: keep them).", valueName: "days"))
     var deleteArchivedBatchesAfter: Int?
 
@@ -45,6 +47,10 @@ struct RetentionCommand: AsyncParsableCommand, JobProducing {
         options.lockTimeout = try duration(lockTimeout, option: "--lock-timeout")
         options.statementTimeout = try duration(statementTimeout, option: "--statement-timeout")
         options.deleteArchivedBatchesAfterDays = deleteArchivedBatchesAfter
+        guard let policy = VacuumPolicy(rawValue: vacuum) else {
+            throw OpsError(.usage, "--vacuum \(vacuum) is not valid: use auto, always or never")
+        }
+        options.vacuum = policy
         return RetentionJob(options: try options.validate())
     }
 

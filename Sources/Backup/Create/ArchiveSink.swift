@@ -1,5 +1,6 @@
 import ArchiveIO
 import Foundation
+import OpsCore
 
 /// The archive thread of `backup create`: writes each member as it arrives, then `manifest.json` as the
 /// last member, and finishes the archive (end marker, compressor flush). The caller fsyncs and
@@ -27,6 +28,7 @@ enum ArchiveSink {
                     try member.body.withUnsafeBytes { try writer.write($0) }
                     try writer.finishEntry()
                     written.append(member.manifestEntry)
+                    if member.kind == .data { CrashPoint.reach("backup-data-member-written") }
                 case .manifest(let make):
                     let manifest = try make(written)
                     let data = try manifest.encoded()

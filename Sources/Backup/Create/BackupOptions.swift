@@ -36,26 +36,39 @@ public struct BackupOptions: Sendable {
     public var jobs: Int
     /// How long to wait for each table's ACCESS SHARE lock (`--lock-wait-timeout`, seconds).
     public var lockWaitTimeout: Double
-    /// Data members are cut after this many bytes (at a row boundary). Memory use is about
-    /// `(2 × jobs + 2) × chunkBytes`, whatever the size of the tables.
+    /// Data members are cut after this many bytes (at a row boundary). The member buffers take about
+    /// `(2 × jobs + 2) × chunkBytes`, whatever the size of the tables (a single row larger than that is
+    /// held whole).
     public var chunkBytes: Int
     /// zstd worker threads; 0 compresses on the archive thread.
     public var compressionThreads: Int
 
     public init(dump: DumpOptions = DumpOptions(), compression: Compression = .zstd, level: Int? = nil,
-                jobs: Int = BackupOptions.defaultJobs, lockWaitTimeout: Double = 5, chunkBytes: Int = 8 << 20,
-                compressionThreads: Int = BackupOptions.defaultJobs) {
+                jobs: Int = BackupOptions.defaultJobs, lockWaitTimeout: Double = 5, chunkBytes: Int? = nil,
+                compressionThreads: Int = BackupOptions.defaultCompressionThreads) {
         self.dump = dump
         self.compression = compression
         self.level = level
         self.jobs = jobs
         self.lockWaitTimeout = lockWaitTimeout
-        self.chunkBytes = chunkBytes
+        self.chunkBytes = chunkBytes ?? Self.defaultChunkBytes(jobs: jobs)
         self.compressionThreads = compressionThreads
     }
 
     /// The number of cores, as pg_dump users usually pick for `-j`.
     public static var defaultJobs: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// The member size for `jobs` connections: the member buffers share a 32 MiB budget, each between
+    /// 1 and 4 MiB (4 MiB for 1–3 jobs, 1 MiB from 15).
+    public static func defaultChunkBytes(jobs: Int) -> Int {
+        let budget = 32 << 20
+        return min(4 << 20, max(1 << 20, budget / (2 * max(1, jobs) + 2)))
+    }
+
+    /// zstd workers when `--compression-threads` is not given: the number of cores, at most 2. Each
+    /// worker holds zstd's job buffers (about 20 MiB at level 3), and two already compress faster than
+    /// PostgreSQL sends COPY data to a few connections.
+    public static var defaultCompressionThreads: Int { min(2, defaultJobs) }
 
     /// The level actually used.
     public var effectiveLevel: Int { level ?? compression.defaultLevel }
@@ -66,6 +79,7 @@ public struct BackupOptions: Sendable {
             throw BackupError(.usage, "--level \(effectiveLevel) is not valid for --compression \(compression.rawValue): use \(compression.levels.lowerBound)...\(compression.levels.upperBound)")
         }
         guard jobs >= 1 else { throw BackupError(.usage, "--jobs must be at least 1") }
+        guard (0...64).contains(compressionThreads) else { throw BackupError(.usage, "--compression-threads must be from 0 to 64") }
         guard lockWaitTimeout > 0 else { throw BackupError(.usage, "--lock-wait-timeout must be more than 0 seconds") }
     }
 

@@ -24,7 +24,9 @@ struct RestoreTarget {
     func existing(tables: [BackupManifest.Table]) async throws -> [BackupManifest.Table] {
         var found: [BackupManifest.Table] = []
         for table in tables {
-            let row = try await connection.query("SELECT to_regclass($1) IS NOT NULL AS present", [table.qualifiedName]).first
+            // The name is rebuilt from the manifest's schema and name, never taken from its text.
+            let name = try await connection.quoteQualifiedName(schema: table.schema, name: table.name)
+            let row = try await connection.query("SELECT to_regclass($1) IS NOT NULL AS present", [name]).first
             if try row?.decode(Bool.self, "present") == true { found.append(table) }
         }
         return found
@@ -51,6 +53,9 @@ struct RestoreTarget {
 
     /// `--clean --table`: drops just the selected tables.
     func drop(tables: [BackupManifest.Table]) async throws {
-        for table in tables { try await connection.execute("DROP TABLE IF EXISTS \(table.qualifiedName) CASCADE") }
+        for table in tables {
+            let name = try await connection.quoteQualifiedName(schema: table.schema, name: table.name)
+            try await connection.execute("DROP TABLE IF EXISTS \(name) CASCADE")
+        }
     }
 }

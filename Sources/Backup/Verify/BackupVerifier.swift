@@ -62,7 +62,8 @@ public struct BackupVerifier: Sendable {
             var mismatches: [String] = []
             do {
                 for table in manifest.tables {
-                    let count = try await scratch.query("SELECT count(*) AS n FROM ONLY \(table.qualifiedName)").first?.decode(Int64.self, "n") ?? -1
+                    let name = try await scratch.quoteQualifiedName(schema: table.schema, name: table.name)
+                    let count = try await scratch.query("SELECT count(*) AS n FROM ONLY \(name)").first?.decode(Int64.self, "n") ?? -1
                     if count != table.rows { mismatches.append("\(table.displayName) has \(count) rows, the manifest says \(table.rows)") }
                 }
             } catch {

@@ -70,3 +70,30 @@ public struct OpsConfiguration: Sendable {
         return redisURL
     }
 }
+
+/// Printing a configuration (`"\(configuration)"`, `dump`, `String(reflecting:)`) never shows a URL, so
+/// a password in `DATABASE_URL` or `REDIS_URL` cannot reach a log line or an error by accident: the
+/// URLs appear only as `set` or `not set`.
+extension OpsConfiguration: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    private var visibleFields: KeyValuePairs<String, Any> {
+        [
+            "databaseURL": databaseURL == nil ? "not set" : "set",
+            "postgresMaxConnections": postgresMaxConnections,
+            "redisURL": redisURL == nil ? "not set" : "set",
+            "redisMaxRetries": redisMaxRetries,
+            "sessionExpiryDays": sessionExpiryDays,
+            "batchArchiveDays": batchArchiveDays,
+            "enableCache": enableCache,
+            "backupRepository": backupRepository,
+            "connectTimeoutSeconds": connectTimeoutSeconds,
+        ]
+    }
+
+    public var description: String {
+        "OpsConfiguration(" + visibleFields.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"
+    }
+
+    public var debugDescription: String { description }
+
+    public var customMirror: Mirror { Mirror(self, children: visibleFields, displayStyle: .struct) }
+}

@@ -124,13 +124,20 @@ public final class AtomicFile: @unchecked Sendable {
         guard fsync(fd) == 0 else { throw OpsError(.jobFailed, "cannot fsync directory \(path): \(String(cString: strerror(errno)))") }
     }
 
-    /// Removes `*.partial` leftovers of earlier runs below `directory` whose writer process is gone.
+    /// Removes `*.partial` leftovers of earlier runs in `directory` (and below it when `recursive`)
+    /// whose writer process is gone.
     /// - Returns: the removed paths.
     @discardableResult
-    public static func removeLeftovers(in directory: String) -> [String] {
-        guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return [] }
+    public static func removeLeftovers(in directory: String, recursive: Bool = true) -> [String] {
+        let names: [String]
+        if recursive {
+            guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return [] }
+            names = enumerator.compactMap { $0 as? String }
+        } else {
+            names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        }
         var removed: [String] = []
-        for case let relative as String in enumerator where relative.hasSuffix(partialSuffix) {
+        for relative in names where relative.hasSuffix(partialSuffix) {
             let name = (relative as NSString).lastPathComponent
             let parts = name.dropLast(partialSuffix.count).split(separator: ".")
             if let pid = parts.last.flatMap({ Int32($0) }), pid != getpid(), kill(pid, 0) == 0 { continue }  // writer still alive

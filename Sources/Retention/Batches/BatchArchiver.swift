@@ -33,8 +33,10 @@ struct BatchArchiver {
     func run(transactions: inout BoundedTransaction, report: inout RetentionReport, warnings: inout [String],
              deadline: ContinuousClock.Instant) async throws {
         let connection = transactions.connection
-        let root = (BatchArchive.absolute(configuration.backupRepository) as NSString).appendingPathComponent("archive/batches")
-        _ = try await BlockingIO.run(name: "archive-leftovers") { AtomicFile.removeLeftovers(in: root) }
+        // Leftovers of a run killed while writing (`*.partial`) are removed from the month directories
+        // this run writes into, once each, not by walking the whole archive every night: such a batch
+        // was not marked archived, so it is due again and its directory is visited.
+        var cleaned: Set<String> = []
         var leftAlone: [Int64] = []
         while true {
             let candidates = try await connection.query(
@@ -44,6 +46,12 @@ struct BatchArchiver {
             if candidates.isEmpty { return }
             for candidate in candidates {
                 guard ContinuousClock.now < deadline else { report.stoppedAtMaxRuntime = true; return }
+                let directory = (BatchArchive.path(repository: configuration.backupRepository, yearMonth: candidate.yearMonth,
+                                                   batchID: candidate.batchID) as NSString).deletingLastPathComponent
+                if cleaned.insert(directory).inserted {
+                    let removed = try await BlockingIO.run(name: "archive-leftovers") { AtomicFile.removeLeftovers(in: directory, recursive: false) }
+                    for path in removed { logger.notice("removed the leftover of an interrupted archive", metadata: ["path": "\(path)"]) }
+                }
                 switch try await archive(candidate, transactions: &transactions) {
                 case .archived(let rows):
                     report.batchesArchived += 1
@@ -133,6 +141,7 @@ struct BatchArchiver {
                 guard copied == rows, sink.rows == rows, sink.bytesWritten == bytes else {
                     throw OpsError(.jobFailed, "archiving batch \(candidate.batchID): expected \(rows) rows / \(bytes) bytes, COPY gave \(copied) rows / \(sink.bytesWritten) bytes")
                 }
+                CrashPoint.reach("archive-written")
             } catch {
                 sink.discard()
                 throw error

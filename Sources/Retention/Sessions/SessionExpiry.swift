@@ -13,7 +13,7 @@ enum SessionExpiry {
     struct Batch {
         var counts = TableCounts()
         var senderIDs: [String] = []
-        /// The last session of the batch in (expires_at, id) order.
+        /// The batch's lowest session in (expires_at, id) order: the next batch continues below it.
         var last: Cursor?
     }
 
@@ -35,27 +35,30 @@ enum SessionExpiry {
     ///   - wantSenders: whether `afterCommit` needs the sender ids (not when the cache is disabled).
     ///   - afterCommit: called with each committed batch's sender ids (cache invalidation), so keys of
     ///     deleted sessions go even if a later batch fails.
+    ///   - start: delete below this session (nil: from the most recently expired one).
+    ///   - floor: delete down to this session, inclusive (nil: down to the oldest).
     static func run(transactions: inout BoundedTransaction, options: RetentionOptions, logger: Logger,
                     report: inout RetentionReport, deadline: ContinuousClock.Instant, wantSenders: Bool,
+                    start: Cursor? = nil, floor: Cursor? = nil,
                     afterCommit: ([String]) async -> Void) async throws {
-        var cursor: Cursor?
+        var cursor = start
         while ContinuousClock.now < deadline {
             let batch: Batch
             do {
-                batch = try await deleteBatch(&transactions, limit: options.batchSize, after: cursor, only: nil,
+                batch = try await deleteBatch(&transactions, limit: options.batchSize, after: cursor, only: nil, floor: floor,
                                               referenceTime: options.referenceTime, wantSenders: wantSenders)
             } catch where BoundedTransaction.isContention(error) {
                 // A child row (a job, file or request) is held by the application. Retry this stretch one
                 // session at a time so the one busy session does not hold back the others.
                 logger.notice("a batch of expired sessions met a lock; retrying it one session at a time", metadata: ["error": "\(error)"])
                 let candidates = try await transactions.connection.query(
-                    candidatesSQL, [options.batchSize, options.referenceTime, cursor?.expiresAt, cursor?.id])
+                    candidatesSQL, [options.batchSize, options.referenceTime, cursor?.expiresAt, cursor?.id, floor?.expiresAt, floor?.id])
                     .rows.map { Cursor(expiresAt: try $0.decode(String.self, "expires_at"), id: try $0.decode(Int64.self, "id")) }
-                if candidates.isEmpty { break }
+                if candidates.isEmpty { return }
                 for candidate in candidates {
                     guard ContinuousClock.now < deadline else { report.stoppedAtMaxRuntime = true; return }
                     do {
-                        let one = try await deleteBatch(&transactions, limit: 1, after: nil, only: [candidate.id],
+                        let one = try await deleteBatch(&transactions, limit: 1, after: nil, only: [candidate.id], floor: nil,
                                                         referenceTime: options.referenceTime, wantSenders: wantSenders)
                         report.deleted += one.counts
                         if !one.senderIDs.isEmpty { await afterCommit(one.senderIDs) }
@@ -77,9 +80,10 @@ enum SessionExpiry {
     }
 
     private static func deleteBatch(_ transactions: inout BoundedTransaction, limit: Int, after cursor: Cursor?, only: [Int64]?,
-                                    referenceTime: Date?, wantSenders: Bool) async throws -> Batch {
+                                    floor: Cursor?, referenceTime: Date?, wantSenders: Bool) async throws -> Batch {
         // One statement, its own transaction: a single round trip per batch.
-        let row = try await transactions.statement(deleteBatchSQL, [limit, referenceTime, cursor?.expiresAt, cursor?.id, only, wantSenders]).first
+        let row = try await transactions.statement(deleteBatchSQL, [limit, referenceTime, cursor?.expiresAt, cursor?.id, only, wantSenders,
+                                                                    floor?.expiresAt, floor?.id]).first
         guard let row else { return Batch() }
         var batch = Batch()
         batch.counts.sessions = try row.decode(Int64.self, "sessions")
@@ -95,6 +99,12 @@ enum SessionExpiry {
             batch.last = Cursor(expiresAt: expiresAt, id: id)
         }
         return batch
+    }
+
+    /// The expired session with `keep` older ones below it, or nil when there are no more than `keep`.
+    static func floor(connection: PostgresConnection, referenceTime: Date?, keep: Int) async throws -> Cursor? {
+        guard let row = try await connection.query(floorSQL, [referenceTime, keep]).first else { return nil }
+        return Cursor(expiresAt: try row.decode(String.self, "expires_at"), id: try row.decode(Int64.self, "id"))
     }
 
     /// What a real run would delete now (dry run).

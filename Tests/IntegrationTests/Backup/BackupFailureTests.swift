@@ -106,33 +106,16 @@ struct BackupFailureTests {
         let repository = try BackupTestSupport.temporaryRepository()
         defer { try? FileManager.default.removeItem(atPath: repository) }
         try await PostgresTestDatabase.with(migrated: true) { source, connection in
-            // ~100 MB uncompressed, so the run is still copying when it is killed.
-            try await connection.execute("CREATE TABLE public.bulk AS SELECT i, repeat(md5(i::text), 100) AS body FROM generate_series(1, 30000) i")
+            // ~10 MB: several data members, so the run is killed with more still to copy.
+            try await connection.execute("CREATE TABLE public.bulk AS SELECT i, repeat(md5(i::text), 100) AS body FROM generate_series(1, 3000) i")
             let environment = ["DATABASE_URL": try BackupTestSupport.url(source), "BACKUP_REPO": repository]
-            let process = Process()
-            process.executableURL = try CLI.executable()
-            process.arguments = ["backup", "create", "--compression", "none", "--jobs", "1"]
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
             let directory = "\(repository)/\(source)"
-            // Kill once the temporary archive holds 1 MB: about 1% of the way.
-            var partial: String?
-            while process.isRunning {
-                let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-                if let name = names.first(where: { $0.hasSuffix(".partial") }),
-                   let size = (try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(name)")[.size] as? NSNumber)?.intValue,
-                   size > 1 << 20 {
-                    partial = name
-                    kill(process.processIdentifier, SIGKILL)
-                    break
-                }
-                try await Task.sleep(for: .milliseconds(2))
-            }
-            process.waitUntilExit()
-            #expect(process.terminationReason == .uncaughtSignal, "the backup finished before it could be killed")
-            let leftover = try #require(partial)
+            // Killed right after the first data member reached the temporary archive.
+            let killed = try CLI.run(["backup", "create", "--compression", "none", "--jobs", "1"],
+                                     environment: environment.merging([CrashPoint.variable: "backup-data-member-written"]) { $1 })
+            #expect(killed.status == SIGKILL)
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            let leftover = try #require(names.first { $0.hasSuffix(AtomicFile.partialSuffix) })
             #expect(FileManager.default.fileExists(atPath: "\(directory)/\(leftover)"))
 
             let list = try CLI.run(["backup", "list", "--json"], environment: environment)

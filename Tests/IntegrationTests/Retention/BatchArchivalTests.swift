@@ -115,6 +115,34 @@ struct BatchArchivalTests {
         }
     }
 
+    @Test func aRunKilledWhileWritingAnArchiveLeavesAPartialFileThatTheNextRunRemoves() async throws {
+        let repository = try RetentionFixtures.temporaryRepository()
+        defer { try? FileManager.default.removeItem(atPath: repository) }
+        try await PostgresTestDatabase.with { name, db in
+            try await RetentionFixtures.seedDemo(db)
+            let before = try await RetentionFixtures.requestRows(db)
+            let configuration = try RetentionFixtures.configuration(name, backupRepository: repository)
+            let environment = ["DATABASE_URL": try #require(configuration.databaseURL), "BACKUP_REPO": repository, "ENABLE_CACHE": "false"]
+            let files = { (suffix: String) in
+                FileManager.default.enumerator(atPath: repository)?.compactMap { $0 as? String }.filter { $0.hasSuffix(suffix) } ?? []
+            }
+
+            let crashed = try CLI.run(["retention", "--only", "batches"], environment: environment.merging([CrashPoint.variable: "archive-written"]) { $1 })
+            #expect(crashed.status == SIGKILL)
+            #expect(files(AtomicFile.partialSuffix).count == 1)
+            #expect(files(".tar.zst").isEmpty)
+            #expect(try await RetentionFixtures.requestRows(db) == before)
+            #expect(try await Self.archivedBatches(db).isEmpty)
+
+            let rerun = try CLI.run(["retention", "--only", "batches"], environment: environment)
+            #expect(rerun.status == ExitCode.ok)
+            #expect(files(AtomicFile.partialSuffix).isEmpty)
+            #expect(try await Self.archivedBatches(db).count == 18)
+            try await Self.unarchiveAll(configuration, db)
+            #expect(try await RetentionFixtures.requestRows(db) == before)
+        }
+    }
+
     @Test func unarchiveRefusesAMissingOrCorruptArchiveAndChangesNothing() async throws {
         let repository = try RetentionFixtures.temporaryRepository()
         defer { try? FileManager.default.removeItem(atPath: repository) }

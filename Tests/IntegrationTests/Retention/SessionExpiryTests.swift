@@ -46,6 +46,59 @@ struct SessionExpiryTests {
         }
     }
 
+    @Test(arguments: [VacuumPolicy.always, .never, .auto])
+    func vacuumPolicyDecidesWhichTablesAreVacuumedAfterTheDeletions(policy: VacuumPolicy) async throws {
+        try await PostgresTestDatabase.with { name, db in
+            try await RetentionFixtures.seedDemo(db)
+            let vacuums = {
+                try await db.query("SELECT relname, vacuum_count FROM pg_catalog.pg_stat_user_tables WHERE schemaname = 'public'")
+                    .rows.reduce(into: [String: Int64]()) { $0[try $1.decode(String.self, "relname")] = try $1.decode(Int64.self, "vacuum_count") }
+            }
+            let before = try await vacuums()
+            let report = await RetentionFixtures.run(try RetentionFixtures.configuration(name)) {
+                $0.scope = .sessions
+                $0.vacuum = policy
+            }
+            #expect(report.status == .succeeded)
+            let vacuumed = report.outcome?.details["vacuumed"]
+            let after = try await vacuums()
+            let grown = Set(after.filter { $0.value > (before[$0.key] ?? 0) }.keys)
+            switch policy {
+            case .always:
+                // The demo's expired sessions own rows in every table.
+                let all = ["batch_requests", "batches", "files", "translation_jobs", "sessions"]
+                #expect(vacuumed == .array(all.map { .string($0) }))
+                #expect(grown == Set(all))
+            case .never, .auto:
+                // auto: 30 sessions are far below the 10 000-row threshold.
+                #expect(vacuumed == .array([]))
+                #expect(grown.isEmpty)
+            }
+        }
+    }
+
+    @Test func aRunThatVacuumsDeletesTheOldestSessionsLastAfterTheVacuum() async throws {
+        try await PostgresTestDatabase.with { name, db in
+            try await RetentionFixtures.seedDemo(db)
+            let vacuumCount = {
+                try await db.query("SELECT vacuum_count FROM pg_catalog.pg_stat_user_tables WHERE relid = 'public.sessions'::regclass")
+                    .first!.decode(Int64.self, "vacuum_count")
+            }
+            let before = try await vacuumCount()
+            let report = await RetentionFixtures.run(try RetentionFixtures.configuration(name)) {
+                $0.scope = .sessions
+                $0.vacuum = .always
+                $0.vacuumTailSessions = 5
+            }
+            #expect(report.status == .succeeded)
+            // All 30 expired demo sessions go: 25 newest, VACUUM, the 5 oldest, VACUUM (always).
+            #expect(report.outcome?.details["deleted"]?["sessions"]?.intValue == 30)
+            #expect(report.outcome?.details["expired_sessions_remaining"]?.intValue == 0)
+            #expect(try await vacuumCount() == before + 2)
+            #expect(try await db.query("SELECT count(*) AS n FROM public.sessions WHERE expires_at < now()").first!.decode(Int64.self, "n") == 0)
+        }
+    }
+
     @Test func aDryRunCountsWhatWouldGoAndChangesNothing() async throws {
         try await PostgresTestDatabase.with { name, db in
             try await RetentionFixtures.seedDemo(db)

@@ -42,6 +42,22 @@ struct OpsConfigurationTests {
         #expect(error?.message.contains("DATABASE_URL") == true)
     }
 
+    @Test func printingAConfigurationNeverShowsAURLOrItsPassword() throws {
+        let configuration = try OpsConfiguration(environment: [
+            "DATABASE_URL": "postgresql://ops:pg-s3cret@db.internal:5432/auto_i18n",
+            "REDIS_URL": "redis://:redis-s3cret@cache.internal:6379/0",
+        ])
+        var dumped = ""
+        dump(configuration, to: &dumped)
+        for text in ["\(configuration)", String(reflecting: configuration), dumped] {
+            #expect(!text.contains("s3cret"))
+            #expect(!text.contains("db.internal"))
+            #expect(text.contains("databaseURL"))
+            #expect(text.contains("set"))
+        }
+        #expect(try configuration.requireDatabaseURL().contains("pg-s3cret"))  // the value itself is intact
+    }
+
     @Test func advisoryLockKeysAreStable() {
         // Fixed values: replicas built from different versions must contend for the same lock.
         #expect(AdvisoryLockKey.forName("job:backup").value == AdvisoryLockKey.forName("job:backup").value)

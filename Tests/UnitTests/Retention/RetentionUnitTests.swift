@@ -32,6 +32,27 @@ struct RetentionUnitTests {
         #expect(BatchArchive.localPath(uri: "s3://bucket/x.jsonl.gz", repository: "/srv") == nil)
     }
 
+    @Test func autoVacuumsTablesTheRunDeletedTenThousandRowsAndOnePercentFrom() {
+        var deleted = TableCounts()
+        deleted.sessions = 10_000
+        deleted.translationJobs = 100_000
+        deleted.files = 200_000
+        deleted.batches = 9_999
+        deleted.batchRequests = 40_000
+        let sizes: [String: Int64] = ["sessions": 1_100_000, "translation_jobs": 10_000_000, "files": 2_000_000,
+                                      "batches": 10_000, "batch_requests": 40_000]
+        // sessions 0.9 %: no; jobs exactly 1 %: yes; files 10 %: yes; batches under 10 000 rows: no;
+        // batch_requests all of them: yes. Children first.
+        #expect(DeletionVacuum.due(policy: .auto, deleted: deleted, sizesBefore: sizes) == ["batch_requests", "files", "translation_jobs"])
+        // Unknown sizes (never analyzed): the deleted rows are the whole table as far as we know.
+        #expect(DeletionVacuum.due(policy: .auto, deleted: deleted, sizesBefore: [:]) == ["batch_requests", "files", "translation_jobs", "sessions"])
+        #expect(DeletionVacuum.due(policy: .never, deleted: deleted, sizesBefore: sizes).isEmpty)
+        var few = TableCounts()
+        few.sessions = 1
+        #expect(DeletionVacuum.due(policy: .always, deleted: few, sizesBefore: sizes) == ["sessions"])
+        #expect(DeletionVacuum.due(policy: .auto, deleted: few, sizesBefore: sizes).isEmpty)
+    }
+
     @Test func theDetailsUseTheKeysTheMetricsExporterReads() {
         var report = RetentionReport()
         report.deleted.sessions = 3

@@ -5,11 +5,13 @@ import Foundation
 /// `kill -9` or a power cut would (no cleanup, no flush, no rollback sent). Unset in production, where
 /// reaching a point costs one dictionary lookup.
 ///
-/// Points: `archive-published` (a batch archive is on disk, its rows not yet deleted).
-enum CrashPoint {
-    static let variable = "OPS_TEST_CRASH_AFTER"
+/// Points: `archive-published` (a batch archive is on disk, its rows not yet deleted), `archive-written`
+/// (a batch archive's rows are in its temporary file), `backup-data-member-written` (a backup's first
+/// data member is in the temporary archive).
+public enum CrashPoint {
+    public static let variable = "OPS_TEST_CRASH_AFTER"
 
-    static func reach(_ point: String) {
+    public static func reach(_ point: String) {
         guard ProcessInfo.processInfo.environment[variable] == point else { return }
         raise(SIGKILL)
     }
