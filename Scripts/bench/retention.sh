@@ -19,7 +19,7 @@
 # printed too.
 #
 # Environment: DATABASE_URL (a server where the user may CREATE DATABASE), BENCH_SESSIONS,
-# BENCH_LIVE, BENCH_FILES (2), BENCH_BATCH_SIZE (500), BENCH_CLIENTS (4), BENCH_RATE (200),
+# BENCH_LIVE, BENCH_FILES (2), BENCH_BATCH_SIZE (1000), BENCH_CLIENTS (4), BENCH_RATE (200),
 # BENCH_REPEAT (1: how many times to measure both on fresh copies; medians are printed),
 # OPS_BIN (default: .build/release/auto-i18n-ops, else .build/debug/auto-i18n-ops), BENCH_KEEP=1 keeps
 # the databases. Needs psql and pgbench (postgresql-client-15).
@@ -30,7 +30,7 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SESSIONS="${BENCH_SESSIONS:-1000000}"
 LIVE="${BENCH_LIVE:-$(( SESSIONS / 10 > 1000 ? SESSIONS / 10 : 1000 ))}"
 FILES="${BENCH_FILES:-2}"
-BATCH_SIZE="${BENCH_BATCH_SIZE:-500}"
+BATCH_SIZE="${BENCH_BATCH_SIZE:-1000}"
 CLIENTS="${BENCH_CLIENTS:-4}"
 RATE="${BENCH_RATE:-200}"
 REPEAT="${BENCH_REPEAT:-1}"

@@ -11,8 +11,8 @@ public struct RetentionOptions: Sendable {
     public var scope: Scope = .all
     /// Count what would be deleted and archived, change nothing (`--dry-run`).
     public var dryRun = false
-    /// Sessions per transaction (`--batch-size`, 500); also the page size of batch archival and cleanup.
-    public var batchSize = 500
+    /// Sessions per transaction (`--batch-size`, 1000); also the page size of batch archival and cleanup.
+    public var batchSize = 1000
     /// Stop starting new transactions after this long (`--max-runtime`); nil: until done.
     public var maxRuntime: Duration?
     /// `SET LOCAL lock_timeout` of every transaction (`--lock-timeout`). Below PostgreSQL's default

@@ -21,7 +21,7 @@ struct RetentionCommand: AsyncParsableCommand, JobProducing {
     @Flag(help: "Count what would be deleted and archived; change nothing.")
     var dryRun = false
     @Option(help: "Sessions per transaction (also the page size for batches).")
-    var batchSize = 500
+    var batchSize = 1000
     @Option(help: ArgumentHelp("Start no new transaction after this long, e.g. 10m (default: until done).", valueName: "duration"))
     var maxRuntime: String?
     @Option(help: ArgumentHelp("lock_timeout of each transaction.", valueName: "duration"))
