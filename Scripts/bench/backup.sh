@@ -8,6 +8,7 @@
 #   BENCH_SIZE_MB   approximate size of the generated database (default 1000)
 #   OPS_BIN         an auto-i18n-ops binary to measure (default: build the release binary here)
 #   BENCH_JOBS      --jobs for backup create and restore (default: number of cores)
+#   BENCH_BACKUP_ARGS  more options for backup create, e.g. "--compression-threads 0"
 #   BENCH_REUSE=1   keep the generated database `bench_backup` at exit and reuse it next time
 #   DATABASE_URL    a server to use (a database `bench_backup` and scratch databases are created and
 #                   dropped there); without it a throwaway stack is started in a temporary directory.
@@ -83,8 +84,8 @@ measure() {
 }
 
 export BACKUP_REPO="$WORK/repo"
-log "backup create --jobs $JOBS"
-measure ops_backup env DATABASE_URL="$SRC_URL" "$OPS" backup create --jobs "$JOBS" --log-level warning >/dev/null
+log "backup create --jobs $JOBS ${BENCH_BACKUP_ARGS:-}"
+measure ops_backup env DATABASE_URL="$SRC_URL" "$OPS" backup create --jobs "$JOBS" ${BENCH_BACKUP_ARGS:-} --log-level warning >/dev/null
 ARCHIVE="$(ls "$BACKUP_REPO"/bench_backup/*.tar.zst)"
 SIZE[ops_backup]=$(stat -c %s "$ARCHIVE")
 
@@ -108,7 +109,7 @@ ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 mib() { python3 -c "print(f'{$1 / 1048576:.1f}')"; }
 
 echo
-echo "## Backup benchmark: $(mib "$DB_BYTES") MiB database (pg_database_size), $(nproc) cores, jobs $JOBS"
+echo "## Backup benchmark: $(mib "$DB_BYTES") MiB database (pg_database_size), $(nproc) cores, jobs $JOBS ${BENCH_BACKUP_ARGS:-}"
 echo "$(lscpu | awk -F': +' '/Model name/ {print $2}'), PostgreSQL $(psql -X -At -d "$SRC_URL" -c 'SHOW server_version')"
 echo "plain SQL $(mib "${SIZE[pg_dump_fp]}") MiB; compression ratio: pg_dump -Fc $(ratio "${SIZE[pg_dump_fp]}" "${SIZE[pg_dump_fc]}")x, zstd -3 $(ratio "${SIZE[pg_dump_fp]}" "$ZSTD_BYTES")x, backup $(ratio "${SIZE[pg_dump_fp]}" "${SIZE[ops_backup]}")x"
 echo

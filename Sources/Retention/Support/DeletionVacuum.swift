@@ -71,8 +71,20 @@ struct DeletionVacuum {
         let start = clock.now
         var vacuumed: [String] = []
         var warnings: [String] = []
+        // VACUUM needs the table's (or the database's) owner; for anyone else PostgreSQL only warns
+        // and skips the table, which must not be reported as vacuumed.
+        let allowed = Set(try await connection.query("""
+            SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relname = ANY ($1::text[])
+              AND (pg_catalog.pg_has_role(current_user, c.relowner, 'USAGE')
+                   OR pg_catalog.pg_has_role(current_user, (SELECT datdba FROM pg_catalog.pg_database WHERE datname = current_database()), 'USAGE'))
+            """, [tables]).rows.map { try $0.decode(String.self, "relname") })
         try await connection.query("SELECT set_config('statement_timeout', '0', false)")
         for table in tables where Self.tables.contains(table) {
+            guard allowed.contains(table) else {
+                logger.notice("VACUUM skipped: the job's role does not own the table; left to autovacuum", metadata: ["table": "public.\(table)"])
+                continue
+            }
             do {
                 try await connection.execute("VACUUM (INDEX_CLEANUP ON, TRUNCATE OFF) public.\(table)")
                 vacuumed.append(table)

@@ -99,6 +99,38 @@ struct SessionExpiryTests {
         }
     }
 
+    @Test func tablesTheJobsRoleDoesNotOwnAreNeitherVacuumedNorReportedAsVacuumed() async throws {
+        try await PostgresTestDatabase.with { name, db in
+            try await RetentionFixtures.seedDemo(db)
+            // A role that may delete but owns nothing, as the job's role in a stricter deployment.
+            let role = "deleter_\(name)"
+            try await db.execute("""
+                CREATE ROLE \(role) NOLOGIN;
+                GRANT USAGE ON SCHEMA public, ops TO \(role);
+                GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public, ops TO \(role);
+                GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public, ops TO \(role);
+                """)
+            do {
+                var configuration = try RetentionFixtures.configuration(name)
+                let base = try #require(configuration.databaseURL)
+                var url = try #require(URLComponents(string: base))
+                url.queryItems = (url.queryItems ?? []) + [URLQueryItem(name: "options", value: "-c role=\(role)")]
+                configuration.databaseURL = try #require(url.string)
+                let report = await RetentionFixtures.run(configuration) {
+                    $0.scope = .sessions
+                    $0.vacuum = .always
+                }
+                #expect(report.status == .succeeded, "\(String(describing: report.error))")
+                #expect(report.outcome?.details["deleted"]?["sessions"]?.intValue == 30)
+                #expect(report.outcome?.details["vacuumed"] == .array([]))
+            } catch {
+                try? await db.execute("DROP OWNED BY \(role); DROP ROLE \(role)")
+                throw error
+            }
+            try await db.execute("DROP OWNED BY \(role); DROP ROLE \(role)")
+        }
+    }
+
     @Test func aDryRunCountsWhatWouldGoAndChangesNothing() async throws {
         try await PostgresTestDatabase.with { name, db in
             try await RetentionFixtures.seedDemo(db)
