@@ -56,15 +56,16 @@ public struct RetentionJob: OpsJob {
         defer { cache.close() }
         let sizesBefore = options.vacuum == .auto ? try await DeletionVacuum.sizes(connection: connection) : [:]
 
-        // VACUUM after large deletions (DeletionVacuum). Counts since the last one decide the next.
+        // VACUUM after large deletions (DeletionVacuum). What each table lost since it was last
+        // vacuumed in this run decides the next; a table skipped or failed keeps its whole count.
         var vacuumedAt = TableCounts()
         func vacuum(_ report: inout RetentionReport, _ warnings: inout [String]) async throws {
             let due = DeletionVacuum.due(policy: options.vacuum, deleted: report.deleted - vacuumedAt, sizesBefore: sizesBefore)
-            let done = try await DeletionVacuum.run(due, connection: connection, options: options, logger: context.logger)
+            let done = try await DeletionVacuum.run(due, connection: connection, options: options, deadline: deadline, logger: context.logger)
             report.vacuumed += done.vacuumed.filter { !report.vacuumed.contains($0) }
             report.vacuumSeconds += done.seconds
             warnings += done.warnings
-            vacuumedAt = report.deleted
+            for table in done.vacuumed { vacuumedAt[table: table] = report.deleted[table: table] }
         }
 
         if doSessions {

@@ -31,6 +31,31 @@ public struct TableCounts: Sendable, Equatable {
 
     public var total: Int64 { sessions + translationJobs + files + batches + batchRequests }
 
+    /// The count of one table by its name (`sessions`, `translation_jobs`, `files`, `batches`,
+    /// `batch_requests`); other names read 0 and are not stored.
+    public subscript(table table: String) -> Int64 {
+        get {
+            switch table {
+            case "sessions": return sessions
+            case "translation_jobs": return translationJobs
+            case "files": return files
+            case "batches": return batches
+            case "batch_requests": return batchRequests
+            default: return 0
+            }
+        }
+        set {
+            switch table {
+            case "sessions": sessions = newValue
+            case "translation_jobs": translationJobs = newValue
+            case "files": files = newValue
+            case "batches": batches = newValue
+            case "batch_requests": batchRequests = newValue
+            default: break
+            }
+        }
+    }
+
     var json: JSONValue {
         ["sessions": .int(sessions), "translation_jobs": .int(translationJobs), "files": .int(files),
          "batches": .int(batches), "batch_requests": .int(batchRequests)]

@@ -28,7 +28,7 @@ struct RetentionCommand: AsyncParsableCommand, JobProducing {
     var lockTimeout = "500ms"
     @Option(help: ArgumentHelp("statement_timeout of each transaction.", valueName: "duration"))
     var statementTimeout = "30s"
-    @Option(help: ArgumentHelp("VACUUM the tables the run deleted from: auto (those it deleted at least 10000 rows and 10% of the rows from), always or never.", valueName: "when"))
+    @Option(help: ArgumentHelp("VACUUM the tables the run deleted from: auto (those it deleted at least 10000 rows and 1% of the rows from), always or never.", valueName: "when"))
     var vacuum = "auto"
     @Option(help: ArgumentHelp("Also delete batch rows archived more than DAYS days ago (default: keep them).", valueName: "days"))
     var deleteArchivedBatchesAfter: Int?

@@ -46,10 +46,8 @@ struct DeletionVacuum {
 
     /// The tables `policy` vacuums after `deleted`.
     static func due(policy: VacuumPolicy, deleted: TableCounts, sizesBefore: [String: Int64]) -> [String] {
-        let counts: [String: Int64] = ["sessions": deleted.sessions, "translation_jobs": deleted.translationJobs,
-                                       "files": deleted.files, "batches": deleted.batches, "batch_requests": deleted.batchRequests]
         return tables.filter { table in
-            let removed = counts[table] ?? 0
+            let removed = deleted[table: table]
             switch policy {
             case .never: return false
             case .always: return removed > 0
@@ -62,10 +60,11 @@ struct DeletionVacuum {
 
     /// Vacuums `tables` one by one on the job's connection, without a statement timeout (VACUUM
     /// blocks nobody) but under the run's `lock_timeout`: a table autovacuum is already working on is
-    /// left to it. Returns the tables vacuumed and the warnings (a failed VACUUM does not undo the
-    /// deletions, so it is a warning, not a failure).
+    /// left to it. No VACUUM starts after `deadline` (`--max-runtime`); one that started may run past
+    /// it. Returns the tables vacuumed and the warnings (a failed VACUUM does not undo the deletions, so
+    /// it is a warning, not a failure). Cancellation (the job's, or `pg_cancel_backend`) is rethrown.
     static func run(_ tables: [String], connection: PostgresConnection, options: RetentionOptions,
-                    logger: Logger) async throws -> (vacuumed: [String], seconds: Double, warnings: [String]) {
+                    deadline: ContinuousClock.Instant, logger: Logger) async throws -> (vacuumed: [String], seconds: Double, warnings: [String]) {
         guard !tables.isEmpty else { return ([], 0, []) }
         let clock = ContinuousClock()
         let start = clock.now
@@ -79,23 +78,35 @@ struct DeletionVacuum {
               AND (pg_catalog.pg_has_role(current_user, c.relowner, 'USAGE')
                    OR pg_catalog.pg_has_role(current_user, (SELECT datdba FROM pg_catalog.pg_database WHERE datname = current_database()), 'USAGE'))
             """, [tables]).rows.map { try $0.decode(String.self, "relname") })
-        try await connection.query("SELECT set_config('statement_timeout', '0', false)")
-        for table in tables where Self.tables.contains(table) {
-            guard allowed.contains(table) else {
-                logger.notice("VACUUM skipped: the job's role does not own the table; left to autovacuum", metadata: ["table": "public.\(table)"])
-                continue
-            }
-            do {
-                try await connection.execute("VACUUM (INDEX_CLEANUP ON, TRUNCATE OFF) public.\(table)")
-                vacuumed.append(table)
-                logger.info("vacuumed after deleting", metadata: ["table": "public.\(table)"])
-            } catch where BoundedTransaction.isContention(error) && !Task.isCancelled {
-                logger.notice("VACUUM skipped: another vacuum (autovacuum) holds the table", metadata: ["table": "public.\(table)"])
-            } catch let error as PostgresError {
-                warnings.append("VACUUM public.\(table) failed: \(error.message)")
-            }
+        let restoreTimeout = {
+            try await connection.query("SELECT set_config('statement_timeout', $1, false)", [DurationText.postgres(options.statementTimeout)])
         }
-        try await connection.query("SELECT set_config('statement_timeout', $1, false)", [DurationText.postgres(options.statementTimeout)])
+        try await connection.query("SELECT set_config('statement_timeout', '0', false)")
+        do {
+            for table in tables where Self.tables.contains(table) {
+                guard allowed.contains(table) else {
+                    logger.notice("VACUUM skipped: the job's role does not own the table; left to autovacuum", metadata: ["table": "public.\(table)"])
+                    continue
+                }
+                guard ContinuousClock.now < deadline else {
+                    logger.notice("VACUUM not started: --max-runtime reached; left to autovacuum", metadata: ["table": "public.\(table)"])
+                    continue
+                }
+                do {
+                    try await connection.execute("VACUUM (INDEX_CLEANUP ON, TRUNCATE OFF) public.\(table)")
+                    vacuumed.append(table)
+                    logger.info("vacuumed after deleting", metadata: ["table": "public.\(table)"])
+                } catch let error as PostgresError where error.sqlState == "55P03" {
+                    logger.notice("VACUUM skipped: another vacuum (autovacuum) holds the table", metadata: ["table": "public.\(table)"])
+                } catch let error as PostgresError where error.sqlState != "57014" && !Task.isCancelled {
+                    warnings.append("VACUUM public.\(table) failed: \(error.message)")
+                }
+            }
+        } catch {
+            _ = try? await restoreTimeout()
+            throw error
+        }
+        _ = try await restoreTimeout()
         return (vacuumed, DurationText.seconds(clock.now - start), warnings)
     }
 }
