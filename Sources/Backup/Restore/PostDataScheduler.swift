@@ -1,3 +1,4 @@
+import Foundation
 import PGClient
 
 /// Runs post-data statements on several connections, as `pg_restore -j` does: statements that touch
@@ -6,32 +7,48 @@ import PGClient
 /// alone, after all that came before it. A statement never starts before an earlier one it conflicts
 /// with has finished, so the script's order is respected wherever it matters.
 enum PostDataScheduler {
+    /// How a statement locks a table: `CREATE INDEX` takes SHARE, which other index builds on the same
+    /// table do not conflict with; everything else here is treated as exclusive.
+    enum LockMode: Equatable {
+        case shared, exclusive
+    }
+
     static func run(_ statements: [ScriptStatement], connections: [PostgresConnection]) async throws {
         guard !statements.isEmpty else { return }
-        let locks = statements.map { lockSet(of: $0.sql) }
-        if connections.count == 1 || locks.allSatisfy({ $0 == nil }) {
+        if connections.count == 1 || statements.allSatisfy({ locks(of: $0.sql) == nil }) {
             for statement in statements { try await execute(statement, on: connections[0]) }
             return
         }
+        // Partitioned tables and partitions keep their constraints as dumped (USING INDEX does not
+        // apply to them, and their indexes are attached to each other).
+        let partitioned = Set(try await connections[0].query("""
+            SELECT n.nspname || '.' || c.relname AS name FROM pg_catalog.pg_class c
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'p' OR c.relispartition
+            """).rows.map { try $0.decode(String.self, "name") })
+        let statements = splitConstraints(statements, skipping: partitioned)
+        let lockSets = statements.map { locks(of: $0.sql) }
         var started = Array(repeating: false, count: statements.count)
         var done = Array(repeating: false, count: statements.count)
         var firstOpen = 0
-        func conflicts(_ a: Set<String>?, _ b: Set<String>?) -> Bool {
+        func conflicts(_ a: [String: LockMode]?, _ b: [String: LockMode]?) -> Bool {
             guard let a, let b else { return true }
-            return !a.isDisjoint(with: b)
+            return a.contains { table, mode in
+                guard let other = b[table] else { return false }
+                return mode == .exclusive || other == .exclusive
+            }
         }
         func nextRunnable() -> Int? {
             var index = firstOpen
             while index < statements.count {
                 if !started[index] {
                     var blocked = false
-                    for earlier in firstOpen..<index where !done[earlier] && conflicts(locks[earlier], locks[index]) {
+                    for earlier in firstOpen..<index where !done[earlier] && conflicts(lockSets[earlier], lockSets[index]) {
                         blocked = true
                         break
                     }
                     if !blocked { return index }
                     // Nothing can pass an unstarted barrier.
-                    if locks[index] == nil { return nil }
+                    if lockSets[index] == nil { return nil }
                 }
                 index += 1
             }
@@ -67,9 +84,72 @@ enum PostDataScheduler {
         catch { throw ScriptRunner.failure(error, source: statement.source, line: statement.line, sql: statement.sql) }
     }
 
-    /// The tables a statement locks, when it is one this scheduler knows to be independent of
-    /// statements on other tables; nil for anything else (a barrier).
+    /// The tables a statement locks (`schema.name` as the server folds them), when it is one this
+    /// scheduler knows to be independent of statements on other tables; nil for anything else (a barrier).
     static func lockSet(of sql: String) -> Set<String>? {
+        locks(of: sql).map { Set($0.keys) }
+    }
+
+    /// `lockSet` with the lock modes.
+    static func locks(of sql: String) -> [String: LockMode]? {
+        guard let tables = exclusiveLockSet(of: sql) else { return nil }
+        let words = SQLWords.tokens(sql.utf8).prefix(3).map { $0.keyword ?? "" }
+        let isIndexBuild = words.first == "CREATE" && words.dropFirst().prefix(2).contains("INDEX") && !words.contains("CONCURRENTLY")
+        return Dictionary(uniqueKeysWithValues: tables.map { ($0, isIndexBuild ? LockMode.shared : .exclusive) })
+    }
+
+    private static let identifier = #"(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)"#
+    private static let plainKeyConstraint = try! NSRegularExpression(pattern:
+        #"^ALTER TABLE (ONLY )?(\S+)\s+ADD CONSTRAINT ("# + identifier + #") (PRIMARY KEY|UNIQUE) \(("#
+        + identifier + "(?:, " + identifier + #")*)\);\s*$"#)
+
+    /// Splits plain PRIMARY KEY / UNIQUE constraints (`ALTER TABLE [ONLY] t ADD CONSTRAINT c PRIMARY
+    /// KEY|UNIQUE (columns);`, nothing more) into `CREATE UNIQUE INDEX c ON t USING btree (columns)`,
+    /// which takes a SHARE lock and so builds at the same time as the table's other indexes, and
+    /// `ALTER TABLE … ADD CONSTRAINT c … USING INDEX c`, instant, moved after the table's later index
+    /// builds (before the next statement that needs the table exclusively, or any barrier). The
+    /// constraint, its index and their names end up exactly as the dumped statement makes them;
+    /// only the order of work changes. Constraints with options (INCLUDE, WITH, DEFERRABLE, NULLS NOT
+    /// DISTINCT, a tablespace) and those on `skipping` tables are kept as they are.
+    static func splitConstraints(_ statements: [ScriptStatement], skipping: Set<String>) -> [ScriptStatement] {
+        var result: [ScriptStatement] = []
+        var deferred: [(table: String, statement: ScriptStatement)] = []
+        func flush(_ tables: Set<String>?) {
+            let (now, later) = deferred.reduce(into: ([ScriptStatement](), [(table: String, statement: ScriptStatement)]())) { parts, item in
+                if tables == nil || tables!.contains(item.table) { parts.0.append(item.statement) } else { parts.1.append(item) }
+            }
+            result += now
+            deferred = later
+        }
+        for statement in statements {
+            let sql = statement.sql.trimmingCharacters(in: .whitespacesAndNewlines)
+            let range = NSRange(sql.startIndex..., in: sql)
+            if let match = plainKeyConstraint.firstMatch(in: sql, range: range),
+               let table = lockSet(of: sql)?.first, lockSet(of: sql)?.count == 1, !skipping.contains(table),
+               let tableText = Range(match.range(at: 2), in: sql).map({ String(sql[$0]) }),
+               let name = Range(match.range(at: 3), in: sql).map({ String(sql[$0]) }),
+               let kind = Range(match.range(at: 4), in: sql).map({ String(sql[$0]) }),
+               let columns = Range(match.range(at: 5), in: sql).map({ String(sql[$0]) }) {
+                result.append(ScriptStatement(sql: "CREATE UNIQUE INDEX \(name) ON \(tableText) USING btree (\(columns));",
+                                              line: statement.line, source: statement.source))
+                let only = Range(match.range(at: 1), in: sql).map { String(sql[$0]) } ?? ""
+                deferred.append((table, ScriptStatement(sql: "ALTER TABLE \(only)\(tableText)\n    ADD CONSTRAINT \(name) \(kind) USING INDEX \(name);",
+                                                        line: statement.line, source: statement.source)))
+                continue
+            }
+            if let locks = locks(of: statement.sql) {
+                flush(Set(locks.filter { $0.value == .exclusive }.keys))
+            } else {
+                flush(nil)
+            }
+            result.append(statement)
+        }
+        flush(nil)
+        return result
+    }
+
+    /// The tables a statement locks, ignoring lock modes; nil for a barrier.
+    private static func exclusiveLockSet(of sql: String) -> Set<String>? {
         let tokens = SQLWords.tokens(sql.utf8)
         let words = tokens.map { $0.keyword ?? "" }
         func name(after index: Int) -> (String, Int)? {

@@ -18,6 +18,50 @@ struct PostDataSchedulerTests {
         #expect(PostDataScheduler.lockSet(of: sql) == expected.map(Set.init))
     }
 
+    @Test func indexBuildsShareTheirTableAndEverythingElseHoldsItExclusively() {
+        #expect(PostDataScheduler.locks(of: "CREATE INDEX i ON public.files USING gin (v);") == ["public.files": .shared])
+        #expect(PostDataScheduler.locks(of: "CREATE UNIQUE INDEX i ON public.files USING btree (a);") == ["public.files": .shared])
+        #expect(PostDataScheduler.locks(of: "ALTER TABLE ONLY public.files\n    ADD CONSTRAINT p PRIMARY KEY (id);") == ["public.files": .exclusive])
+        #expect(PostDataScheduler.locks(of: "ALTER TABLE ONLY public.a ADD CONSTRAINT f FOREIGN KEY (b) REFERENCES public.b(id);")
+                == ["public.a": .exclusive, "public.b": .exclusive])
+    }
+
+    @Test func plainKeyConstraintsBecomeAnIndexBuildAndAnAttachAfterTheTablesOtherIndexBuilds() {
+        let script = [
+            "ALTER TABLE ONLY public.files\n    ADD CONSTRAINT files_pkey PRIMARY KEY (id);",
+            "ALTER TABLE ONLY public.files\n    ADD CONSTRAINT \"Files Key\" UNIQUE (session_id, \"Type\", locale);",
+            "ALTER TABLE ONLY public.jobs\n    ADD CONSTRAINT jobs_pkey PRIMARY KEY (id) DEFERRABLE;",
+            "ALTER TABLE ONLY public.parts\n    ADD CONSTRAINT parts_pkey PRIMARY KEY (id);",
+            "ALTER TABLE ONLY public.other\n    ADD CONSTRAINT other_key UNIQUE NULLS NOT DISTINCT (a);",
+            "CREATE INDEX files_search_idx ON public.files USING gin (search_vector);",
+            "CREATE INDEX jobs_idx ON public.jobs USING btree (x);",
+            "ALTER TABLE ONLY public.jobs\n    ADD CONSTRAINT jobs_file_fk FOREIGN KEY (file_id) REFERENCES public.files(id);",
+            "COMMENT ON CONSTRAINT x ON public.other IS 'c';",
+        ].map { ScriptStatement(sql: $0, line: 7, source: "8000-post-data.sql") }
+        let split = PostDataScheduler.splitConstraints(script, skipping: ["public.parts"]).map(\.sql)
+        #expect(split == [
+            "CREATE UNIQUE INDEX files_pkey ON public.files USING btree (id);",
+            "CREATE UNIQUE INDEX \"Files Key\" ON public.files USING btree (session_id, \"Type\", locale);",
+            "ALTER TABLE ONLY public.jobs\n    ADD CONSTRAINT jobs_pkey PRIMARY KEY (id) DEFERRABLE;",  // has an option: as dumped
+            "ALTER TABLE ONLY public.parts\n    ADD CONSTRAINT parts_pkey PRIMARY KEY (id);",  // partitioned: as dumped
+            "ALTER TABLE ONLY public.other\n    ADD CONSTRAINT other_key UNIQUE NULLS NOT DISTINCT (a);",
+            "CREATE INDEX files_search_idx ON public.files USING gin (search_vector);",  // builds beside the two above
+            "CREATE INDEX jobs_idx ON public.jobs USING btree (x);",
+            // The foreign key needs public.files exclusively: the constraints are attached first.
+            "ALTER TABLE ONLY public.files\n    ADD CONSTRAINT files_pkey PRIMARY KEY USING INDEX files_pkey;",
+            "ALTER TABLE ONLY public.files\n    ADD CONSTRAINT \"Files Key\" UNIQUE USING INDEX \"Files Key\";",
+            "ALTER TABLE ONLY public.jobs\n    ADD CONSTRAINT jobs_file_fk FOREIGN KEY (file_id) REFERENCES public.files(id);",
+            "COMMENT ON CONSTRAINT x ON public.other IS 'c';",
+        ])
+        // Nothing deferred is lost at the end, or past a barrier.
+        let tail = PostDataScheduler.splitConstraints(Array(script.prefix(1)), skipping: []).map(\.sql)
+        #expect(tail == ["CREATE UNIQUE INDEX files_pkey ON public.files USING btree (id);",
+                         "ALTER TABLE ONLY public.files\n    ADD CONSTRAINT files_pkey PRIMARY KEY USING INDEX files_pkey;"])
+        let barrier = PostDataScheduler.splitConstraints([script[0], script[8]], skipping: []).map(\.sql)
+        #expect(barrier.last == script[8].sql)
+        #expect(barrier.count == 3)
+    }
+
     @Test("--table keeps a table's own statements and its owned sequences")
     func tableSelectionFilter() throws {
         let sql = [
