@@ -37,7 +37,11 @@ enum PostDataScheduler {
                 return mode == .exclusive || other == .exclusive
             }
         }
+        // Of the statements that may start, the slow index kinds first (a GIN build is usually the
+        // longest single step of a restore), then script order.
+        let slow = statements.map { isSlowIndexBuild($0.sql) }
         func nextRunnable() -> Int? {
+            var best: Int?
             var index = firstOpen
             while index < statements.count {
                 if !started[index] {
@@ -46,13 +50,16 @@ enum PostDataScheduler {
                         blocked = true
                         break
                     }
-                    if !blocked { return index }
+                    if !blocked {
+                        if slow[index] { return index }
+                        if best == nil { best = index }
+                    }
                     // Nothing can pass an unstarted barrier.
-                    if lockSets[index] == nil { return nil }
+                    if lockSets[index] == nil { return best }
                 }
                 index += 1
             }
-            return nil
+            return best
         }
         try await withThrowingTaskGroup(of: (Int, Int).self) { group in
             var idle = Array(connections.indices.reversed())
@@ -82,6 +89,14 @@ enum PostDataScheduler {
     private static func execute(_ statement: ScriptStatement, on connection: PostgresConnection) async throws {
         do { try await connection.execute(statement.sql) }
         catch { throw ScriptRunner.failure(error, source: statement.source, line: statement.line, sql: statement.sql) }
+    }
+
+    /// A GIN, GiST or SP-GiST index build: far slower per row than a B-tree.
+    static func isSlowIndexBuild(_ sql: String) -> Bool {
+        let words = SQLWords.tokens(sql.utf8).map { $0.keyword ?? "" }
+        guard words.first == "CREATE", words.dropFirst().prefix(2).contains("INDEX"), let using = words.firstIndex(of: "USING"),
+              using + 1 < words.count else { return false }
+        return ["GIN", "GIST", "SPGIST"].contains(words[using + 1])
     }
 
     /// The tables a statement locks (`schema.name` as the server folds them), when it is one this

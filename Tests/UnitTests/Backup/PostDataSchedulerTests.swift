@@ -26,6 +26,13 @@ struct PostDataSchedulerTests {
                 == ["public.a": .exclusive, "public.b": .exclusive])
     }
 
+    @Test func ginGistAndSpgistBuildsAreTheSlowOnes() {
+        #expect(PostDataScheduler.isSlowIndexBuild("CREATE INDEX i ON public.files USING gin (search_vector);"))
+        #expect(PostDataScheduler.isSlowIndexBuild("CREATE INDEX i ON ONLY public.t USING gist (r);"))
+        #expect(!PostDataScheduler.isSlowIndexBuild("CREATE UNIQUE INDEX i ON public.t USING btree (a);"))
+        #expect(!PostDataScheduler.isSlowIndexBuild("COMMENT ON INDEX public.i IS 'USING gin';"))
+    }
+
     @Test func plainKeyConstraintsBecomeAnIndexBuildAndAnAttachAfterTheTablesOtherIndexBuilds() {
         let script = [
             "ALTER TABLE ONLY public.files\n    ADD CONSTRAINT files_pkey PRIMARY KEY (id);",
