@@ -8,9 +8,12 @@ import PGClient
 /// with has finished, so the script's order is respected wherever it matters.
 enum PostDataScheduler {
     /// How a statement locks a table: `CREATE INDEX` takes SHARE, which other index builds on the same
-    /// table do not conflict with; everything else here is treated as exclusive.
+    /// table do not conflict with; everything else here is treated as exclusive. Unique index builds
+    /// of one table still run one at a time, in script order: a foreign key binds to the referenced
+    /// table's matching unique index with the lowest OID, so their creation order must stay the
+    /// dump's.
     enum LockMode: Equatable {
-        case shared, exclusive
+        case shared, sharedUnique, exclusive
     }
 
     static func run(_ statements: [ScriptStatement], connections: [PostgresConnection]) async throws {
@@ -34,7 +37,7 @@ enum PostDataScheduler {
             guard let a, let b else { return true }
             return a.contains { table, mode in
                 guard let other = b[table] else { return false }
-                return mode == .exclusive || other == .exclusive
+                return mode == .exclusive || other == .exclusive || (mode == .sharedUnique && other == .sharedUnique)
             }
         }
         // Of the statements that may start, the slow index kinds first (a GIN build is usually the
@@ -108,9 +111,11 @@ enum PostDataScheduler {
     /// `lockSet` with the lock modes.
     static func locks(of sql: String) -> [String: LockMode]? {
         guard let tables = exclusiveLockSet(of: sql) else { return nil }
-        let words = SQLWords.tokens(sql.utf8).prefix(3).map { $0.keyword ?? "" }
-        let isIndexBuild = words.first == "CREATE" && words.dropFirst().prefix(2).contains("INDEX") && !words.contains("CONCURRENTLY")
-        return Dictionary(uniqueKeysWithValues: tables.map { ($0, isIndexBuild ? LockMode.shared : .exclusive) })
+        let words = SQLWords.tokens(sql.utf8).map { $0.keyword ?? "" }
+        let head = words.prefix(3)
+        let isIndexBuild = head.first == "CREATE" && head.dropFirst().contains("INDEX") && !words.contains("CONCURRENTLY")
+        let mode: LockMode = !isIndexBuild ? .exclusive : head.contains("UNIQUE") ? .sharedUnique : .shared
+        return Dictionary(uniqueKeysWithValues: tables.map { ($0, mode) })
     }
 
     private static let identifier = #"(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)"#
@@ -141,6 +146,7 @@ enum PostDataScheduler {
             let range = NSRange(sql.startIndex..., in: sql)
             if let match = plainKeyConstraint.firstMatch(in: sql, range: range),
                let table = lockSet(of: sql)?.first, lockSet(of: sql)?.count == 1, !skipping.contains(table),
+               table.contains("."),  // schema-qualified, as dumped: the skip set holds qualified names
                let tableText = Range(match.range(at: 2), in: sql).map({ String(sql[$0]) }),
                let name = Range(match.range(at: 3), in: sql).map({ String(sql[$0]) }),
                let kind = Range(match.range(at: 4), in: sql).map({ String(sql[$0]) }),

@@ -20,7 +20,8 @@ struct PostDataSchedulerTests {
 
     @Test func indexBuildsShareTheirTableAndEverythingElseHoldsItExclusively() {
         #expect(PostDataScheduler.locks(of: "CREATE INDEX i ON public.files USING gin (v);") == ["public.files": .shared])
-        #expect(PostDataScheduler.locks(of: "CREATE UNIQUE INDEX i ON public.files USING btree (a);") == ["public.files": .shared])
+        #expect(PostDataScheduler.locks(of: "CREATE UNIQUE INDEX i ON public.files USING btree (a);") == ["public.files": .sharedUnique])
+        #expect(PostDataScheduler.locks(of: "CREATE UNIQUE INDEX CONCURRENTLY i ON public.files USING btree (a);") == ["public.files": .exclusive])
         #expect(PostDataScheduler.locks(of: "ALTER TABLE ONLY public.files\n    ADD CONSTRAINT p PRIMARY KEY (id);") == ["public.files": .exclusive])
         #expect(PostDataScheduler.locks(of: "ALTER TABLE ONLY public.a ADD CONSTRAINT f FOREIGN KEY (b) REFERENCES public.b(id);")
                 == ["public.a": .exclusive, "public.b": .exclusive])
