@@ -145,7 +145,7 @@ enum PostDataScheduler {
             let sql = statement.sql.trimmingCharacters(in: .whitespacesAndNewlines)
             let range = NSRange(sql.startIndex..., in: sql)
             if let match = plainKeyConstraint.firstMatch(in: sql, range: range),
-               let table = lockSet(of: sql)?.first, lockSet(of: sql)?.count == 1, !skipping.contains(table),
+               let tables = lockSet(of: sql), tables.count == 1, let table = tables.first, !skipping.contains(table),
                table.contains("."),  // schema-qualified, as dumped: the skip set holds qualified names
                let tableText = Range(match.range(at: 2), in: sql).map({ String(sql[$0]) }),
                let name = Range(match.range(at: 3), in: sql).map({ String(sql[$0]) }),

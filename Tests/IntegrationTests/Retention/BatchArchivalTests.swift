@@ -91,56 +91,52 @@ struct BatchArchivalTests {
         }
     }
 
-    @Test func aCrashBetweenArchiveWriteAndRowDeleteLosesNothingAndTheNextRunFinishes() async throws {
+    /// Seeds the demo, runs `retention --only batches` killed with SIGKILL at `point`, checks that no
+    /// request row was lost, calls `afterCrash`, runs it again, checks every due batch was archived and
+    /// restores exactly, and calls `afterRerun`. Both closures get the files below the repository with
+    /// a given suffix.
+    static func crashAndRerun(at point: String, rerunArguments: [String] = [],
+                              afterCrash: (_ files: (String) -> [String]) throws -> Void,
+                              afterRerun: (_ files: (String) -> [String]) throws -> Void = { _ in }) async throws {
         let repository = try RetentionFixtures.temporaryRepository()
         defer { try? FileManager.default.removeItem(atPath: repository) }
+        let files = { (suffix: String) in
+            FileManager.default.enumerator(atPath: repository)?.compactMap { $0 as? String }.filter { $0.hasSuffix(suffix) } ?? []
+        }
         try await PostgresTestDatabase.with { name, db in
             try await RetentionFixtures.seedDemo(db)
             let before = try await RetentionFixtures.requestRows(db)
             let configuration = try RetentionFixtures.configuration(name, backupRepository: repository)
             let environment = ["DATABASE_URL": try #require(configuration.databaseURL), "BACKUP_REPO": repository, "ENABLE_CACHE": "false"]
 
-            let crashed = try CLI.run(["retention", "--only", "batches"], environment: environment.merging([CrashPoint.variable: "archive-published"]) { $1 })
+            let crashed = try CLI.run(["retention", "--only", "batches"], environment: environment.merging([CrashPoint.variable: point]) { $1 })
             #expect(crashed.status == SIGKILL)
             #expect(try await RetentionFixtures.requestRows(db) == before)
             #expect(try await Self.archivedBatches(db).isEmpty)
-            let files = FileManager.default.enumerator(atPath: repository)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".tar.zst") } ?? []
-            #expect(files.count == 1)  // published, not yet recorded
+            try afterCrash(files)
 
-            let rerun = try CLI.run(["retention", "--only", "batches", "--json"], environment: environment)
+            let rerun = try CLI.run(["retention", "--only", "batches"] + rerunArguments, environment: environment)
             #expect(rerun.status == ExitCode.ok)
+            try afterRerun(files)
             #expect(try await Self.archivedBatches(db).count == 18)
             try await Self.unarchiveAll(configuration, db)
             #expect(try await RetentionFixtures.requestRows(db) == before)
         }
     }
 
-    @Test func aRunKilledWhileWritingAnArchiveLeavesAPartialFileThatTheNextRunRemoves() async throws {
-        let repository = try RetentionFixtures.temporaryRepository()
-        defer { try? FileManager.default.removeItem(atPath: repository) }
-        try await PostgresTestDatabase.with { name, db in
-            try await RetentionFixtures.seedDemo(db)
-            let before = try await RetentionFixtures.requestRows(db)
-            let configuration = try RetentionFixtures.configuration(name, backupRepository: repository)
-            let environment = ["DATABASE_URL": try #require(configuration.databaseURL), "BACKUP_REPO": repository, "ENABLE_CACHE": "false"]
-            let files = { (suffix: String) in
-                FileManager.default.enumerator(atPath: repository)?.compactMap { $0 as? String }.filter { $0.hasSuffix(suffix) } ?? []
-            }
+    @Test func aCrashBetweenArchiveWriteAndRowDeleteLosesNothingAndTheNextRunFinishes() async throws {
+        try await Self.crashAndRerun(at: "archive-published", rerunArguments: ["--json"], afterCrash: { files in
+            #expect(files(".tar.zst").count == 1)  // published, not yet recorded
+        })
+    }
 
-            let crashed = try CLI.run(["retention", "--only", "batches"], environment: environment.merging([CrashPoint.variable: "archive-written"]) { $1 })
-            #expect(crashed.status == SIGKILL)
+    @Test func aRunKilledWhileWritingAnArchiveLeavesAPartialFileThatTheNextRunRemoves() async throws {
+        try await Self.crashAndRerun(at: "archive-written", afterCrash: { files in
             #expect(files(AtomicFile.partialSuffix).count == 1)
             #expect(files(".tar.zst").isEmpty)
-            #expect(try await RetentionFixtures.requestRows(db) == before)
-            #expect(try await Self.archivedBatches(db).isEmpty)
-
-            let rerun = try CLI.run(["retention", "--only", "batches"], environment: environment)
-            #expect(rerun.status == ExitCode.ok)
+        }, afterRerun: { files in
             #expect(files(AtomicFile.partialSuffix).isEmpty)
-            #expect(try await Self.archivedBatches(db).count == 18)
-            try await Self.unarchiveAll(configuration, db)
-            #expect(try await RetentionFixtures.requestRows(db) == before)
-        }
+        })
     }
 
     @Test func unarchiveRefusesAMissingOrCorruptArchiveAndChangesNothing() async throws {
