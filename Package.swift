@@ -21,6 +21,9 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CLibArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
 
+        // Leaf target with no C dependency: mechanics several modules share (byte streams, ...).
+        .target(name: "OpsSupport"),
+
         // Thin safe wrappers: the only code that touches C pointers.
         .target(name: "PGClient", dependencies: ["CLibPQ"]),
         .target(name: "RedisClient", dependencies: ["CHiredis"]),
