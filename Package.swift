@@ -1,9 +1,19 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// Upcoming features every target builds with (as hummingbird 2 does): `any` spelled out for
+/// existentials, and a file sees only the members of modules it imports itself.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+
+// Linux only: the code uses Glibc (st_mtim, Linux's proc and fsync semantics); no other platform is claimed.
 let package = Package(
     name: "auto-i18n-ops",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "auto-i18n-ops", targets: ["AutoI18nOps"]),
     ],
@@ -21,59 +31,56 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CLibArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
 
-        // Leaf target with no C dependency: mechanics several modules share (byte streams, ...).
-        .target(name: "OpsSupport"),
+        // Leaf target with no C dependency: the mechanics several modules share (syscall funnel, atomic
+        // files, byte streams, blocking I/O, lock box, SHA-256 hex, the duration grammar, JSON values).
+        .target(name: "OpsSupport", dependencies: [crypto], swiftSettings: swiftSettings),
 
         // Thin safe wrappers: the only code that touches C pointers.
-        .target(name: "PGClient", dependencies: ["CLibPQ"]),
-        .target(name: "RedisClient", dependencies: ["CHiredis"]),
-        .target(name: "ArchiveIO", dependencies: ["CLibArchive"]),
+        .target(name: "PGClient", dependencies: ["CLibPQ", "OpsSupport"], swiftSettings: swiftSettings),
+        .target(name: "RedisClient", dependencies: ["CHiredis", "OpsSupport"], swiftSettings: swiftSettings),
+        .target(name: "ArchiveIO", dependencies: ["CLibArchive", "OpsSupport"], swiftSettings: swiftSettings),
 
-        // Core: configuration, errors, job protocol, job-run history, schema migrations.
-        .target(name: "OpsCore", dependencies: [
-            "PGClient", "RedisClient",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        // Core: configuration, errors, job protocol and runner, job-run history, schema migrations, stores.
+        .target(name: "OpsCore", dependencies: ["OpsSupport", "PGClient", "RedisClient", logging, crypto],
+                swiftSettings: swiftSettings),
 
         // Domain modules, one per capability. They never import the C modules.
-        .target(name: "Health", dependencies: ["OpsCore", "PGClient", "RedisClient"]),
-        .target(name: "Backup", dependencies: [
-            "OpsCore", "PGClient", "ArchiveIO",
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
-        .target(name: "Retention", dependencies: [
-            "OpsCore", "PGClient", "RedisClient", "ArchiveIO",
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
-        .target(name: "Snapshot", dependencies: [
-            "OpsCore", "RedisClient", "ArchiveIO",
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        .target(name: "Cache", dependencies: ["OpsCore", "OpsSupport", "RedisClient", logging], swiftSettings: swiftSettings),
+        .target(name: "Health", dependencies: ["OpsCore", "OpsSupport", "PGClient", "RedisClient", logging],
+                swiftSettings: swiftSettings),
+        .target(name: "Backup", dependencies: ["OpsCore", "OpsSupport", "PGClient", "ArchiveIO", logging, crypto],
+                swiftSettings: swiftSettings),
+        .target(name: "Retention", dependencies: ["OpsCore", "OpsSupport", "Cache", "PGClient", "ArchiveIO", logging, crypto],
+                swiftSettings: swiftSettings),
+        .target(name: "Maintenance", dependencies: ["OpsCore", "OpsSupport", "PGClient", logging], swiftSettings: swiftSettings),
+        .target(name: "Snapshot", dependencies: ["OpsCore", "OpsSupport", "RedisClient", "ArchiveIO", logging, crypto],
+                swiftSettings: swiftSettings),
         .target(name: "Telemetry", dependencies: [
-            "OpsCore", "PGClient",
+            "OpsCore", "OpsSupport", "PGClient", "RedisClient", logging,
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Hummingbird", package: "hummingbird"),
-        ]),
+        ], swiftSettings: swiftSettings),
         .target(name: "Scheduler", dependencies: [
-            "OpsCore", "PGClient", "Telemetry",
+            "OpsCore", "OpsSupport", "PGClient", "Telemetry", logging,
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        ], swiftSettings: swiftSettings),
+        // Demo data for throwaway stacks; only the executable links it.
+        .target(name: "DemoSeed", dependencies: ["OpsCore", "OpsSupport", "PGClient", "RedisClient"], swiftSettings: swiftSettings),
 
         // The executable only parses arguments and calls the domain modules.
         .executableTarget(name: "AutoI18nOps", dependencies: [
-            "OpsCore", "Health", "Backup", "Retention", "Snapshot", "Telemetry", "Scheduler",
+            "OpsCore", "OpsSupport", "Cache", "Health", "Backup", "Retention", "Maintenance", "Snapshot", "Telemetry",
+            "Scheduler", "DemoSeed", logging,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: swiftSettings),
 
         .testTarget(name: "UnitTests", dependencies: [
-            "PGClient", "RedisClient", "ArchiveIO", "OpsCore", "Health", "Backup", "Retention", "Snapshot",
-            "Telemetry", "Scheduler",
-        ]),
+            "OpsSupport", "PGClient", "RedisClient", "ArchiveIO", "OpsCore", "Cache", "Health", "Backup", "Retention",
+            "Maintenance", "Snapshot", "Telemetry", "Scheduler", logging, crypto,
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "PGClient", "RedisClient", "ArchiveIO", "OpsCore", "Health", "Backup", "Retention", "Snapshot",
-            "Telemetry", "Scheduler",
-        ]),
+            "OpsSupport", "PGClient", "RedisClient", "ArchiveIO", "OpsCore", "Cache", "Health", "Backup", "Retention",
+            "Maintenance", "Snapshot", "Telemetry", "Scheduler", "DemoSeed", logging, crypto,
+        ], swiftSettings: swiftSettings),
     ]
 )

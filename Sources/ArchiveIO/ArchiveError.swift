@@ -4,8 +4,8 @@
 /// Modelled on postgres-nio's `PSQLError`: `Code` is a struct over a private enum so new codes never
 /// break callers, and `description` is one line a human can act on, e.g.
 /// `cannot read archive /var/backups/db.tar.zst (entry "db.sql"): Truncated tar archive; the file is truncated, restore from another copy`.
-public struct ArchiveError: Error, CustomStringConvertible, Sendable {
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
+package struct ArchiveError: Error, CustomStringConvertible, Sendable {
+    package struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable {
             case openFailed, writeFailed, readFailed, corrupt, truncated, notAnArchive
             case sizeMismatch, unsupportedCompression, entryTooLarge, invalidState
@@ -14,46 +14,46 @@ public struct ArchiveError: Error, CustomStringConvertible, Sendable {
         private init(_ base: Base) { self.base = base }
 
         /// The archive file could not be opened or created (missing, no permission, bad directory).
-        public static let openFailed = Code(.openFailed)
+        package static let openFailed = Code(.openFailed)
         /// Writing or compressing failed (disk full, I/O error, compressor error).
-        public static let writeFailed = Code(.writeFailed)
+        package static let writeFailed = Code(.writeFailed)
         /// Reading failed for a reason other than the archive's content (an I/O error).
-        public static let readFailed = Code(.readFailed)
+        package static let readFailed = Code(.readFailed)
         /// The archive's content is damaged: bad header checksum, undecodable compressed data.
-        public static let corrupt = Code(.corrupt)
+        package static let corrupt = Code(.corrupt)
         /// The archive ends before its last entry does.
-        public static let truncated = Code(.truncated)
+        package static let truncated = Code(.truncated)
         /// The file is not a tar archive (in any compression this module reads).
-        public static let notAnArchive = Code(.notAnArchive)
+        package static let notAnArchive = Code(.notAnArchive)
         /// An entry's body was longer or shorter than the size declared in its header.
-        public static let sizeMismatch = Code(.sizeMismatch)
+        package static let sizeMismatch = Code(.sizeMismatch)
         /// libarchive rejected the compression filter or one of its options (e.g. a level out of range).
-        public static let unsupportedCompression = Code(.unsupportedCompression)
+        package static let unsupportedCompression = Code(.unsupportedCompression)
         /// `readAll` was asked for an entry larger than its limit; stream it with `read(into:)` instead.
-        public static let entryTooLarge = Code(.entryTooLarge)
+        package static let entryTooLarge = Code(.entryTooLarge)
         /// The API was used out of order, e.g. `write` with no open entry, or any call after a failure.
-        public static let invalidState = Code(.invalidState)
+        package static let invalidState = Code(.invalidState)
 
-        public var description: String { base.rawValue }
+        package var description: String { base.rawValue }
     }
 
     /// What went wrong, for programs.
-    public var code: Code
+    package var code: Code
     /// The archive's path, or `fd N` when the archive was opened from a file descriptor.
-    public var archive: String
+    package var archive: String
     /// The entry being read or written, if any.
-    public var entry: String?
+    package var entry: String?
     /// The detail: libarchive's `archive_error_string`, `strerror`, or our own explanation.
-    public var message: String
+    package var message: String
 
-    public init(_ code: Code, archive: String, entry: String? = nil, message: String) {
+    package init(_ code: Code, archive: String, entry: String? = nil, message: String) {
         self.code = code
         self.archive = archive
         self.entry = entry
         self.message = message
     }
 
-    public var description: String {
+    package var description: String {
         var line = "\(action) \(archive)"
         if let entry { line += " (entry \"\(entry)\")" }
         line += ": " + Self.oneLine(message)

@@ -4,6 +4,7 @@ import struct Foundation.Date
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
+import OpsSupport
 #endif
 
 /// Reads a tar archive entry by entry, detecting its compression (zstd, gzip, none, and whatever else
@@ -24,7 +25,7 @@ import Darwin
 ///
 /// All calls block. Use a reader from one thread at a time, off Swift's cooperative pool (see
 /// `BlockingIO`). The class is deliberately not `Sendable`: it owns a libarchive handle.
-public final class ArchiveReader {
+package final class ArchiveReader {
     private let archive: OpaquePointer
     private let label: String
     private var current: (info: ArchiveEntryInfo, read: Int64)?
@@ -35,7 +36,7 @@ public final class ArchiveReader {
     /// - Parameters:
     ///   - path: the archive file.
     ///   - blockSize: bytes per read from disk.
-    public convenience init(path: String, blockSize: Int = 64 * 1024) throws {
+    package convenience init(path: String, blockSize: Int = 64 * 1024) throws {
         try self.init(label: path) { archive in
             archive_read_open_filename(archive, path, blockSize)
         }
@@ -46,7 +47,7 @@ public final class ArchiveReader {
     ///   - fileDescriptor: open for reading, positioned where the archive starts.
     ///   - label: names the archive in errors; defaults to `fd N`.
     ///   - blockSize: bytes per read.
-    public convenience init(fileDescriptor: Int32, label: String? = nil, blockSize: Int = 64 * 1024) throws {
+    package convenience init(fileDescriptor: Int32, label: String? = nil, blockSize: Int = 64 * 1024) throws {
         try self.init(label: label ?? "fd \(fileDescriptor)") { archive in
             archive_read_open_fd(archive, fileDescriptor, blockSize)
         }
@@ -81,7 +82,7 @@ public final class ArchiveReader {
 
     /// Moves to the next entry, skipping whatever is unread of the current one.
     /// - Returns: the entry's header, or nil after the last entry.
-    public func nextEntry() throws -> ArchiveEntryInfo? {
+    package func nextEntry() throws -> ArchiveEntryInfo? {
         if let failure { throw failure }
         if atEnd { return nil }
         current = nil
@@ -113,7 +114,7 @@ public final class ArchiveReader {
 
     /// Reads the next chunk of the current entry's body into `buffer`.
     /// - Returns: the number of bytes read; 0 at the end of the body.
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         if let failure { throw failure }
         guard let (info, consumed) = current else {
             throw ArchiveError(.invalidState, archive: label, message: "read called with no current entry; call nextEntry first")
@@ -135,7 +136,7 @@ public final class ArchiveReader {
     /// - Parameters:
     ///   - chunkSize: the size of the one buffer reused for every chunk.
     ///   - body: gets each chunk; the pointer is valid only during the call.
-    public func readEntry(chunkSize: Int = 64 * 1024, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    package func readEntry(chunkSize: Int = 64 * 1024, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(chunkSize, 1), alignment: 16)
         defer { buffer.deallocate() }
         while true {
@@ -147,7 +148,7 @@ public final class ArchiveReader {
 
     /// Reads the rest of the current entry's body into memory: for small entries only.
     /// - Parameter limit: entries declared larger than this throw `.entryTooLarge`.
-    public func readAll(limit: Int = 64 << 20) throws -> [UInt8] {
+    package func readAll(limit: Int = 64 << 20) throws -> [UInt8] {
         if let failure { throw failure }
         guard let (info, consumed) = current else {
             throw ArchiveError(.invalidState, archive: label, message: "readAll called with no current entry; call nextEntry first")

@@ -4,6 +4,7 @@ import struct Foundation.Date
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
+import OpsSupport
 #endif
 
 /// Writes a tar archive (pax restricted: plain ustar unless a name or size needs a pax header, so GNU
@@ -27,7 +28,7 @@ import Darwin
 /// After any error the writer is failed: every later call throws, and the archive is never completed
 /// (no end-of-archive marker is written), so a reader reports the file as truncated instead of
 /// accepting a half-written entry.
-public final class ArchiveWriter {
+package final class ArchiveWriter {
     private let archive: OpaquePointer
     /// The path, or `fd N`: names the archive in errors.
     private let label: String
@@ -48,7 +49,7 @@ public final class ArchiveWriter {
     ///   - fileDescriptor: open for writing, positioned where the archive starts.
     ///   - compression: `.zstd()` unless told otherwise.
     ///   - label: names the archive in errors (e.g. the final path); defaults to `fd N`.
-    public init(fileDescriptor: Int32, compression: ArchiveCompression = .zstd(), label: String? = nil) throws {
+    package init(fileDescriptor: Int32, compression: ArchiveCompression = .zstd(), label: String? = nil) throws {
         let label = label ?? "fd \(fileDescriptor)"
         guard let archive = archive_write_new() else {
             throw ArchiveError(.writeFailed, archive: label, message: "out of memory (archive_write_new)")
@@ -73,7 +74,7 @@ public final class ArchiveWriter {
     ///   - path: the file to create.
     ///   - compression: `.zstd()` unless told otherwise.
     ///   - permissions: of a newly created file; `0o600`, as backups hold user data.
-    public convenience init(path: String, compression: ArchiveCompression = .zstd(), permissions: UInt16 = 0o600) throws {
+    package convenience init(path: String, compression: ArchiveCompression = .zstd(), permissions: UInt16 = 0o600) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(permissions))
         guard fd >= 0 else {
             throw ArchiveError(.openFailed, archive: path, message: systemErrorMessage(errno))
@@ -104,7 +105,7 @@ public final class ArchiveWriter {
     ///   - size: the exact number of body bytes that will follow.
     ///   - mode: permission bits; `0o600` by default.
     ///   - modificationTime: stored in whole seconds; now by default.
-    public func beginEntry(name: String, size: Int64, mode: UInt16 = 0o600, modificationTime: Date = Date()) throws {
+    package func beginEntry(name: String, size: Int64, mode: UInt16 = 0o600, modificationTime: Date = Date()) throws {
         if case .inEntry = state { try finishEntry() }
         try throwIfUnusable(entry: name)
         guard !name.isEmpty, size >= 0 else {
@@ -136,7 +137,7 @@ public final class ArchiveWriter {
 
     /// Appends bytes to the open entry's body.
     /// - Parameter bytes: the next chunk; the total over all chunks must equal the declared size.
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard case .inEntry(let name, let declared, let written) = state else {
             try throwIfUnusable(entry: nil)
             throw fail(ArchiveError(.invalidState, archive: label, message: "write called with no open entry; call beginEntry first"))
@@ -159,12 +160,12 @@ public final class ArchiveWriter {
     }
 
     /// Appends bytes to the open entry's body.
-    public func write(_ bytes: [UInt8]) throws {
+    package func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
     /// Closes the open entry, checking that its body had exactly the declared size.
-    public func finishEntry() throws {
+    package func finishEntry() throws {
         guard case .inEntry(let name, let declared, let written) = state else {
             try throwIfUnusable(entry: nil)
             throw fail(ArchiveError(.invalidState, archive: label, message: "finishEntry called with no open entry"))
@@ -180,7 +181,7 @@ public final class ArchiveWriter {
     }
 
     /// Adds a whole entry from bytes already in memory (manifests, small metadata).
-    public func addEntry(name: String, contents: [UInt8], mode: UInt16 = 0o600, modificationTime: Date = Date()) throws {
+    package func addEntry(name: String, contents: [UInt8], mode: UInt16 = 0o600, modificationTime: Date = Date()) throws {
         try beginEntry(name: name, size: Int64(contents.count), mode: mode, modificationTime: modificationTime)
         try write(contents)
         try finishEntry()
@@ -188,7 +189,7 @@ public final class ArchiveWriter {
 
     /// Finishes any open entry, writes the end-of-archive marker and flushes the compressor. When the
     /// writer opened the file itself, also fsyncs and closes it.
-    public func finish() throws {
+    package func finish() throws {
         if case .inEntry = state { try finishEntry() }
         try throwIfUnusable(entry: nil)
         guard archive_write_close(archive) == ArchiveStatus.ok else {

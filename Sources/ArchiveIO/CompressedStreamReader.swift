@@ -12,7 +12,7 @@ import Darwin
 /// Unlike `ArchiveReader` there are no entries and no declared sizes, so a truncated compressed file
 /// is reported by the decompressor (gzip checks its trailer; zstd frames written without a checksum
 /// may not notice). All calls block: use it off Swift's cooperative pool, from one thread at a time.
-public final class CompressedStreamReader {
+package final class CompressedStreamReader {
     private let archive: OpaquePointer
     private let label: String
     private var failure: ArchiveError?
@@ -22,7 +22,7 @@ public final class CompressedStreamReader {
     /// - Parameters:
     ///   - path: the file.
     ///   - blockSize: bytes per read from disk.
-    public init(path: String, blockSize: Int = 64 * 1024) throws {
+    package init(path: String, blockSize: Int = 64 * 1024) throws {
         guard let archive = archive_read_new() else {
             throw ArchiveError(.readFailed, archive: path, message: "out of memory (archive_read_new)")
         }
@@ -59,7 +59,7 @@ public final class CompressedStreamReader {
 
     /// Reads the next decompressed bytes into `buffer`.
     /// - Returns: the number of bytes read; 0 at the end of the stream.
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         if let failure { throw failure }
         if atEnd { return 0 }
         guard let base = buffer.baseAddress, !buffer.isEmpty else { return 0 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Logging
 import OpsCore
+import OpsSupport
 import Telemetry
 
 /// Options every job command takes (backup, retention, snapshot, health run as a job, …).
@@ -26,7 +28,7 @@ enum JobCommand {
             var object: [String: JSONValue] = [
                 "job": .string(report.job),
                 "status": .string(report.status.rawValue),
-                "duration_seconds": .double(Double(report.duration.components.seconds) + Double(report.duration.components.attoseconds) / 1e18),
+                "duration_seconds": .double(report.duration.inSeconds),
             ]
             if let id = report.runID { object["run_id"] = .int(id) }
             if let outcome = report.outcome {
@@ -51,10 +53,44 @@ enum JobCommand {
     }
 }
 
-/// A command that stands for a job. The daemon's schedule lines name these with their arguments
-/// (`0 3 * * * backup create --jobs 2`): the line is parsed by the same command types the shell uses,
-/// so a schedule accepts exactly what the command line accepts.
-protocol JobProducing: ParsableCommand {
-    /// The job, configured from this command's parsed options.
+/// A command that stands for a job: the explicit contract the schedule's job catalog and `run()` rely on.
+///
+/// The daemon's schedule lines name these with their arguments (`0 3 * * * backup create --jobs 2`): the
+/// line is parsed by the same command type the shell uses, so a schedule accepts exactly what the command
+/// line accepts. Conforming commands list themselves in `CommandJobCatalog.commands`.
+protocol JobCommandType: AsyncParsableCommand {
+    /// The job's stable name: schedule lines, advisory locks, history and metrics.
+    static var jobName: String { get }
+    /// The subcommand path the shell uses, e.g. `["backup", "create"]`.
+    static var commandPath: [String] { get }
+    /// Whether the job is a diagnostic (metric series only when scheduled), not an operation.
+    static var isDiagnostic: Bool { get }
+
+    var global: GlobalOptions { get }
+    var jobOptions: JobOptions { get }
+
+    /// The job, configured from this command's parsed options (range-checked: a usage error otherwise).
     func makeJob() throws -> any OpsJob
+
+    /// What the one-shot run prints for a finished run's outcome (default: its details as JSON).
+    func summary(_ outcome: JobOutcome) -> String
+
+    /// Checks that must hold before a one-shot run starts (e.g. the URLs the job needs parse).
+    func preflight(_ context: JobContext) throws
+}
+
+extension JobCommandType {
+    static var isDiagnostic: Bool { false }
+
+    func summary(_ outcome: JobOutcome) -> String { outcome.details.jsonString(pretty: true) }
+
+    func preflight(_ context: JobContext) throws {}
+
+    /// A one-shot run: the job under the runner, its summary, textfile metrics, the exit code.
+    func run() async throws {
+        let job = try makeJob()
+        let context = try global.context(label: Self.jobName)
+        try preflight(context)
+        try await JobCommand.run(job, context: context, options: jobOptions, summary: summary)
+    }
 }

@@ -1,25 +1,26 @@
 import Foundation
 import OpsCore
+import OpsSupport
 
 /// `pass`, `warn` or `fail`, as in the `application/health+json` draft.
-public enum HealthStatus: String, Sendable, Codable, Comparable {
+package enum HealthStatus: String, Sendable, Codable, Comparable {
     case pass, warn, fail
 
     private var rank: Int { self == .pass ? 0 : self == .warn ? 1 : 2 }
-    public static func < (lhs: HealthStatus, rhs: HealthStatus) -> Bool { lhs.rank < rhs.rank }
+    package static func < (lhs: HealthStatus, rhs: HealthStatus) -> Bool { lhs.rank < rhs.rank }
 }
 
 /// One measured fact about a store, keyed `component:measurement` (e.g. `postgres:responseTime`).
-public struct HealthCheck: Sendable {
-    public let key: String
-    public let componentType: String
-    public let status: HealthStatus
-    public let observedValue: JSONValue?
-    public let observedUnit: String?
+package struct HealthCheck: Sendable {
+    package let key: String
+    package let componentType: String
+    package let status: HealthStatus
+    package let observedValue: JSONValue?
+    package let observedUnit: String?
     /// Why it warns or fails, or extra context; free of secrets.
-    public let output: String?
+    package let output: String?
 
-    public init(key: String, componentType: String, status: HealthStatus = .pass, observedValue: JSONValue? = nil,
+    package init(key: String, componentType: String, status: HealthStatus = .pass, observedValue: JSONValue? = nil,
                 observedUnit: String? = nil, output: String? = nil) {
         self.key = key
         self.componentType = componentType
@@ -31,22 +32,22 @@ public struct HealthCheck: Sendable {
 }
 
 /// The result of `health`: every check, and the worst status among them.
-public struct HealthReport: Sendable {
-    public let checks: [HealthCheck]
-    public let time: Date
+package struct HealthReport: Sendable {
+    package let checks: [HealthCheck]
+    package let time: Date
 
-    public init(checks: [HealthCheck], time: Date = Date()) {
+    package init(checks: [HealthCheck], time: Date = Date()) {
         self.checks = checks
         self.time = time
     }
 
-    public var status: HealthStatus { checks.map(\.status).max() ?? .pass }
+    package var status: HealthStatus { checks.map(\.status).max() ?? .pass }
 
     /// The stores that could not be reached, e.g. `["postgres"]`.
-    public var unreachable: [HealthCheck] { checks.filter { $0.key.hasSuffix(":connection") && $0.status == .fail } }
+    package var unreachable: [HealthCheck] { checks.filter { $0.key.hasSuffix(":connection") && $0.status == .fail } }
 
     /// `application/health+json` (draft-inadarei-api-health-check).
-    public var json: JSONValue {
+    package var json: JSONValue {
         var grouped: [String: JSONValue] = [:]
         let stamp = ISO8601DateFormatter().string(from: time)
         for check in checks {
@@ -74,7 +75,7 @@ public struct HealthReport: Sendable {
     }
 
     /// A readable table: check, status, value, note.
-    public var table: String {
+    package var table: String {
         let rows = checks.map { check -> [String] in
             let value: String
             switch check.observedValue {

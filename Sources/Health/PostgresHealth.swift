@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import OpsCore
+import OpsSupport
 import PGClient
 
 /// Checks PostgreSQL: reachability, round trip, version, connections, size, oldest transaction, migrations.

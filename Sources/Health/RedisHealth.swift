@@ -1,5 +1,6 @@
 import Foundation
 import OpsCore
+import OpsSupport
 import RedisClient
 
 /// Checks the Redis-compatible server (DragonflyDB in production, redis-server in tests): reachability,

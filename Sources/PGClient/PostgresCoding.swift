@@ -1,42 +1,42 @@
 import Foundation
 
 /// A Swift value that can be bound as a query parameter, sent in PostgreSQL's text format.
-public protocol PostgresEncodable: Sendable {
+package protocol PostgresEncodable: Sendable {
     var postgresText: String { get }
 }
 
 /// A Swift value that can be read from PostgreSQL's text format; `nil` text is SQL NULL.
-public protocol PostgresDecodable: Sendable {
+package protocol PostgresDecodable: Sendable {
     static func decode(postgresText: String?) -> Self?
 }
 
 extension String: PostgresEncodable, PostgresDecodable {
-    public var postgresText: String { self }
-    public static func decode(postgresText: String?) -> String? { postgresText }
+    package var postgresText: String { self }
+    package static func decode(postgresText: String?) -> String? { postgresText }
 }
 
 extension Int: PostgresEncodable, PostgresDecodable {
-    public var postgresText: String { String(self) }
-    public static func decode(postgresText: String?) -> Int? { postgresText.flatMap { Int($0) } }
+    package var postgresText: String { String(self) }
+    package static func decode(postgresText: String?) -> Int? { postgresText.flatMap { Int($0) } }
 }
 
 extension Int64: PostgresEncodable, PostgresDecodable {
-    public var postgresText: String { String(self) }
-    public static func decode(postgresText: String?) -> Int64? { postgresText.flatMap { Int64($0) } }
+    package var postgresText: String { String(self) }
+    package static func decode(postgresText: String?) -> Int64? { postgresText.flatMap { Int64($0) } }
 }
 
 extension Int32: PostgresEncodable, PostgresDecodable {
-    public var postgresText: String { String(self) }
-    public static func decode(postgresText: String?) -> Int32? { postgresText.flatMap { Int32($0) } }
+    package var postgresText: String { String(self) }
+    package static func decode(postgresText: String?) -> Int32? { postgresText.flatMap { Int32($0) } }
 }
 
 extension Double: PostgresEncodable, PostgresDecodable {
-    public var postgresText: String {
+    package var postgresText: String {
         if isNaN { return "NaN" }
         if isInfinite { return self > 0 ? "Infinity" : "-Infinity" }
         return String(self)
     }
-    public static func decode(postgresText: String?) -> Double? {
+    package static func decode(postgresText: String?) -> Double? {
         switch postgresText {
         case nil: return nil
         case "NaN": return .nan
@@ -48,8 +48,8 @@ extension Double: PostgresEncodable, PostgresDecodable {
 }
 
 extension Bool: PostgresEncodable, PostgresDecodable {
-    public var postgresText: String { self ? "t" : "f" }
-    public static func decode(postgresText: String?) -> Bool? {
+    package var postgresText: String { self ? "t" : "f" }
+    package static func decode(postgresText: String?) -> Bool? {
         switch postgresText {
         case "t", "true", "on", "1": return true
         case "f", "false", "off", "0": return false
@@ -60,7 +60,7 @@ extension Bool: PostgresEncodable, PostgresDecodable {
 
 extension Optional: PostgresDecodable where Wrapped: PostgresDecodable {
     /// SQL NULL decodes as `.some(nil)`; a present value that does not decode is a failure (`nil`).
-    public static func decode(postgresText: String?) -> Wrapped?? {
+    package static func decode(postgresText: String?) -> Wrapped?? {
         guard let postgresText else { return .some(nil) }
         return Wrapped.decode(postgresText: postgresText).map { .some($0) }
     }
@@ -68,7 +68,7 @@ extension Optional: PostgresDecodable where Wrapped: PostgresDecodable {
 
 /// `bytea` (hex format) for binary values; for any other type the text's UTF-8 bytes (e.g. `jsonb`).
 extension Data: PostgresEncodable, PostgresDecodable {
-    public var postgresText: String {
+    package var postgresText: String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]("\\x".utf8)
         out.reserveCapacity(2 + count * 2)
@@ -79,7 +79,7 @@ extension Data: PostgresEncodable, PostgresDecodable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    public static func decode(postgresText: String?) -> Data? {
+    package static func decode(postgresText: String?) -> Data? {
         guard let postgresText else { return nil }
         let utf8 = Array(postgresText.utf8)
         guard utf8.count >= 2, utf8[0] == UInt8(ascii: "\\"), utf8[1] == UInt8(ascii: "x") else {
@@ -109,7 +109,7 @@ extension Data: PostgresEncodable, PostgresDecodable {
 /// `timestamptz`; `infinity`/`-infinity` map to `Date.distantFuture`/`Date.distantPast`.
 /// The connection sets `TimeZone=UTC` and `DateStyle=ISO`, so values arrive as `2026-11-26 08:54:18.5+00`.
 extension Date: PostgresEncodable, PostgresDecodable {
-    public var postgresText: String {
+    package var postgresText: String {
         if self == .distantFuture { return "infinity" }
         if self == .distantPast { return "-infinity" }
         let seconds = timeIntervalSince1970
@@ -123,7 +123,7 @@ extension Date: PostgresEncodable, PostgresDecodable {
                       Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), micros)
     }
 
-    public static func decode(postgresText: String?) -> Date? {
+    package static func decode(postgresText: String?) -> Date? {
         guard let text = postgresText else { return nil }
         if text == "infinity" { return .distantFuture }
         if text == "-infinity" { return .distantPast }
@@ -175,7 +175,7 @@ extension Date: PostgresEncodable, PostgresDecodable {
 
 /// One-dimensional arrays (`text[]`, `int[]`), in PostgreSQL's array literal syntax.
 extension Array: PostgresEncodable where Element: PostgresEncodable {
-    public var postgresText: String {
+    package var postgresText: String {
         "{" + map { element -> String in
             var quoted = "\""
             for character in element.postgresText {
@@ -188,7 +188,7 @@ extension Array: PostgresEncodable where Element: PostgresEncodable {
 }
 
 extension Array: PostgresDecodable where Element: PostgresDecodable {
-    public static func decode(postgresText: String?) -> [Element]? {
+    package static func decode(postgresText: String?) -> [Element]? {
         guard let text = postgresText else { return nil }
         guard let items = parseArrayLiteral(text) else { return nil }
         var result: [Element] = []

@@ -3,25 +3,25 @@ import Foundation
 
 /// Where and how to connect: a `postgresql://user:pass@host:port/db?sslmode=…` URL or a libpq
 /// conninfo string (`host=… dbname=…`), validated by libpq's own parser.
-public struct PostgresConfiguration: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+package struct PostgresConfiguration: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The string exactly as given; never printed (it may hold a password).
     let connectionString: String
-    public var connectTimeoutSeconds: Int
-    public var applicationName: String
+    package var connectTimeoutSeconds: Int
+    package var applicationName: String
     /// The password, kept only to scrub it from any server or libpq text we pass on.
     let password: String?
     /// The target without its password, e.g. `postgresql://ops@127.0.0.1:5432/auto_i18n`.
-    public private(set) var redacted: String
-    public let host: String
-    public let port: String
-    public let user: String?
-    public private(set) var database: String?
+    package private(set) var redacted: String
+    package let host: String
+    package let port: String
+    package let user: String?
+    package private(set) var database: String?
 
     /// - Parameters:
     ///   - string: a URL or conninfo string.
     ///   - connectTimeoutSeconds: used unless the string sets `connect_timeout` itself.
     ///   - applicationName: reported in `pg_stat_activity`.
-    public init(_ string: String, connectTimeoutSeconds: Int = 5, applicationName: String = "auto-i18n-ops") throws {
+    package init(_ string: String, connectTimeoutSeconds: Int = 5, applicationName: String = "auto-i18n-ops") throws {
         let trimmed = string.trimmingWhitespace()
         guard !trimmed.isEmpty else {
             throw PostgresError(.invalidConfiguration, "the PostgreSQL URL is empty; set DATABASE_URL or --database-url to postgresql://user:password@host:port/database")
@@ -51,13 +51,13 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible, CustomDe
         self.redacted = "postgresql://\(userPart)\(hostPart):\(port)/\(database ?? "")"
     }
 
-    public var description: String { redacted }
-    public var debugDescription: String { "PostgresConfiguration(\(redacted))" }
+    package var description: String { redacted }
+    package var debugDescription: String { "PostgresConfiguration(\(redacted))" }
     /// `dump()` and reflection show only the redacted target, never the password.
-    public var customMirror: Mirror { Mirror(self, children: ["redacted": redacted], displayStyle: .struct) }
+    package var customMirror: Mirror { Mirror(self, children: ["redacted": redacted], displayStyle: .struct) }
 
     /// This configuration pointed at another database on the same server (for scratch databases).
-    public func withDatabase(_ name: String) throws -> PostgresConfiguration {
+    package func withDatabase(_ name: String) throws -> PostgresConfiguration {
         var copy = try PostgresConfiguration(connectionString, connectTimeoutSeconds: connectTimeoutSeconds, applicationName: applicationName)
         copy.overrideDatabase = name
         copy.database = name
@@ -71,7 +71,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible, CustomDe
 
     /// The original connection string with its database replaced, for handing to another process or
     /// configuration. Holds the password: never print it.
-    public func url(forDatabase name: String) -> String {
+    package func url(forDatabase name: String) -> String {
         var components = URLComponents(string: connectionString)
         if let scheme = components?.scheme, scheme.hasPrefix("postgres") {
             components?.path = "/" + name

@@ -9,7 +9,7 @@ extension PostgresConnection {
     ///
     /// - Returns: the number of rows copied.
     @discardableResult
-    public func copyOut(_ sql: String, consumer: (UnsafeRawBufferPointer) throws -> Void) async throws -> Int64 {
+    package func copyOut(_ sql: String, consumer: (UnsafeRawBufferPointer) throws -> Void) async throws -> Int64 {
         try await withConnection { conn in
             let start = PQexec(conn, sql)
             defer { PQclear(start) }
@@ -54,7 +54,7 @@ extension PostgresConnection {
     ///
     /// - Returns: the number of rows loaded.
     @discardableResult
-    public func copyIn(_ sql: String, producer: () throws -> [UInt8]?) async throws -> Int64 {
+    package func copyIn(_ sql: String, producer: () throws -> [UInt8]?) async throws -> Int64 {
         try await withConnection { conn in
             let start = PQexec(conn, sql)
             defer { PQclear(start) }

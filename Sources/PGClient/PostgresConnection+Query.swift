@@ -10,7 +10,7 @@ extension PostgresConnection {
     ///   - parameters: values for `$1…$n`; `nil` binds SQL NULL.
     /// - Returns: the rows (empty for commands) and the affected-row count.
     @discardableResult
-    public func query(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) async throws -> PostgresResult {
+    package func query(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) async throws -> PostgresResult {
         let texts: [String?] = parameters.map { $0?.postgresText }
         return try await withConnection { conn in
             let result: OpaquePointer? = withOptionalCStringArray(texts) { values in
@@ -22,7 +22,7 @@ extension PostgresConnection {
     }
 
     /// Runs one or more statements without parameters (simple query protocol), e.g. a migration.
-    public func execute(_ sql: String) async throws {
+    package func execute(_ sql: String) async throws {
         try await withConnection { conn in
             let result = PQexec(conn, sql)
             defer { PQclear(result) }
@@ -31,7 +31,7 @@ extension PostgresConnection {
     }
 
     /// Quotes an identifier with `PQescapeIdentifier` (e.g. `Files` → `"Files"`).
-    public func quoteIdentifier(_ identifier: String) async throws -> String {
+    package func quoteIdentifier(_ identifier: String) async throws -> String {
         try await withConnection { conn in
             let utf8 = Array(identifier.utf8)
             let escaped = utf8.withUnsafeBufferPointer { buffer in
@@ -44,7 +44,7 @@ extension PostgresConnection {
     }
 
     /// Quotes a schema-qualified name, each part with `PQescapeIdentifier` (`"Public"."Files"`).
-    public func quoteQualifiedName(schema: String, name: String) async throws -> String {
+    package func quoteQualifiedName(schema: String, name: String) async throws -> String {
         "\(try await quoteIdentifier(schema)).\(try await quoteIdentifier(name))"
     }
 

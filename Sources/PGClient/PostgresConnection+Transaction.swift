@@ -4,7 +4,7 @@ extension PostgresConnection {
     /// - Parameters:
     ///   - begin: the opening statement, e.g. `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY`.
     @discardableResult
-    public func transaction<T>(begin: String = "BEGIN", _ body: () async throws -> T) async throws -> T {
+    package func transaction<T>(begin: String = "BEGIN", _ body: () async throws -> T) async throws -> T {
         try await execute(begin)
         do {
             let value = try await body()
@@ -18,18 +18,18 @@ extension PostgresConnection {
     }
 
     /// `pg_try_advisory_lock(key)`: true when this session now holds the lock, false when another does.
-    public func tryAdvisoryLock(_ key: Int64) async throws -> Bool {
+    package func tryAdvisoryLock(_ key: Int64) async throws -> Bool {
         try await query("SELECT pg_try_advisory_lock($1) AS locked", [key]).first?.decode(Bool.self, "locked") ?? false
     }
 
     /// `pg_advisory_lock(key)`: waits until this session holds the lock (cancel the task to stop waiting).
-    public func advisoryLock(_ key: Int64) async throws {
+    package func advisoryLock(_ key: Int64) async throws {
         try await query("SELECT pg_advisory_lock($1)", [key])
     }
 
     /// `pg_advisory_unlock(key)`: true when the lock was held by this session.
     @discardableResult
-    public func advisoryUnlock(_ key: Int64) async throws -> Bool {
+    package func advisoryUnlock(_ key: Int64) async throws -> Bool {
         try await query("SELECT pg_advisory_unlock($1) AS unlocked", [key]).first?.decode(Bool.self, "unlocked") ?? false
     }
 }

@@ -1,6 +1,7 @@
 import CLibPQ
 import Dispatch
 import Foundation
+import OpsSupport
 
 /// One libpq connection.
 ///
@@ -8,8 +9,8 @@ import Foundation
 /// dispatch queue: libpq's calls block, so they never run on Swift's cooperative pool, and the serial
 /// queue gives the one-at-a-time access a `PGconn` requires. Cancelling the awaiting task sends a
 /// cancel request (`PQcancel`, thread-safe by design) for the statement in flight.
-public final class PostgresConnection: @unchecked Sendable {
-    public let configuration: PostgresConfiguration
+package final class PostgresConnection: @unchecked Sendable {
+    package let configuration: PostgresConfiguration
     private let queue: DispatchQueue
     /// Accessed only on `queue`.
     private var conn: OpaquePointer?
@@ -34,7 +35,7 @@ public final class PostgresConnection: @unchecked Sendable {
     ///   - configuration: the target.
     /// - Throws: `PostgresError` `.connectionFailed` or `.authenticationFailed`, naming the server
     ///   without its password.
-    public static func connect(_ configuration: PostgresConfiguration) async throws -> PostgresConnection {
+    package static func connect(_ configuration: PostgresConfiguration) async throws -> PostgresConnection {
         let queue = DispatchQueue(label: "auto-i18n-ops.postgres")
         let conn: UnsafeTransfer<OpaquePointer> = try await withCheckedThrowingContinuation { continuation in
             queue.async {
@@ -77,7 +78,7 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Closes the connection; later calls fail with `.closed`.
-    public func close() async {
+    package func close() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             queue.async {
                 if let conn = self.conn { PQfinish(conn) }
@@ -87,8 +88,16 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` with this connection, then closes it whatever `body` did (returned, threw, was cancelled).
+    package func closing<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let result: Result<T, any Error>
+        do { result = .success(try await body(self)) } catch { result = .failure(error) }
+        await close()
+        return try result.get()
+    }
+
     /// The server's version number, e.g. 150018 for 15.18.
-    public func serverVersion() async throws -> Int {
+    package func serverVersion() async throws -> Int {
         try await withConnection { conn in Int(PQserverVersion(conn)) }
     }
 
@@ -180,4 +189,14 @@ func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePoint
     defer { duplicated.forEach { free($0) } }
     let pointers: [UnsafePointer<CChar>?] = duplicated.map { $0.map { UnsafePointer($0) } } + [nil]
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+extension Array where Element == PostgresConnection {
+    /// Runs `body` with these connections, then closes all of them whatever `body` did.
+    package func closing<T>(_ body: ([PostgresConnection]) async throws -> T) async throws -> T {
+        let result: Result<T, any Error>
+        do { result = .success(try await body(self)) } catch { result = .failure(error) }
+        for connection in self { await connection.close() }
+        return try result.get()
+    }
 }

@@ -2,8 +2,8 @@
 ///
 /// `description` is one line a human can act on. It never contains a password: messages are built
 /// from libpq's text with the configured password scrubbed, and servers are named by `RedactedURL`.
-public struct PostgresError: Error, CustomStringConvertible, Sendable {
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
+package struct PostgresError: Error, CustomStringConvertible, Sendable {
+    package struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable {
             case invalidConfiguration, connectionFailed, authenticationFailed, connectionLost,
                  server, copyFailed, decoding, cancelled, closed
@@ -12,35 +12,35 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         private init(_ base: Base) { self.base = base }
 
         /// The URL or conninfo string could not be parsed.
-        public static let invalidConfiguration = Code(.invalidConfiguration)
+        package static let invalidConfiguration = Code(.invalidConfiguration)
         /// The server could not be reached (refused, unknown host, timeout).
-        public static let connectionFailed = Code(.connectionFailed)
+        package static let connectionFailed = Code(.connectionFailed)
         /// The server was reached but refused our credentials.
-        public static let authenticationFailed = Code(.authenticationFailed)
+        package static let authenticationFailed = Code(.authenticationFailed)
         /// The connection broke while a command was running.
-        public static let connectionLost = Code(.connectionLost)
+        package static let connectionLost = Code(.connectionLost)
         /// The server reported an error (see `sqlState`).
-        public static let server = Code(.server)
+        package static let server = Code(.server)
         /// A COPY stream failed on our side.
-        public static let copyFailed = Code(.copyFailed)
+        package static let copyFailed = Code(.copyFailed)
         /// A value could not be decoded into the requested Swift type.
-        public static let decoding = Code(.decoding)
+        package static let decoding = Code(.decoding)
         /// The running statement was cancelled because its task was cancelled.
-        public static let cancelled = Code(.cancelled)
+        package static let cancelled = Code(.cancelled)
         /// The connection was already closed.
-        public static let closed = Code(.closed)
+        package static let closed = Code(.closed)
 
-        public var description: String { base.rawValue }
+        package var description: String { base.rawValue }
     }
 
-    public var code: Code
-    public var message: String
+    package var code: Code
+    package var message: String
     /// Five-character SQLSTATE when the server sent one (e.g. `55P03` lock_not_available).
-    public var sqlState: String?
-    public var detail: String?
-    public var hint: String?
+    package var sqlState: String?
+    package var detail: String?
+    package var hint: String?
 
-    public init(_ code: Code, _ message: String, sqlState: String? = nil, detail: String? = nil, hint: String? = nil) {
+    package init(_ code: Code, _ message: String, sqlState: String? = nil, detail: String? = nil, hint: String? = nil) {
         self.code = code
         self.message = message
         self.sqlState = sqlState
@@ -49,14 +49,14 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     }
 
     /// True for failures a retry may cure: the server could not be reached or the connection broke.
-    public var isTransient: Bool {
+    package var isTransient: Bool {
         code == .connectionFailed || code == .connectionLost
             || (sqlState.map { $0.hasPrefix("08") || $0 == "57P01" || $0 == "57P03" || $0 == "53300" } ?? false)
     }
 
     /// One line: libpq and server texts may span several (`server closed the connection
     /// unexpectedly\n\tThis probably means…`); their lines are joined with "; ".
-    public var description: String {
+    package var description: String {
         var text = Self.oneLine(message)
         if let detail, !detail.isEmpty { text += " (\(Self.oneLine(detail)))" }
         if let hint, !hint.isEmpty { text += " Hint: \(Self.oneLine(hint))" }

@@ -1,13 +1,13 @@
 import Foundation
 
 /// The rows of a query, as text (libpq's text format), with typed accessors.
-public struct PostgresResult: Sendable {
-    public let columns: [String]
+package struct PostgresResult: Sendable {
+    package let columns: [String]
     /// Column type OIDs.
-    public let types: [UInt32]
-    public let rows: [PostgresRow]
+    package let types: [UInt32]
+    package let rows: [PostgresRow]
     /// Rows affected by a command (`PQcmdTuples`), or returned by a query.
-    public let affectedRows: Int?
+    package let affectedRows: Int?
 
     init(columns: [String], types: [UInt32], rows: [[String?]], affectedRows: Int?) {
         self.columns = columns
@@ -17,29 +17,29 @@ public struct PostgresResult: Sendable {
         self.affectedRows = affectedRows
     }
 
-    public var first: PostgresRow? { rows.first }
+    package var first: PostgresRow? { rows.first }
 }
 
 /// One row; values are decoded on access.
-public struct PostgresRow: Sendable {
-    public let values: [String?]
+package struct PostgresRow: Sendable {
+    package let values: [String?]
     let columnIndex: [String: Int]
 
     /// The raw text of a column, `nil` for SQL NULL.
-    public subscript(_ column: String) -> String? {
+    package subscript(_ column: String) -> String? {
         guard let index = columnIndex[column] else { return nil }
         return values[index]
     }
 
     /// Decodes a column; throws `.decoding` naming the column when the value does not fit.
-    public func decode<T: PostgresDecodable>(_ type: T.Type = T.self, _ column: String) throws -> T {
+    package func decode<T: PostgresDecodable>(_ type: T.Type = T.self, _ column: String) throws -> T {
         guard let index = columnIndex[column] else {
             throw PostgresError(.decoding, "result has no column '\(column)'")
         }
         return try decode(type, at: index, name: column)
     }
 
-    public func decode<T: PostgresDecodable>(_ type: T.Type = T.self, at index: Int) throws -> T {
+    package func decode<T: PostgresDecodable>(_ type: T.Type = T.self, at index: Int) throws -> T {
         try decode(type, at: index, name: "#\(index)")
     }
 

@@ -1,4 +1,5 @@
 import CHiredis
+import OpsSupport
 
 #if canImport(Glibc)
     import Glibc

@@ -25,11 +25,11 @@ import Dispatch
 /// happen on that queue, and async callers wait on a continuation. That confinement is why the class
 /// is `@unchecked Sendable`: concurrent callers are serialised, in call order, not raced.
 /// A command that is already running cannot be cancelled; it ends at the latest at the command timeout.
-public final class RedisConnection: @unchecked Sendable {
+package final class RedisConnection: @unchecked Sendable {
     /// The URL this connection was opened with (its description masks the password).
-    public let url: RedisURL
-    public let connectTimeout: Duration
-    public let commandTimeout: Duration
+    package let url: RedisURL
+    package let connectTimeout: Duration
+    package let commandTimeout: Duration
 
     private let queue: DispatchQueue
     /// Confined to `queue`. Non-nil from a successful `redisConnectWithTimeout` until `close()`.
@@ -64,7 +64,7 @@ public final class RedisConnection: @unchecked Sendable {
     ///   - commandTimeout: Limit for each socket read or write of a command (at least 1 ms).
     /// - Throws: ``RedisError`` with code `connectionFailed`, `timeout`, `authenticationFailed`,
     ///   `serverError` (e.g. `SELECT` of a database the server does not have) or `connectionLost`.
-    public static func connect(
+    package static func connect(
         _ url: RedisURL, connectTimeout: Duration = .seconds(5), commandTimeout: Duration = .seconds(10)
     ) async throws -> RedisConnection {
         _ = ignoreSIGPIPE
@@ -81,7 +81,7 @@ public final class RedisConnection: @unchecked Sendable {
     /// - Throws: ``RedisError``: `serverError` for an error reply (connection stays usable);
     ///   `timeout`, `connectionLost`, `protocolError` or `connectionClosed` otherwise.
     @discardableResult
-    public func command(_ args: [String]) async throws -> RedisReply {
+    package func command(_ args: [String]) async throws -> RedisReply {
         try await command(bytes: args.map { Array($0.utf8) })
     }
 
@@ -91,7 +91,7 @@ public final class RedisConnection: @unchecked Sendable {
     /// - Returns: The reply; never ``RedisReply/error(_:)``.
     /// - Throws: ``RedisError`` as ``command(_:)`` does.
     @discardableResult
-    public func command(bytes args: [[UInt8]]) async throws -> RedisReply {
+    package func command(bytes args: [[UInt8]]) async throws -> RedisReply {
         try await onQueue {
             let reply = try self.run(args)
             if case .error(let text) = reply { throw self.replyError(text, command: args) }
@@ -106,14 +106,14 @@ public final class RedisConnection: @unchecked Sendable {
     ///   ``RedisReply/error(_:)``.
     /// - Throws: ``RedisError`` when the connection fails (`timeout`, `connectionLost`, …); then
     ///   no partial results are returned.
-    public func pipeline(_ commands: [[String]]) async throws -> [RedisReply] {
+    package func pipeline(_ commands: [[String]]) async throws -> [RedisReply] {
         try await pipeline(bytes: commands.map { $0.map { Array($0.utf8) } })
     }
 
     /// Binary-safe variant of ``pipeline(_:)``.
     ///
     /// - Parameter commands: Commands as in ``command(bytes:)``.
-    public func pipeline(bytes commands: [[[UInt8]]]) async throws -> [RedisReply] {
+    package func pipeline(bytes commands: [[[UInt8]]]) async throws -> [RedisReply] {
         guard !commands.isEmpty else { return [] }
         return try await onQueue { try self.runPipeline(commands) }
     }
@@ -123,7 +123,7 @@ public final class RedisConnection: @unchecked Sendable {
     ///
     /// - Throws: ``RedisError`` as ``connect(_:connectTimeout:commandTimeout:)`` does, or
     ///   `connectionClosed` after ``close()``.
-    public func reconnect() async throws {
+    package func reconnect() async throws {
         try await onQueue {
             try self.hiredis(command: nil, connecting: true) { ctx in
                 redisReconnect(ctx) == REDIS_OK ? () : nil
@@ -142,7 +142,7 @@ public final class RedisConnection: @unchecked Sendable {
     ///
     /// Does not wait: commands already submitted finish first (the queue is serial); commands
     /// submitted afterwards throw ``RedisError/Code/connectionClosed``. Calling it twice is harmless.
-    public func close() {
+    package func close() {
         queue.async {
             self.isClosed = true
             if let context = self.context {

@@ -4,9 +4,9 @@
 /// break callers. ``description`` is one sentence naming the server as `redis://host:port`; it is built
 /// from hiredis' own `redisContext.errstr` or from the server's error reply, and never contains a
 /// password (passwords are not stored here, and messages are scrubbed of the URL's password).
-public struct RedisError: Error, CustomStringConvertible, Sendable {
+package struct RedisError: Error, CustomStringConvertible, Sendable {
     /// What went wrong, independent of the wording of the message.
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
+    package struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable {
             case invalidURL, connectionFailed, timeout, connectionLost, connectionClosed
             case authenticationFailed, serverError, protocolError
@@ -15,48 +15,48 @@ public struct RedisError: Error, CustomStringConvertible, Sendable {
         private init(_ base: Base) { self.base = base }
 
         /// The URL is malformed or asks for something unsupported (such as TLS via `rediss://`).
-        public static let invalidURL = Code(.invalidURL)
+        package static let invalidURL = Code(.invalidURL)
         /// The TCP connection could not be established (refused, unresolvable host, unreachable).
-        public static let connectionFailed = Code(.connectionFailed)
+        package static let connectionFailed = Code(.connectionFailed)
         /// The connect timeout or the command timeout elapsed. The connection is unusable afterwards
         /// (a late reply would be read as the answer to the next command) until
         /// ``RedisConnection/reconnect()``.
-        public static let timeout = Code(.timeout)
+        package static let timeout = Code(.timeout)
         /// The connection broke while a command was in flight: I/O error, or the server closed it.
-        public static let connectionLost = Code(.connectionLost)
+        package static let connectionLost = Code(.connectionLost)
         /// ``RedisConnection/close()`` was called before this command.
-        public static let connectionClosed = Code(.connectionClosed)
+        package static let connectionClosed = Code(.connectionClosed)
         /// The server rejected the credentials, requires a password that was not given (`NOAUTH`), or
         /// has no password configured while the URL gives one.
-        public static let authenticationFailed = Code(.authenticationFailed)
+        package static let authenticationFailed = Code(.authenticationFailed)
         /// The server answered the command with an error reply (`-ERR …`, `-WRONGTYPE …`).
         /// The connection stays usable.
-        public static let serverError = Code(.serverError)
+        package static let serverError = Code(.serverError)
         /// The server's answer could not be parsed, or the command could not be sent as given.
-        public static let protocolError = Code(.protocolError)
+        package static let protocolError = Code(.protocolError)
 
-        public var description: String { base.rawValue }
+        package var description: String { base.rawValue }
     }
 
     /// What went wrong.
-    public var code: Code
+    package var code: Code
     /// The server as `redis://host:port`, without credentials; `nil` when no server is involved
     /// (for example a malformed URL).
-    public var server: String?
+    package var server: String?
     /// The name of the command that failed (its first argument, upper-cased), never its other
     /// arguments, which may hold data or secrets.
-    public var command: String?
+    package var command: String?
     /// The detail: hiredis' `errstr`, the server's error reply, or the URL problem.
-    public var message: String
+    package var message: String
 
-    public init(_ code: Code, server: String? = nil, command: String? = nil, message: String) {
+    package init(_ code: Code, server: String? = nil, command: String? = nil, message: String) {
         self.code = code
         self.server = server
         self.command = command
         self.message = message
     }
 
-    public var description: String {
+    package var description: String {
         let target = server ?? "Redis"
         let during = command.map { " during \($0)" } ?? ""
         switch code {

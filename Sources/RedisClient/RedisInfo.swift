@@ -1,5 +1,5 @@
 /// Parsing of `INFO` output (`INFO PERSISTENCE`, `INFO MEMORY`, `INFO STATS`, …).
-public enum RedisInfo {
+package enum RedisInfo {
     /// Turns `INFO` text into a dictionary of its `key:value` lines.
     ///
     /// Section headers (`# Memory`), blank lines and lines without `:` are ignored; the value is
@@ -7,7 +7,7 @@ public enum RedisInfo {
     /// and commas). Later duplicates win.
     ///
     /// - Parameter text: The bulk string `INFO` returned, with `\r\n` or `\n` line ends.
-    public static func parse(_ text: String) -> [String: String] {
+    package static func parse(_ text: String) -> [String: String] {
         var fields: [String: String] = [:]
         for rawLine in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
             let line = rawLine.trimmingSuffix(while: { $0 == "\r" || $0 == " " })
@@ -33,7 +33,7 @@ extension RedisConnection {
     ///
     /// - Parameter section: e.g. `"persistence"`, `"memory"`, `"stats"`; `nil` for the default set.
     /// - Throws: ``RedisError`` as ``command(_:)`` does.
-    public func info(_ section: String? = nil) async throws -> [String: String] {
+    package func info(_ section: String? = nil) async throws -> [String: String] {
         let reply = try await command(["INFO"] + (section.map { [$0] } ?? []))
         guard let text = reply.stringValue else {
             throw RedisError(

@@ -1,5 +1,7 @@
+import OpsSupport
+
 /// One reply from the server (RESP2, as hiredis 0.14 speaks it).
-public enum RedisReply: Sendable, Hashable {
+package enum RedisReply: Sendable, Hashable {
     /// A bulk string, binary-safe: it may hold NUL bytes, CRLF or non-UTF-8 data.
     case string([UInt8])
     /// A simple status reply such as `OK` or `PONG`.
@@ -13,7 +15,7 @@ public enum RedisReply: Sendable, Hashable {
     case error(String)
 
     /// The text of a bulk string (decoded as UTF-8, invalid bytes repaired) or of a status reply.
-    public var stringValue: String? {
+    package var stringValue: String? {
         switch self {
         case .string(let bytes): return String(decoding: bytes, as: UTF8.self)
         case .status(let text): return text
@@ -22,13 +24,13 @@ public enum RedisReply: Sendable, Hashable {
     }
 
     /// The raw bytes of a bulk string.
-    public var bytes: [UInt8]? {
+    package var bytes: [UInt8]? {
         if case .string(let bytes) = self { return bytes }
         return nil
     }
 
     /// An integer reply, or a bulk string that holds a decimal integer (as `GET` of a counter does).
-    public var int: Int64? {
+    package var int: Int64? {
         switch self {
         case .integer(let value): return value
         case .string(let bytes): return Int64(String(decoding: bytes, as: UTF8.self))
@@ -36,15 +38,15 @@ public enum RedisReply: Sendable, Hashable {
         }
     }
 
-    public var array: [RedisReply]? {
+    package var array: [RedisReply]? {
         if case .array(let elements) = self { return elements }
         return nil
     }
 
-    public var isNull: Bool { self == .null }
+    package var isNull: Bool { self == .null }
 
     /// The text of an error reply.
-    public var errorMessage: String? {
+    package var errorMessage: String? {
         if case .error(let text) = self { return text }
         return nil
     }

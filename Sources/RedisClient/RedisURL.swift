@@ -7,19 +7,19 @@
 ///
 /// `description`, `debugDescription` and the mirror show the URL with the password masked as `****`,
 /// so interpolating or dumping a `RedisURL` never leaks it. Only ``password`` itself holds it.
-public struct RedisURL: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
+package struct RedisURL: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
     CustomReflectable
 {
-    public static let defaultPort = 6379
+    package static let defaultPort = 6379
 
     /// Host name or IP address (IPv6 without brackets).
-    public var host: String
-    public var port: Int
+    package var host: String
+    package var port: Int
     /// Database index sent with `SELECT` after connecting (when not 0).
-    public var database: Int
+    package var database: Int
     /// ACL user name; when set together with a password, the client sends `AUTH user password`.
-    public var username: String?
-    public var password: String?
+    package var username: String?
+    package var password: String?
 
     /// - Parameters:
     ///   - host: Host name or IP address.
@@ -27,7 +27,7 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible, CustomDebug
     ///   - database: Database index, `SELECT`ed after connecting when not 0.
     ///   - username: ACL user for `AUTH user password`; ignored without a password.
     ///   - password: Password for `AUTH`.
-    public init(
+    package init(
         host: String, port: Int = RedisURL.defaultPort, database: Int = 0,
         username: String? = nil, password: String? = nil
     ) {
@@ -43,7 +43,7 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible, CustomDebug
     /// - Parameter string: The URL, e.g. `redis://:secret@cache.internal:6379/2`.
     /// - Throws: ``RedisError`` with code ``RedisError/Code/invalidURL``; its message shows the
     ///   URL with the password masked.
-    public init(_ string: String) throws {
+    package init(_ string: String) throws {
         func invalid(_ why: String) -> RedisError {
             RedisError(.invalidURL, message: "\(RedisURL.redact(string)): \(why)")
         }
@@ -134,13 +134,13 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible, CustomDebug
     }
 
     /// The server as `redis://host:port`, without credentials or database: how errors name it.
-    public var server: String {
+    package var server: String {
         let h = host.contains(":") ? "[\(host)]" : host
         return "redis://\(h):\(port)"
     }
 
     /// The full URL with the password replaced by `****`.
-    public var redacted: String {
+    package var redacted: String {
         var userInfo = ""
         if let username { userInfo += username }
         if password != nil { userInfo += ":****" }
@@ -149,10 +149,10 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible, CustomDebug
         return "redis://\(userInfo)\(h):\(port)/\(database)"
     }
 
-    public var description: String { redacted }
-    public var debugDescription: String { "RedisURL(\(redacted))" }
+    package var description: String { redacted }
+    package var debugDescription: String { "RedisURL(\(redacted))" }
 
-    public var customMirror: Mirror {
+    package var customMirror: Mirror {
         Mirror(self, children: [
             "host": host, "port": port, "database": database,
             "username": username as Any, "password": password == nil ? "nil" : "****",

@@ -1,3 +1,4 @@
+import Cache
 import Foundation
 import Logging
 import OpsCore
@@ -9,15 +10,15 @@ import PGClient
 /// Outcome: succeeded; or warning (exit 10) when the cache could not be invalidated, the run stopped
 /// at `--max-runtime` with work left, or a batch could not be archived — the database work that was
 /// done stays done either way.
-public struct RetentionJob: OpsJob {
-    public let name = "retention"
-    public let options: RetentionOptions
+package struct RetentionJob: OpsJob {
+    package let name = "retention"
+    package let options: RetentionOptions
 
-    public init(options: RetentionOptions) {
+    package init(options: RetentionOptions) {
         self.options = options
     }
 
-    public func run(_ context: JobContext) async throws -> JobOutcome {
+    package func run(_ context: JobContext) async throws -> JobOutcome {
         let options = try options.validate()
         let connection = try await Stores.postgres(context.configuration)
         do {

@@ -2,39 +2,39 @@ import Foundation
 import OpsCore
 
 /// What one `retention` run does and how gently it does it (README, "Retention").
-public struct RetentionOptions: Sendable {
+package struct RetentionOptions: Sendable {
     /// Which policies run: both, or only one of them (`--only`).
-    public enum Scope: String, Sendable, CaseIterable {
+    package enum Scope: String, Sendable, CaseIterable {
         case all, sessions, batches
     }
 
-    public var scope: Scope = .all
+    package var scope: Scope = .all
     /// Count what would be deleted and archived, change nothing (`--dry-run`).
-    public var dryRun = false
+    package var dryRun = false
     /// Sessions per transaction (`--batch-size`, 1000); also the page size of batch archival and cleanup.
-    public var batchSize = 1000
+    package var batchSize = 1000
     /// Stop starting new transactions after this long (`--max-runtime`); nil: until done.
-    public var maxRuntime: Duration?
+    package var maxRuntime: Duration?
     /// `SET LOCAL lock_timeout` of every transaction (`--lock-timeout`). Below PostgreSQL's default
     /// `deadlock_timeout` (1 s), so in a lock cycle with the application it is retention that gives up.
-    public var lockTimeout: Duration = .milliseconds(500)
+    package var lockTimeout: Duration = .milliseconds(500)
     /// `SET LOCAL statement_timeout` of every transaction (`--statement-timeout`).
-    public var statementTimeout: Duration = .seconds(30)
+    package var statementTimeout: Duration = .seconds(30)
     /// VACUUM the tables a run deleted many rows from (`--vacuum`, auto).
-    public var vacuum: VacuumPolicy = .auto
+    package var vacuum: VacuumPolicy = .auto
     /// When vacuuming, this many oldest expired sessions are deleted after the VACUUM (`DeletionVacuum`).
     /// Not an option: tests make it small.
     var vacuumTailSessions = DeletionVacuum.tailSessions
     /// Delete batch rows archived more than this many days ago (`--delete-archived-batches-after`); nil: keep.
-    public var deleteArchivedBatchesAfterDays: Int?
+    package var deleteArchivedBatchesAfterDays: Int?
     /// The instant the policies are measured against; nil means the database's `now()`. Tests set it to
     /// place rows exactly on a boundary; the command line never does.
-    public var referenceTime: Date?
+    package var referenceTime: Date?
 
-    public init() {}
+    package init() {}
 
     /// Checks the values a user can get wrong, as one-line usage errors.
-    public func validate() throws -> RetentionOptions {
+    package func validate() throws -> RetentionOptions {
         guard (1...100_000).contains(batchSize) else {
             throw OpsError(.usage, "--batch-size \(batchSize) is not valid: use a whole number from 1 to 100000")
         }

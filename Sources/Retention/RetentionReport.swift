@@ -1,17 +1,18 @@
 import Foundation
 import OpsCore
+import OpsSupport
 
 /// Rows removed per table, as the run history and metrics report them.
-public struct TableCounts: Sendable, Equatable {
-    public var sessions: Int64 = 0
-    public var translationJobs: Int64 = 0
-    public var files: Int64 = 0
-    public var batches: Int64 = 0
-    public var batchRequests: Int64 = 0
+package struct TableCounts: Sendable, Equatable {
+    package var sessions: Int64 = 0
+    package var translationJobs: Int64 = 0
+    package var files: Int64 = 0
+    package var batches: Int64 = 0
+    package var batchRequests: Int64 = 0
 
-    public init() {}
+    package init() {}
 
-    public static func += (lhs: inout TableCounts, rhs: TableCounts) {
+    package static func += (lhs: inout TableCounts, rhs: TableCounts) {
         lhs.sessions += rhs.sessions
         lhs.translationJobs += rhs.translationJobs
         lhs.files += rhs.files
@@ -19,7 +20,7 @@ public struct TableCounts: Sendable, Equatable {
         lhs.batchRequests += rhs.batchRequests
     }
 
-    public static func - (lhs: TableCounts, rhs: TableCounts) -> TableCounts {
+    package static func - (lhs: TableCounts, rhs: TableCounts) -> TableCounts {
         var difference = TableCounts()
         difference.sessions = lhs.sessions - rhs.sessions
         difference.translationJobs = lhs.translationJobs - rhs.translationJobs
@@ -29,11 +30,11 @@ public struct TableCounts: Sendable, Equatable {
         return difference
     }
 
-    public var total: Int64 { sessions + translationJobs + files + batches + batchRequests }
+    package var total: Int64 { sessions + translationJobs + files + batches + batchRequests }
 
     /// The count of one table by its name (`sessions`, `translation_jobs`, `files`, `batches`,
     /// `batch_requests`); other names read 0 and are not stored.
-    public subscript(table table: String) -> Int64 {
+    package subscript(table table: String) -> Int64 {
         get {
             switch table {
             case "sessions": return sessions
@@ -63,39 +64,39 @@ public struct TableCounts: Sendable, Equatable {
 }
 
 /// What a `retention` run did; becomes `ops.job_runs.details` (keys fixed by the metrics exporter).
-public struct RetentionReport: Sendable {
-    public var dryRun = false
+package struct RetentionReport: Sendable {
+    package var dryRun = false
     /// Rows gone for good: expired sessions with everything they owned, and (with
     /// `--delete-archived-batches-after`) archived batch rows.
-    public var deleted = TableCounts()
+    package var deleted = TableCounts()
     /// Dry run only: what a real run would delete now.
-    public var wouldDelete = TableCounts()
-    public var batchesArchived: Int64 = 0
+    package var wouldDelete = TableCounts()
+    package var batchesArchived: Int64 = 0
     /// Request rows moved from the database into archives (not counted in `deleted`).
-    public var batchRequestsArchived: Int64 = 0
+    package var batchRequestsArchived: Int64 = 0
     /// Dry run only.
-    public var batchesWouldArchive: Int64 = 0
-    public var batchRequestsWouldArchive: Int64 = 0
-    public var cacheKeysDeleted: Int64 = 0
+    package var batchesWouldArchive: Int64 = 0
+    package var batchRequestsWouldArchive: Int64 = 0
+    package var cacheKeysDeleted: Int64 = 0
     /// `ok`, `failed`, `disabled` (ENABLE_CACHE=false) or `skipped` (nothing to invalidate, dry run).
-    public var cacheInvalidation = "skipped"
-    public var longestTransactionSeconds = 0.0
-    public var transactions = 0
+    package var cacheInvalidation = "skipped"
+    package var longestTransactionSeconds = 0.0
+    package var transactions = 0
     /// Sessions the application held while we tried them; left for the next run.
-    public var sessionsSkippedLocked: Int64 = 0
-    public var batchesSkippedLocked: Int64 = 0
+    package var sessionsSkippedLocked: Int64 = 0
+    package var batchesSkippedLocked: Int64 = 0
     /// Expired sessions / archivable batches still there when the run ended.
-    public var expiredSessionsRemaining: Int64?
-    public var batchesArchivableRemaining: Int64?
+    package var expiredSessionsRemaining: Int64?
+    package var batchesArchivableRemaining: Int64?
     /// The run stopped at `--max-runtime` with work left.
-    public var stoppedAtMaxRuntime = false
+    package var stoppedAtMaxRuntime = false
     /// Tables vacuumed after the deletions (`--vacuum`), and how long that took.
-    public var vacuumed: [String] = []
-    public var vacuumSeconds = 0.0
+    package var vacuumed: [String] = []
+    package var vacuumSeconds = 0.0
 
-    public init() {}
+    package init() {}
 
-    public var details: JSONValue {
+    package var details: JSONValue {
         var object: [String: JSONValue] = [
             "deleted": deleted.json,
             "batches_archived": .int(batchesArchived),
@@ -122,7 +123,7 @@ public struct RetentionReport: Sendable {
     }
 
     /// The human summary `retention` prints without `--json`.
-    public static func summary(_ details: JSONValue) -> String {
+    package static func summary(_ details: JSONValue) -> String {
         func number(_ value: JSONValue?) -> String { value?.intValue.map(String.init) ?? "0" }
         let tables = ["sessions", "translation_jobs", "files", "batches", "batch_requests"]
         var lines: [String] = []

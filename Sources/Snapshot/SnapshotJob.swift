@@ -1,6 +1,8 @@
 import ArchiveIO
 import Foundation
+import Logging
 import OpsCore
+import OpsSupport
 
 /// The `snapshot` job: trigger a DragonflyDB/Redis snapshot, prove it finished (``SnapshotTrigger``),
 /// and optionally copy it into `$BACKUP_REPO/dragonfly/` and prune older copies.
@@ -8,15 +10,15 @@ import OpsCore
 /// Details recorded in `ops.job_runs` (and exported as metrics): `server`, `file`, `bytes`,
 /// `duration_seconds`, `last_save_timestamp_seconds`, `server_duration_seconds`, and with a copy
 /// `archive`, `archive_bytes`, `pruned`.
-public struct SnapshotJob: OpsJob {
-    public let name = "snapshot"
-    public var options: SnapshotOptions
+package struct SnapshotJob: OpsJob {
+    package let name = "snapshot"
+    package var options: SnapshotOptions
 
-    public init(options: SnapshotOptions) {
+    package init(options: SnapshotOptions) {
         self.options = options
     }
 
-    public func run(_ context: JobContext) async throws -> JobOutcome {
+    package func run(_ context: JobContext) async throws -> JobOutcome {
         try options.validate()
         let result = try await SnapshotTrigger(configuration: context.configuration, options: options, logger: context.logger).run()
         var details = result.details

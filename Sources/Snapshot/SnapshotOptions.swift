@@ -2,7 +2,7 @@ import OpsCore
 
 /// The file format Dragonfly writes: `DF` (its own, one summary file plus one file per shard) or `RDB`
 /// (one Redis-compatible file). Redis always writes RDB and is never sent the argument.
-public enum SnapshotFormat: String, Sendable, Hashable, CaseIterable {
+package enum SnapshotFormat: String, Sendable, Hashable, CaseIterable {
     case df, rdb
 
     /// The `BGSAVE` argument Dragonfly takes.
@@ -10,22 +10,22 @@ public enum SnapshotFormat: String, Sendable, Hashable, CaseIterable {
 }
 
 /// How `snapshot` runs (README, "snapshot").
-public struct SnapshotOptions: Sendable {
+package struct SnapshotOptions: Sendable {
     /// Wait until a save that started after the trigger has finished (default); otherwise return as
     /// soon as the server has accepted the `BGSAVE`.
-    public var wait: Bool
+    package var wait: Bool
     /// Limit for the whole run: connecting, waiting for a running save, loading retries and our save.
-    public var timeout: Duration
+    package var timeout: Duration
     /// Passed to Dragonfly's `BGSAVE`; `nil` leaves the server's default.
-    public var format: SnapshotFormat?
+    package var format: SnapshotFormat?
     /// Pack the snapshot's files into `$BACKUP_REPO/dragonfly/` (needs `wait`).
-    public var copyToRepository: Bool
+    package var copyToRepository: Bool
     /// Pruning of `$BACKUP_REPO/dragonfly/` after a copy (only with `copyToRepository`).
-    public var retention: GFSPolicy
+    package var retention: GFSPolicy
     /// How often `INFO PERSISTENCE` is polled while a save runs.
-    public var pollInterval: Duration
+    package var pollInterval: Duration
 
-    public init(wait: Bool = true, timeout: Duration = .seconds(600), format: SnapshotFormat? = nil,
+    package init(wait: Bool = true, timeout: Duration = .seconds(600), format: SnapshotFormat? = nil,
                 copyToRepository: Bool = false, retention: GFSPolicy? = nil, pollInterval: Duration = .milliseconds(200)) {
         self.wait = wait
         self.timeout = timeout
@@ -36,7 +36,7 @@ public struct SnapshotOptions: Sendable {
     }
 
     /// Rejects combinations that cannot work, as a usage error (exit 2).
-    public func validate() throws {
+    package func validate() throws {
         if copyToRepository && !wait {
             throw OpsError(.usage, "--copy-to-repo needs --wait: only a finished snapshot can be copied")
         }

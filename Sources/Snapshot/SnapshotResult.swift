@@ -1,36 +1,37 @@
 import Foundation
 import OpsCore
+import OpsSupport
 
 /// What one `snapshot` run established.
-public struct SnapshotResult: Sendable {
+package struct SnapshotResult: Sendable {
     /// The server as `redis://host:port` (never with a password).
-    public var server: String
-    public var serverInfo: SnapshotServer
+    package var server: String
+    package var serverInfo: SnapshotServer
     /// The format Dragonfly was asked for; `rdb` on Redis.
-    public var format: SnapshotFormat?
+    package var format: SnapshotFormat?
     /// The server's `TIME` just before the accepted `BGSAVE`, in Unix seconds.
-    public var triggerTime: Double
+    package var triggerTime: Double
     /// Whether the run waited for a save that was already running before triggering its own.
-    public var waitedForRunningSave: Bool
+    package var waitedForRunningSave: Bool
     /// How many times `BGSAVE` or the connection was retried because the server was loading.
-    public var loadingRetries: Int
+    package var loadingRetries: Int
     /// `false` for `--no-wait`: the save was accepted but not awaited.
-    public var confirmed: Bool
+    package var confirmed: Bool
     /// The server's timestamp of the confirmed save (Redis: completion; Dragonfly: start).
-    public var saveTime: Int64?
+    package var saveTime: Int64?
     /// From the accepted `BGSAVE` to the poll that confirmed the save (our clock).
-    public var duration: Duration
+    package var duration: Duration
     /// The server's own measure of the save (whole seconds), when it reports one.
-    public var serverDurationSeconds: Int64?
+    package var serverDurationSeconds: Int64?
     /// The snapshot's files, when known.
-    public var files: SnapshotFileSet?
+    package var files: SnapshotFileSet?
 
     /// `ops.job_runs.details` (brief keys: duration_seconds, bytes, file, server).
-    public var details: [String: JSONValue] {
+    package var details: [String: JSONValue] {
         var details: [String: JSONValue] = [
             "server": .string(serverInfo.kind.rawValue),
             "server_version": .string(serverInfo.version),
-            "duration_seconds": .double((duration.seconds * 1000).rounded() / 1000),
+            "duration_seconds": .double((duration.inSeconds * 1000).rounded() / 1000),
             "confirmed": .bool(confirmed),
             "waited_for_running_save": .bool(waitedForRunningSave),
             "loading_retries": .int(Int64(loadingRetries)),
@@ -47,7 +48,7 @@ public struct SnapshotResult: Sendable {
     }
 
     /// One line for the terminal.
-    public var summary: String {
+    package var summary: String {
         guard confirmed else {
             return "snapshot triggered on \(server) (\(serverInfo.product)); not waiting for it to finish (--no-wait)"
         }

@@ -1,5 +1,6 @@
 import Foundation
 import OpsCore
+import OpsSupport
 
 /// node_exporter textfile-collector output for one-shot runs (`--textfile-dir`), so system cron runs are
 /// alertable like the daemon's. One file per job, `auto_i18n_ops_<job>.prom`, replaced atomically
@@ -8,14 +9,14 @@ import OpsCore
 /// The gauges have the daemon's names and the `ops_job` label (see ``OpsMetrics``), so one set of alert
 /// rules serves both deployments. Figures of the last *successful* run (its end time, a backup's size)
 /// survive failed and skipped runs: they are carried over from the previous file.
-public enum TextfileExporter {
+package enum TextfileExporter {
     /// Writes the metrics of `report` to `<directory>/auto_i18n_ops_<job>.prom`.
     ///
     /// - Parameters:
     ///   - report: the run.
     ///   - directory: node_exporter's `--collector.textfile.directory`; created (0700 parents) if missing.
     ///   - now: the run's end.
-    public static func write(_ report: JobRunner.Report, to directory: String, now: Date = Date()) throws {
+    package static func write(_ report: JobRunner.Report, to directory: String, now: Date = Date()) throws {
         let safeJob = report.job.map { $0.isLetter || $0.isNumber ? $0 : "_" }
         let path = (directory as NSString).appendingPathComponent("auto_i18n_ops_\(String(safeJob)).prom")
         // node_exporter runs as another user: the directory (when we create it) and the file must be readable.

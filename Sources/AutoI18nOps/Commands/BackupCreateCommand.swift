@@ -2,11 +2,14 @@ import ArgumentParser
 import Backup
 import Foundation
 import OpsCore
+import OpsSupport
 
-struct BackupCreateCommand: AsyncParsableCommand, JobProducing {
+struct BackupCreateCommand: JobCommandType {
     static let configuration = CommandConfiguration(
         commandName: "create",
         abstract: "Back up the DATABASE_URL database into $BACKUP_REPO/<database>/<id>.tar.zst (plus <id>.manifest.json).")
+    static let jobName = "backup"
+    static let commandPath = ["backup", "create"]
     @OptionGroup var global: GlobalOptions
     @OptionGroup var jobOptions: JobOptions
 
@@ -15,7 +18,8 @@ struct BackupCreateCommand: AsyncParsableCommand, JobProducing {
     @Option(help: "zstd, gzip or none.") var compression: String = "zstd"
     @Option(help: "Compression level (zstd 1-19, default 3; gzip 0-9, default 6).") var level: Int?
     @Option(help: "Connections copying tables at once (default: number of cores, at most POSTGRES_MAX_CONNECTIONS).") var jobs: Int?
-    @Option(help: "Seconds to wait for each table's lock before failing.") var lockWaitTimeout: Double = 5
+    @Option(help: ArgumentHelp("How long to wait for each table's lock before failing (e.g. 5s, 500ms; a bare number is seconds).", valueName: "duration"))
+    var lockWaitTimeout = "5s"
     @Option(help: "zstd worker threads (default: number of cores, at most 2; 0 compresses on the archive-writing thread, using the least memory).") var compressionThreads: Int?
     @Flag(help: "No ALTER … OWNER TO statements.") var noOwner = false
     @Flag(help: "No GRANT/REVOKE statements.") var noPrivileges = false
@@ -26,7 +30,7 @@ struct BackupCreateCommand: AsyncParsableCommand, JobProducing {
         }
         let options = BackupOptions(
             dump: DumpOptions(noOwner: noOwner, noPrivileges: noPrivileges, excludeTableData: excludeTableData),
-            compression: kind, level: level, jobs: jobs ?? BackupOptions.defaultJobs, lockWaitTimeout: lockWaitTimeout,
+            compression: kind, level: level, jobs: jobs ?? BackupOptions.defaultJobs, lockWaitTimeout: try DurationText.option(lockWaitTimeout, "--lock-wait-timeout", range: DurationText.postgresTimeoutRange).inSeconds,
             compressionThreads: compressionThreads ?? BackupOptions.defaultCompressionThreads)
         do { try options.validate() } catch let error as BackupError { throw error.opsError }
         return BackupCreateJob(options: options)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Backup
 import Foundation
 import OpsCore
+import OpsSupport
 
 struct BackupListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,11 +1,14 @@
 import ArgumentParser
 import Backup
 import OpsCore
+import OpsSupport
 
-struct BackupPruneCommand: AsyncParsableCommand, JobProducing {
+struct BackupPruneCommand: JobCommandType {
     static let configuration = CommandConfiguration(
         commandName: "prune",
         abstract: "Delete backups outside a grandfather-father-son policy; never the newest verified one.")
+    static let jobName = "backup-prune"
+    static let commandPath = ["backup", "prune"]
     @OptionGroup var global: GlobalOptions
     @OptionGroup var jobOptions: JobOptions
     @Option(help: "Keep the newest N backups.") var keepLast = 0

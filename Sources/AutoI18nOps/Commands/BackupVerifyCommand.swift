@@ -1,11 +1,14 @@
 import ArgumentParser
 import Backup
 import OpsCore
+import OpsSupport
 
-struct BackupVerifyCommand: AsyncParsableCommand, JobProducing {
+struct BackupVerifyCommand: JobCommandType {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check a backup's structure and every checksum; --restore-test also restores it into a scratch database.")
+    static let jobName = "backup-verify"
+    static let commandPath = ["backup", "verify"]
     @OptionGroup var global: GlobalOptions
     @OptionGroup var jobOptions: JobOptions
     @Argument(help: "A backup id, 'latest' (default) or an archive path.") var backup: String?

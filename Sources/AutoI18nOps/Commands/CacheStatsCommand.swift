@@ -1,12 +1,16 @@
 import ArgumentParser
+import Cache
 import OpsCore
+import OpsSupport
 import Snapshot
 
-struct CacheStatsCommand: AsyncParsableCommand, JobProducing {
+struct CacheStatsCommand: JobCommandType {
     static let configuration = CommandConfiguration(
         commandName: "stats",
         abstract: "Keys per family (SCAN, bounded in time), batch:queue length, memory, evictions, hit ratio.",
         discussion: "Exit 0 when the scan completed, 10 when --max-time cut it short (counts partial), 3 when the server is unreachable or refuses the password.")
+    static let jobName = "cache-stats"
+    static let commandPath = ["cache", "stats"]
     @OptionGroup var global: GlobalOptions
     @OptionGroup var jobOptions: JobOptions
 
@@ -17,9 +21,7 @@ struct CacheStatsCommand: AsyncParsableCommand, JobProducing {
     var scanCount = 1000
 
     func makeJob() throws -> any OpsJob {
-        guard let maxTime = DurationText.parse(maxTime) else {
-            throw OpsError(.usage, "--max-time \(self.maxTime) is not valid: use e.g. 10s or 1m")
-        }
+        let maxTime = try DurationText.option(self.maxTime, "--max-time", range: .milliseconds(1) ... .seconds(86_400))
         guard (1...1_000_000).contains(scanCount) else {
             throw OpsError(.usage, "--scan-count \(scanCount) is not valid: use a number from 1 to 1000000")
         }

@@ -1,47 +1,63 @@
 import ArgumentParser
 import Health
 import Foundation
+import Logging
 import OpsCore
+import OpsSupport
 import Telemetry
 
-struct HealthCommand: AsyncParsableCommand, JobProducing {
+struct HealthCommand: JobCommandType {
     static let configuration = CommandConfiguration(
         commandName: "health",
         abstract: "Check PostgreSQL and the Redis-compatible server; exit 0 on pass or warn.")
+    static let jobName = "health"
+    static let commandPath = ["health"]
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Print application/health+json.") var json = false
     @Option(help: "Warn when this share of max_connections is in use.") var connectionsWarn = 0.8
     @Option(help: "Fail when this share of max_connections is in use.") var connectionsFail = 0.95
-    @Option(help: "Warn when a transaction has been open this many seconds.") var transactionAgeWarn = 3600.0
-    @Option(help: "Fail when a transaction has been open this many seconds.") var transactionAgeFail = 21600.0
-    @Option(help: "Warn when a round trip takes longer (ms).") var responseTimeWarn = 100.0
+    @Option(help: ArgumentHelp("Warn when a transaction has been open this long (e.g. 1h, 30m; a bare number is seconds).", valueName: "duration"))
+    var transactionAgeWarn = "1h"
+    @Option(help: ArgumentHelp("Fail when a transaction has been open this long (e.g. 6h; a bare number is seconds).", valueName: "duration"))
+    var transactionAgeFail = "6h"
+    @Option(help: ArgumentHelp("Warn when a round trip takes longer (e.g. 250ms, 1s; a bare number is milliseconds).", valueName: "duration"))
+    var responseTimeWarn = "100ms"
     @Option(help: "Warn when this share of maxmemory is used.") var memoryWarn = 0.9
     @Option(help: "Fail when this share of maxmemory is used.") var memoryFail = 0.98
-    @Option(help: "Warn when the last successful snapshot is older (seconds; 0 = off).") var snapshotAgeWarn = 3600.0
+    @Option(help: ArgumentHelp("Warn when the last successful snapshot is older (e.g. 1h, 90m; a bare number is seconds; 0 = off).", valueName: "duration"))
+    var snapshotAgeWarn = "1h"
     @Option(name: .long, help: ArgumentHelp("Write node_exporter textfile metrics for this check into DIR (atomically).", valueName: "dir"))
     var textfileDir: String?
 
-    func makeJob() throws -> any OpsJob { HealthJob(thresholds: thresholds) }
+    /// `health` has its own `--json` (the health+json document) and `--textfile-dir`; a schedule line refuses both.
+    var jobOptions: JobOptions {
+        var options = JobOptions()
+        options.json = json
+        options.textfileDir = textfileDir
+        return options
+    }
 
-    var thresholds: HealthThresholds {
+    func makeJob() throws -> any OpsJob { HealthJob(thresholds: try thresholds) }
+
+    var thresholds: HealthThresholds { get throws {
         var thresholds = HealthThresholds()
         thresholds.connectionsWarn = connectionsWarn
         thresholds.connectionsFail = connectionsFail
-        thresholds.transactionAgeWarn = transactionAgeWarn
-        thresholds.transactionAgeFail = transactionAgeFail
-        thresholds.responseTimeWarnMs = responseTimeWarn
+        thresholds.transactionAgeWarn = try DurationText.option(transactionAgeWarn, "--transaction-age-warn").inSeconds
+        thresholds.transactionAgeFail = try DurationText.option(transactionAgeFail, "--transaction-age-fail").inSeconds
+        thresholds.responseTimeWarnMs = try DurationText.option(responseTimeWarn, "--response-time-warn", bareUnit: .milliseconds).inSeconds * 1000
         thresholds.memoryWarn = memoryWarn
         thresholds.memoryFail = memoryFail
-        thresholds.snapshotAgeWarn = snapshotAgeWarn
+        thresholds.snapshotAgeWarn = try DurationText.option(snapshotAgeWarn, "--snapshot-age-warn", range: .zero...DurationText.maximum).inSeconds
         return thresholds
-    }
+    } }
 
     func run() async throws {
         let context = try global.context(label: "health")
         try Stores.validate(context.configuration, requireRedis: context.configuration.enableCache)
         let clock = ContinuousClock()
         let begin = clock.now
-        let report = await HealthJob(thresholds: thresholds).check(context.configuration)
+        let report = await HealthJob(thresholds: try thresholds).check(context.configuration)
         print(json ? report.json.jsonString(pretty: true) : report.table, terminator: json ? "\n" : "")
         let verdict = Result { try HealthJob.verdict(report) }
         if let textfileDir {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpsCore
+import PGClient
 
 struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,9 +13,9 @@ struct HistoryCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try global.context(label: "history")
-        let connection = try await Stores.postgres(context.configuration)
-        let runs = try await JobRunHistory(connection: connection).recent(job: job, limit: limit)
-        await connection.close()
+        let runs = try await Stores.withPostgres(context.configuration) { connection in
+            try await JobRunHistory(connection: connection).recent(job: job, limit: limit)
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

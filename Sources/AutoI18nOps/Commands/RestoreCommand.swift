@@ -1,11 +1,15 @@
 import ArgumentParser
 import Backup
+import Foundation
 import OpsCore
+import OpsSupport
 
-struct RestoreCommand: AsyncParsableCommand, JobProducing {
+struct RestoreCommand: JobCommandType {
     static let configuration = CommandConfiguration(
         commandName: "restore",
         abstract: "Restore a backup (or a plain pg_dump .sql/.sql.gz/.sql.zst script) into --target-url, checksums verified first.")
+    static let jobName = "restore"
+    static let commandPath = ["restore"]
     @OptionGroup var global: GlobalOptions
     @OptionGroup var jobOptions: JobOptions
     @Argument(help: "A backup id, 'latest' (default), an archive path, or a plain .sql/.sql.gz/.sql.zst file.") var source: String?

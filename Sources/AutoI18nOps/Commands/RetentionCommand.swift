@@ -1,8 +1,9 @@
 import ArgumentParser
 import OpsCore
+import OpsSupport
 import Retention
 
-struct RetentionCommand: AsyncParsableCommand, JobProducing {
+struct RetentionCommand: JobCommandType {
     static let configuration = CommandConfiguration(
         commandName: "retention",
         abstract: "Delete expired sessions (with their jobs, files, batches) and archive finished batches.",
@@ -13,6 +14,8 @@ struct RetentionCommand: AsyncParsableCommand, JobProducing {
             $BACKUP_REPO/archive/batches/YYYY/MM/<batch_id>.tar.zst. Exit 10: completed with warnings \
             (e.g. the Redis server was down; the database work is done).
             """)
+    static let jobName = "retention"
+    static let commandPath = ["retention"]
     @OptionGroup var global: GlobalOptions
     @OptionGroup var jobOptions: JobOptions
 
@@ -43,22 +46,15 @@ struct RetentionCommand: AsyncParsableCommand, JobProducing {
         }
         options.dryRun = dryRun
         options.batchSize = batchSize
-        options.maxRuntime = try maxRuntime.map { try duration($0, option: "--max-runtime") }
-        options.lockTimeout = try duration(lockTimeout, option: "--lock-timeout")
-        options.statementTimeout = try duration(statementTimeout, option: "--statement-timeout")
+        options.maxRuntime = try maxRuntime.map { try DurationText.option($0, "--max-runtime") }
+        options.lockTimeout = try DurationText.option(lockTimeout, "--lock-timeout", range: DurationText.postgresTimeoutRange)
+        options.statementTimeout = try DurationText.option(statementTimeout, "--statement-timeout", range: DurationText.postgresTimeoutRange)
         options.deleteArchivedBatchesAfterDays = deleteArchivedBatchesAfter
         guard let policy = VacuumPolicy(rawValue: vacuum) else {
             throw OpsError(.usage, "--vacuum \(vacuum) is not valid: use auto, always or never")
         }
         options.vacuum = policy
         return RetentionJob(options: try options.validate())
-    }
-
-    private func duration(_ text: String, option: String) throws -> Duration {
-        guard let value = DurationText.parse(text), value > .zero else {
-            throw OpsError(.usage, "\(option) \(text) is not valid: use e.g. 500ms, 30s, 10m or 2h")
-        }
-        return value
     }
 
     func run() async throws {

@@ -3,6 +3,7 @@ import Foundation
 import Health
 import Logging
 import OpsCore
+import OpsSupport
 import Scheduler
 import Telemetry
 
@@ -27,7 +28,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Where to serve /metrics, /healthz and /readyz (default: $METRICS_LISTEN or 127.0.0.1:9465).", valueName: "host:port"))
     var listen: String?
 
-    @Option(help: ArgumentHelp("How long running jobs may take to finish after SIGTERM (seconds, or 90s, 5m).", valueName: "duration"))
+    @Option(help: ArgumentHelp("How long running jobs may take to finish after SIGTERM (e.g. 500ms, 30s, 1m30s; a bare number is seconds).", valueName: "duration"))
     var shutdownGrace = "30s"
 
     @Option(help: ArgumentHelp("Least time between two refreshes of the database-derived metrics.", valueName: "duration"))
@@ -43,16 +44,15 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try global.context(label: "run")
         try Stores.validate(context.configuration)
-        let environment = ProcessInfo.processInfo.environment
-        let address = try ListenAddress(parsing: listen ?? environment["METRICS_LISTEN"].flatMap { $0.isEmpty ? nil : $0 } ?? ListenAddress.default.description)
-        let grace = try TimeText.parseDuration(shutdownGrace, option: "shutdown-grace")
-        let interval = try TimeText.parseDuration(metricsInterval, option: "metrics-interval")
+        let address = try ListenAddress(parsing: listen ?? context.configuration.metricsListen ?? ListenAddress.default.description)
+        let grace = try DurationText.option(shutdownGrace, "--shutdown-grace", range: .zero ... .seconds(86_400))
+        let interval = try DurationText.option(metricsInterval, "--metrics-interval", range: .zero ... .seconds(86_400))
         guard historyDays >= 0 else { throw OpsError(.usage, "--history-days must be 0 or more") }
         let catalog = CommandJobCatalog()
         let path = schedule
         let loaded = try Schedule.load(path: path, catalog: catalog)
 
-        var options = OpsDaemon.Options(listen: address, metricsToken: environment["METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
+        var options = OpsDaemon.Options(listen: address, metricsToken: context.configuration.metricsToken,
                                         shutdownGrace: grace, metricsRefreshInterval: interval, historyRetentionDays: historyDays)
         if let scale = testTimeScale {
             guard scale > 0 else { throw OpsError(.usage, "--test-time-scale must be more than 0") }
@@ -64,13 +64,9 @@ struct RunCommand: AsyncParsableCommand {
             options: options, schedule: loaded,
             reloadSchedule: { try Schedule.load(path: path, catalog: catalog) },
             context: context, metricsJobs: catalog.metricsJobs,
-            readiness: { await Self.readiness(configuration) })
-    }
-
-    /// Ready when both stores answer (only PostgreSQL without a Redis URL); the body is `health --json`.
-    static func readiness(_ configuration: OpsConfiguration) async -> MetricsServer.Readiness {
-        let report = await HealthJob().check(configuration)
-        let broken = report.checks.contains { ($0.key.hasSuffix(":connection") || $0.key.hasSuffix(":configuration")) && $0.status == .fail }
-        return MetricsServer.Readiness(ready: !broken, body: report.json.jsonString())
+            readiness: {
+                let readiness = await Readiness.check(configuration)
+                return MetricsServer.Readiness(ready: readiness.ready, body: readiness.body)
+            })
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import OpsCore
+import PGClient
 
 struct SchemaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,9 +15,9 @@ struct SchemaCommand: AsyncParsableCommand {
 
         func run() async throws {
             let context = try global.context(label: "schema")
-            let connection = try await Stores.postgres(context.configuration)
-            let applied = try await MigrationRunner(logger: context.logger).migrate(on: connection)
-            await connection.close()
+            let applied = try await Stores.withPostgres(context.configuration) { connection in
+                try await MigrationRunner(logger: context.logger).migrate(on: connection)
+            }
             print(applied.isEmpty ? "schema is up to date" : "applied migrations: \(applied.map(String.init).joined(separator: ", "))")
         }
     }
@@ -28,9 +29,9 @@ struct SchemaCommand: AsyncParsableCommand {
 
         func run() async throws {
             let context = try global.context(label: "schema")
-            let connection = try await Stores.postgres(context.configuration)
-            let status = try await MigrationRunner(logger: context.logger).status(on: connection)
-            await connection.close()
+            let status = try await Stores.withPostgres(context.configuration) { connection in
+                try await MigrationRunner(logger: context.logger).status(on: connection)
+            }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -1,8 +1,9 @@
 import ArgumentParser
 import OpsCore
+import OpsSupport
 import Snapshot
 
-struct SnapshotCommand: AsyncParsableCommand, JobProducing {
+struct SnapshotCommand: JobCommandType {
     static let configuration = CommandConfiguration(
         commandName: "snapshot",
         abstract: "Trigger a DragonflyDB/Redis snapshot (BGSAVE) and wait until it is proven saved.",
@@ -11,6 +12,8 @@ struct SnapshotCommand: AsyncParsableCommand, JobProducing {
             failed, the server refused BGSAVE or --timeout passed, 2 for bad options, 3 when the server \
             is unreachable, refuses the password or goes away while saving.
             """)
+    static let jobName = "snapshot"
+    static let commandPath = ["snapshot"]
     @OptionGroup var global: GlobalOptions
     @OptionGroup var jobOptions: JobOptions
 
@@ -35,12 +38,8 @@ struct SnapshotCommand: AsyncParsableCommand, JobProducing {
 
     var options: SnapshotOptions {
         get throws {
-            guard let timeout = DurationText.parse(timeout) else {
-                throw OpsError(.usage, "--timeout \(self.timeout) is not valid: use e.g. 90s, 10m or 1h")
-            }
-            guard let pollInterval = DurationText.parse(pollInterval) else {
-                throw OpsError(.usage, "--poll-interval \(self.pollInterval) is not valid: use e.g. 200ms")
-            }
+            let timeout = try DurationText.option(self.timeout, "--timeout", range: .milliseconds(1) ... .seconds(7 * 86_400))
+            let pollInterval = try DurationText.option(self.pollInterval, "--poll-interval", range: .milliseconds(1) ... .seconds(60))
             var parsedFormat: SnapshotFormat?
             if let format {
                 guard let value = SnapshotFormat(rawValue: format.lowercased()) else {

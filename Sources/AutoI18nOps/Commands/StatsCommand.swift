@@ -1,4 +1,5 @@
 import ArgumentParser
+import Maintenance
 import OpsCore
 import Retention
 
@@ -8,10 +9,12 @@ struct StatsCommand: AsyncParsableCommand {
         subcommands: [StatsRefreshCommand.self])
 }
 
-struct StatsRefreshCommand: AsyncParsableCommand, JobProducing {
+struct StatsRefreshCommand: JobCommandType {
     static let configuration = CommandConfiguration(
         commandName: "refresh",
         abstract: "REFRESH MATERIALIZED VIEW CONCURRENTLY translation_stats (job stats-refresh).")
+    static let jobName = "stats-refresh"
+    static let commandPath = ["stats", "refresh"]
     @OptionGroup var global: GlobalOptions
     @OptionGroup var jobOptions: JobOptions
 

@@ -1,6 +1,7 @@
 import ArchiveIO
 import Foundation
 import OpsCore
+import OpsSupport
 
 /// The archive thread of `backup create`: writes each member as it arrives, then `manifest.json` as the
 /// last member, and finishes the archive (end marker, compressor flush). The caller fsyncs and

@@ -2,6 +2,7 @@ import ArchiveIO
 import Foundation
 import Logging
 import OpsCore
+import OpsSupport
 import PGClient
 
 /// `backup create`: a consistent logical backup of one database, published atomically as
@@ -11,13 +12,13 @@ import PGClient
 /// `jobs` connections sharing the snapshot stream `COPY … TO STDOUT` rows straight into bounded data
 /// members (largest tables first); one archive thread writes the members while libarchive's zstd
 /// workers compress. Memory stays bounded by the chunk size, whatever the size of the tables.
-public struct BackupCreator: Sendable {
-    public var configuration: OpsConfiguration
-    public var repository: BackupRepository
-    public var options: BackupOptions
-    public var logger: Logger
+package struct BackupCreator: Sendable {
+    package var configuration: OpsConfiguration
+    package var repository: BackupRepository
+    package var options: BackupOptions
+    package var logger: Logger
 
-    public init(configuration: OpsConfiguration, repository: BackupRepository, options: BackupOptions, logger: Logger) {
+    package init(configuration: OpsConfiguration, repository: BackupRepository, options: BackupOptions, logger: Logger) {
         self.configuration = configuration
         self.repository = repository
         self.options = options
@@ -25,15 +26,15 @@ public struct BackupCreator: Sendable {
     }
 
     /// A published backup.
-    public struct Result: Sendable {
-        public var manifest: BackupManifest
-        public var archivePath: String
-        public var manifestPath: String
-        public var archiveBytes: Int64
+    package struct Result: Sendable {
+        package var manifest: BackupManifest
+        package var archivePath: String
+        package var manifestPath: String
+        package var archiveBytes: Int64
     }
 
     /// Makes and publishes one backup.
-    public func create() async throws -> Result {
+    package func create() async throws -> Result {
         try options.validate()
         LargeBuffers.configure()
         let clock = ContinuousClock()
@@ -107,7 +108,7 @@ public struct BackupCreator: Sendable {
             let options = self.options
             let preamble = plan.preamble
             let duration = clock.now - begin
-            let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+            let seconds = duration.inSeconds
             try channel.sendWithoutWaiting(.manifest { members in
                 BackupManifest(
                     formatVersion: BackupManifest.currentFormatVersion, toolVersion: OpsVersion.current,
@@ -124,7 +125,7 @@ public struct BackupCreator: Sendable {
             let (manifest, manifestData) = try await sinkResult
             // Ends the snapshot before the (slow) fsyncs: nothing more is read.
             for connection in connections { try? await connection.execute("COMMIT") }
-            let box = UncheckedBox(file)
+            let box = UnsafeTransfer(file)
             try await BlockingIO.run(name: "backup-publish") {
                 try box.value.publish()
                 try AtomicFile.write(manifestData, to: manifestPath)
@@ -144,14 +145,14 @@ public struct BackupCreator: Sendable {
     private func copyTables(_ tables: [DumpPlan.Table], connections: [PostgresConnection],
                             channel: HandoffChannel<SinkItem>) async throws -> [BackupManifest.Table] {
         let order = tables.indices.sorted { tables[$0].estimatedBytes > tables[$1].estimatedBytes }
-        let queue = WorkQueue(order)
+        let queue = LockedBox.queue(order)
         let chunkBytes = options.chunkBytes
         let copied = try await withThrowingTaskGroup(of: [(Int, BackupManifest.Table)].self) { group in
             for connection in connections {
                 group.addTask {
                     var done: [(Int, BackupManifest.Table)] = []
                     do {
-                        while let index = queue.next() {
+                        while let index: Int = queue.next() {
                             let table = tables[index]
                             let chunker = TableChunker(table: table, tableIndex: index, chunkBytes: chunkBytes, channel: channel)
                             try await connection.copyOut(table.copyOutSQL) { row in try chunker.append(row) }
@@ -180,22 +181,5 @@ public struct BackupCreator: Sendable {
         let rest = preamble[range.upperBound...]
         guard let end = rest.firstIndex(of: "'") else { return nil }
         return String(rest[..<end])
-    }
-}
-
-/// Hands out indices to the connections, each exactly once.
-final class WorkQueue: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [Int]
-    private var position = 0
-
-    init(_ items: [Int]) { self.items = items }
-
-    func next() -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard position < items.count else { return nil }
-        defer { position += 1 }
-        return items[position]
     }
 }

@@ -2,13 +2,13 @@ import ArchiveIO
 import Foundation
 
 /// How `backup create` runs.
-public struct BackupOptions: Sendable {
+package struct BackupOptions: Sendable {
     /// The archive's compression filter.
-    public enum Compression: String, Sendable, CaseIterable {
+    package enum Compression: String, Sendable, CaseIterable {
         case zstd, gzip, none
 
         /// The level used when `--level` is not given: zstd's and gzip's own defaults.
-        public var defaultLevel: Int {
+        package var defaultLevel: Int {
             switch self {
             case .zstd: return 3
             case .gzip: return 6
@@ -17,7 +17,7 @@ public struct BackupOptions: Sendable {
         }
 
         /// The valid `--level` values.
-        public var levels: ClosedRange<Int> {
+        package var levels: ClosedRange<Int> {
             switch self {
             case .zstd: return 1...19
             case .gzip: return 0...9
@@ -27,23 +27,23 @@ public struct BackupOptions: Sendable {
     }
 
     /// Which objects and rows are dumped (`--no-owner`, `--no-privileges`, `--exclude-table-data`).
-    public var dump: DumpOptions
-    public var compression: Compression
+    package var dump: DumpOptions
+    package var compression: Compression
     /// Compression level; nil for the filter's default.
-    public var level: Int?
+    package var level: Int?
     /// Connections copying tables at once (`--jobs`): the first holds the snapshot, the others join it.
     /// Capped by `POSTGRES_MAX_CONNECTIONS`.
-    public var jobs: Int
+    package var jobs: Int
     /// How long to wait for each table's ACCESS SHARE lock (`--lock-wait-timeout`, seconds).
-    public var lockWaitTimeout: Double
+    package var lockWaitTimeout: Double
     /// Data members are cut after this many bytes (at a row boundary). The member buffers take about
     /// `(2 × jobs + 2) × chunkBytes`, whatever the size of the tables (a single row larger than that is
     /// held whole).
-    public var chunkBytes: Int
+    package var chunkBytes: Int
     /// zstd worker threads; 0 compresses on the archive thread.
-    public var compressionThreads: Int
+    package var compressionThreads: Int
 
-    public init(dump: DumpOptions = DumpOptions(), compression: Compression = .zstd, level: Int? = nil,
+    package init(dump: DumpOptions = DumpOptions(), compression: Compression = .zstd, level: Int? = nil,
                 jobs: Int = BackupOptions.defaultJobs, lockWaitTimeout: Double = 5, chunkBytes: Int? = nil,
                 compressionThreads: Int = BackupOptions.defaultCompressionThreads) {
         self.dump = dump
@@ -56,11 +56,11 @@ public struct BackupOptions: Sendable {
     }
 
     /// The number of cores, as pg_dump users usually pick for `-j`.
-    public static var defaultJobs: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    package static var defaultJobs: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
     /// The member size for `jobs` connections: the member buffers share a 32 MiB budget, each between
     /// 1 and 4 MiB (4 MiB for 1–3 jobs, 1 MiB from 15).
-    public static func defaultChunkBytes(jobs: Int) -> Int {
+    package static func defaultChunkBytes(jobs: Int) -> Int {
         let budget = 32 << 20
         return min(4 << 20, max(1 << 20, budget / (2 * max(1, jobs) + 2)))
     }
@@ -68,13 +68,13 @@ public struct BackupOptions: Sendable {
     /// zstd workers when `--compression-threads` is not given: the number of cores, at most 2. Each
     /// worker holds zstd's job buffers (about 20 MiB at level 3), and two already compress faster than
     /// PostgreSQL sends COPY data to a few connections.
-    public static var defaultCompressionThreads: Int { min(2, defaultJobs) }
+    package static var defaultCompressionThreads: Int { min(2, defaultJobs) }
 
     /// The level actually used.
-    public var effectiveLevel: Int { level ?? compression.defaultLevel }
+    package var effectiveLevel: Int { level ?? compression.defaultLevel }
 
     /// Checks the level against the filter.
-    public func validate() throws {
+    package func validate() throws {
         guard compression.levels.contains(effectiveLevel) else {
             throw BackupError(.usage, "--level \(effectiveLevel) is not valid for --compression \(compression.rawValue): use \(compression.levels.lowerBound)...\(compression.levels.upperBound)")
         }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OpsSupport
 
 /// One `.sql` member on its way into the archive: its whole body (bounded by the chunk size) and its
 /// checksum, computed by the stage that built it so hashing runs in parallel with the archive thread.
@@ -17,7 +18,7 @@ struct PendingMember: Sendable {
         self.name = name
         self.kind = kind
         self.body = body
-        self.sha256 = PendingMember.hex(SHA256.hash(data: body))
+        self.sha256 = SHA256Hex.of(body)
         self.rows = rows
         self.table = table
         self.items = items
@@ -25,17 +26,6 @@ struct PendingMember: Sendable {
 
     var manifestEntry: BackupManifest.Member {
         BackupManifest.Member(name: name, kind: kind, bytes: Int64(body.count), sha256: sha256, rows: rows, table: table, items: items)
-    }
-
-    static func hex(_ digest: SHA256.Digest) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 

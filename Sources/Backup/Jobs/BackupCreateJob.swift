@@ -1,17 +1,19 @@
 import OpsCore
+import OpsSupport
+import PGClient
 
 /// `backup create` as a job (name `backup`): recorded in `ops.job_runs` when the database has the
 /// `ops` schema, and run unrecorded otherwise, since any PostgreSQL database can be backed up.
-public struct BackupCreateJob: OpsJob {
-    public let name = "backup"
-    public var requiresHistory: Bool { false }
-    public var options: BackupOptions
+package struct BackupCreateJob: OpsJob {
+    package let name = "backup"
+    package var requiresHistory: Bool { false }
+    package var options: BackupOptions
 
-    public init(options: BackupOptions) {
+    package init(options: BackupOptions) {
         self.options = options
     }
 
-    public func run(_ context: JobContext) async throws -> JobOutcome {
+    package func run(_ context: JobContext) async throws -> JobOutcome {
         try await BackupError.mapped {
             let repository = BackupRepository(root: context.configuration.backupRepository)
             let creator = BackupCreator(configuration: context.configuration, repository: repository, options: options, logger: context.logger)
@@ -33,7 +35,7 @@ public struct BackupCreateJob: OpsJob {
 extension BackupRepository {
     /// The database `backup list/verify/prune` and `restore ID` refer to: `--database`, else the one
     /// `DATABASE_URL` names, else (nil) the only one in the repository.
-    public static func database(option: String?, configuration: OpsConfiguration) -> String? {
+    package static func database(option: String?, configuration: OpsConfiguration) -> String? {
         if let option { return option }
         guard configuration.databaseURL != nil, let target = try? Stores.postgresTarget(configuration) else { return nil }
         return target.database

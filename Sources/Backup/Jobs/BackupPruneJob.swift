@@ -1,21 +1,23 @@
 import ArchiveIO
+import Logging
 import OpsCore
+import OpsSupport
 
 /// `backup prune` as a job (name `backup-prune`): applies `PrunePolicy` to one database's backups.
-public struct BackupPruneJob: OpsJob {
-    public let name = "backup-prune"
-    public var requiresHistory: Bool { false }
-    public var policy: PrunePolicy
-    public var database: String?
-    public var dryRun: Bool
+package struct BackupPruneJob: OpsJob {
+    package let name = "backup-prune"
+    package var requiresHistory: Bool { false }
+    package var policy: PrunePolicy
+    package var database: String?
+    package var dryRun: Bool
 
-    public init(policy: PrunePolicy, database: String?, dryRun: Bool) {
+    package init(policy: PrunePolicy, database: String?, dryRun: Bool) {
         self.policy = policy
         self.database = database
         self.dryRun = dryRun
     }
 
-    public func run(_ context: JobContext) async throws -> JobOutcome {
+    package func run(_ context: JobContext) async throws -> JobOutcome {
         let (policy, requested, dryRun, configuration, logger) = (self.policy, self.database, self.dryRun, context.configuration, context.logger)
         // Reading manifests and unlinking archives block: run the whole pass on a blocking-I/O thread.
         return try await BackupError.mapped { try await BlockingIO.run(name: "backup-prune") {

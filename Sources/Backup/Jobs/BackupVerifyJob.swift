@@ -1,22 +1,23 @@
 import OpsCore
+import OpsSupport
 
 /// `backup verify [ID|latest] [--restore-test]` as a job (name `backup-verify`).
-public struct BackupVerifyJob: OpsJob {
-    public let name = "backup-verify"
-    public var requiresHistory: Bool { false }
-    public var backup: String?
-    public var database: String?
-    public var restoreTest: Bool
-    public var jobs: Int
+package struct BackupVerifyJob: OpsJob {
+    package let name = "backup-verify"
+    package var requiresHistory: Bool { false }
+    package var backup: String?
+    package var database: String?
+    package var restoreTest: Bool
+    package var jobs: Int
 
-    public init(backup: String?, database: String?, restoreTest: Bool, jobs: Int = 1) {
+    package init(backup: String?, database: String?, restoreTest: Bool, jobs: Int = 1) {
         self.backup = backup
         self.database = database
         self.restoreTest = restoreTest
         self.jobs = jobs
     }
 
-    public func run(_ context: JobContext) async throws -> JobOutcome {
+    package func run(_ context: JobContext) async throws -> JobOutcome {
         try await BackupError.mapped {
             let repository = BackupRepository(root: context.configuration.backupRepository)
             let entry = try repository.resolve(backup, database: BackupRepository.database(option: database, configuration: context.configuration))

@@ -1,26 +1,27 @@
 import Foundation
 import OpsCore
+import OpsSupport
 import PGClient
 
 /// `restore [ID|latest|PATH] --target-url URL` as a job (name `restore`). Recorded in `DATABASE_URL`'s
 /// `ops.job_runs` when that database is reachable and migrated; otherwise it runs unrecorded.
-public struct RestoreJob: OpsJob {
-    public let name = "restore"
-    public var requiresHistory: Bool { false }
+package struct RestoreJob: OpsJob {
+    package let name = "restore"
+    package var requiresHistory: Bool { false }
     /// `latest` (nil), a backup id, the path of an archive, or a plain `.sql[.gz|.zst]` script.
-    public var source: String?
-    public var database: String?
-    public var targetURL: String
-    public var options: RestoreOptions
+    package var source: String?
+    package var database: String?
+    package var targetURL: String
+    package var options: RestoreOptions
 
-    public init(source: String?, database: String?, targetURL: String, options: RestoreOptions) {
+    package init(source: String?, database: String?, targetURL: String, options: RestoreOptions) {
         self.source = source
         self.database = database
         self.targetURL = targetURL
         self.options = options
     }
 
-    public func run(_ context: JobContext) async throws -> JobOutcome {
+    package func run(_ context: JobContext) async throws -> JobOutcome {
         try await BackupError.mapped {
             let target: PostgresConfiguration
             do { target = try PostgresConfiguration(targetURL, connectTimeoutSeconds: context.configuration.connectTimeoutSeconds) }
@@ -46,7 +47,7 @@ public struct RestoreJob: OpsJob {
                 "target": .string(target.redacted),
                 "rows": .int(summary.rows),
                 "statements": .int(Int64(summary.statements)),
-                "duration_seconds": .double(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18),
+                "duration_seconds": .double(elapsed.inSeconds),
             ]
             if let manifest = summary.manifest {
                 details["id"] = .string(manifest.id)

@@ -3,89 +3,89 @@ import Foundation
 /// `manifest.json`: what a backup archive holds and how to check it. It is the archive's last member
 /// (not `.sql`, so `tar -xOf B --wildcards '*.sql' | psql` skips it) and is also kept beside the
 /// archive as `<id>.manifest.json`, which is what `backup list` reads.
-public struct BackupManifest: Codable, Sendable, Hashable {
+package struct BackupManifest: Codable, Sendable, Hashable {
     /// Bumped when the archive layout changes incompatibly.
-    public static let currentFormatVersion = 1
-    public static let memberName = "manifest.json"
+    package static let currentFormatVersion = 1
+    package static let memberName = "manifest.json"
 
-    public var formatVersion: Int
+    package var formatVersion: Int
     /// `OpsVersion.current` of the tool that wrote it.
-    public var toolVersion: String
+    package var toolVersion: String
     /// `server_version` of the source, e.g. `15.18 (Debian 15.18-0+deb12u1)`.
-    public var serverVersion: String
-    public var serverVersionNumber: Int
-    public var database: String
+    package var serverVersion: String
+    package var serverVersionNumber: Int
+    package var database: String
     /// The backup's id: its UTC start time, e.g. `20261126T090412Z`.
-    public var id: String
+    package var id: String
     /// When the snapshot was taken (the transaction's start) and when the backup ended.
-    public var snapshotStart: Date
-    public var snapshotEnd: Date
-    public var durationSeconds: Double
-    public var options: Options
+    package var snapshotStart: Date
+    package var snapshotEnd: Date
+    package var durationSeconds: Double
+    package var options: Options
     /// The `SET` statements the script starts with; a parallel restore runs them on each connection.
-    public var preamble: String
+    package var preamble: String
     /// Every member but the manifest itself, in archive order.
-    public var members: [Member]
+    package var members: [Member]
     /// Every table whose rows were copied, in the dump plan's order.
-    public var tables: [Table]
+    package var tables: [Table]
     /// Sum of the members' uncompressed bytes.
-    public var totalBytes: Int64
-    public var totalRows: Int64
+    package var totalBytes: Int64
+    package var totalRows: Int64
 
-    public struct Options: Codable, Sendable, Hashable {
-        public var compression: String
-        public var level: Int
-        public var jobs: Int
-        public var noOwner: Bool
-        public var noPrivileges: Bool
-        public var excludeTableData: [String]
-        public var chunkBytes: Int
+    package struct Options: Codable, Sendable, Hashable {
+        package var compression: String
+        package var level: Int
+        package var jobs: Int
+        package var noOwner: Bool
+        package var noPrivileges: Bool
+        package var excludeTableData: [String]
+        package var chunkBytes: Int
     }
 
     /// One `.sql` member of the archive.
-    public struct Member: Codable, Sendable, Hashable {
-        public enum Kind: String, Codable, Sendable {
+    package struct Member: Codable, Sendable, Hashable {
+        package enum Kind: String, Codable, Sendable {
             case preData = "pre-data", data, sequenceSet = "sequence-set", postData = "post-data", finalize
         }
-        public var name: String
-        public var kind: Kind
-        public var bytes: Int64
+        package var name: String
+        package var kind: Kind
+        package var bytes: Int64
         /// Lower-case hex SHA-256 of the member's body.
-        public var sha256: String
+        package var sha256: String
         /// For data members: the rows in this chunk, and the table (`schema.name`, unquoted).
-        public var rows: Int64?
-        public var table: String?
+        package var rows: Int64?
+        package var table: String?
         /// For schema members: where each object's SQL starts and ends within the member.
-        public var items: [Item]?
+        package var items: [Item]?
     }
 
     /// One object of a schema member, located by byte offsets.
-    public struct Item: Codable, Sendable, Hashable {
-        public var kind: String
-        public var schema: String?
-        public var name: String
-        public var offset: Int64
-        public var length: Int64
+    package struct Item: Codable, Sendable, Hashable {
+        package var kind: String
+        package var schema: String?
+        package var name: String
+        package var offset: Int64
+        package var length: Int64
     }
 
-    public struct Table: Codable, Sendable, Hashable {
-        public var schema: String
-        public var name: String
+    package struct Table: Codable, Sendable, Hashable {
+        package var schema: String
+        package var name: String
         /// Quoted as the server quotes it, e.g. `public."Files"`.
-        public var qualifiedName: String
-        public var rows: Int64
-        public var bytes: Int64
+        package var qualifiedName: String
+        package var rows: Int64
+        package var bytes: Int64
         /// The data members holding its rows, in order.
-        public var members: [String]
+        package var members: [String]
 
         /// `schema.name` unquoted, as messages and `--table` name it.
-        public var displayName: String { "\(schema).\(name)" }
+        package var displayName: String { "\(schema).\(name)" }
     }
 }
 
 extension BackupManifest {
     /// Stable, pretty JSON (sorted keys, ISO 8601 dates with fractional seconds).
-    public func encoded() throws -> Data {
+    package func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
@@ -99,7 +99,7 @@ extension BackupManifest {
 
     /// Parses a manifest.
     /// - Parameter source: names the file in the error.
-    public static func decode(_ data: Data, source: String) throws -> BackupManifest {
+    package static func decode(_ data: Data, source: String) throws -> BackupManifest {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)

@@ -6,13 +6,13 @@ import OpsCore
 /// Counting from the newest backup: the last `keepLast`; the newest backup of each of the last
 /// `keepDaily` days that have backups (UTC); likewise per ISO week and per month. The newest verified
 /// backup is always kept, whatever the counts. Everything else is deleted.
-public struct PrunePolicy: Sendable, Hashable {
-    public var keepLast: Int
-    public var keepDaily: Int
-    public var keepWeekly: Int
-    public var keepMonthly: Int
+package struct PrunePolicy: Sendable, Hashable {
+    package var keepLast: Int
+    package var keepDaily: Int
+    package var keepWeekly: Int
+    package var keepMonthly: Int
 
-    public init(keepLast: Int = 0, keepDaily: Int = 0, keepWeekly: Int = 0, keepMonthly: Int = 0) {
+    package init(keepLast: Int = 0, keepDaily: Int = 0, keepWeekly: Int = 0, keepMonthly: Int = 0) {
         self.keepLast = keepLast
         self.keepDaily = keepDaily
         self.keepWeekly = keepWeekly
@@ -20,12 +20,12 @@ public struct PrunePolicy: Sendable, Hashable {
     }
 
     /// A backup as the policy sees it.
-    public struct Candidate: Sendable, Hashable {
-        public var id: String
-        public var date: Date
-        public var verified: Bool
+    package struct Candidate: Sendable, Hashable {
+        package var id: String
+        package var date: Date
+        package var verified: Bool
 
-        public init(id: String, date: Date, verified: Bool) {
+        package init(id: String, date: Date, verified: Bool) {
             self.id = id
             self.date = date
             self.verified = verified
@@ -33,16 +33,16 @@ public struct PrunePolicy: Sendable, Hashable {
     }
 
     /// The verdict on one backup.
-    public struct Decision: Sendable, Hashable {
-        public var id: String
-        public var keep: Bool
+    package struct Decision: Sendable, Hashable {
+        package var id: String
+        package var keep: Bool
         /// Why it is kept, e.g. `last 1`, `daily 2026-11-26`, `weekly 2026-W48`, `monthly 2026-11`,
         /// `newest verified`; empty for a backup to delete.
-        public var reasons: [String]
+        package var reasons: [String]
     }
 
     /// Refuses a policy that would delete every backup.
-    public func validate() throws {
+    package func validate() throws {
         guard [keepLast, keepDaily, keepWeekly, keepMonthly].allSatisfy({ $0 >= 0 }) else {
             throw BackupError(.usage, "--keep-* counts cannot be negative")
         }
@@ -53,7 +53,7 @@ public struct PrunePolicy: Sendable, Hashable {
 
     /// Every backup, newest first, with the reasons it is kept: the GFS rules shared with snapshot
     /// copies (`GFSPolicy`), plus "newest verified", so prune never deletes the newest verified backup.
-    public func decide(_ candidates: [Candidate]) -> [Decision] {
+    package func decide(_ candidates: [Candidate]) -> [Decision] {
         let rules = GFSPolicy(unchecked: keepLast, keepDaily, keepWeekly, keepMonthly)
         var decided = rules.decide(candidates.sorted { ($0.date, $0.id) > ($1.date, $1.id) }, date: \.date)
         if let index = decided.firstIndex(where: { $0.item.verified }) {

@@ -1,5 +1,6 @@
 import Foundation
 import OpsCore
+import OpsSupport
 
 /// The backup repository, `$BACKUP_REPO`: one directory per database holding, per backup,
 /// `<id>.tar.zst` (or `.tar.gz` / `.tar`), `<id>.manifest.json` and, once verified, `<id>.verified.json`.
@@ -7,40 +8,40 @@ import OpsCore
 /// A backup is complete, and listed, only when both its archive and its manifest are present: the
 /// archive is published first and the manifest last, each atomically (`AtomicFile`), so a killed run
 /// leaves at most `*.partial` files or an archive without manifest, which `removeLeftovers` deletes.
-public struct BackupRepository: Sendable {
+package struct BackupRepository: Sendable {
     /// The repository's root directory.
-    public let root: String
+    package let root: String
 
-    public static let archiveExtensions = ["tar.zst", "tar.gz", "tar"]
+    package static let archiveExtensions = ["tar.zst", "tar.gz", "tar"]
     static let manifestSuffix = ".manifest.json"
     static let verifiedSuffix = ".verified.json"
 
-    public init(root: String) {
+    package init(root: String) {
         self.root = root
     }
 
     /// One complete backup.
-    public struct Entry: Sendable {
-        public var id: String
-        public var database: String
-        public var archivePath: String
-        public var manifestPath: String
-        public var manifest: BackupManifest
+    package struct Entry: Sendable {
+        package var id: String
+        package var database: String
+        package var archivePath: String
+        package var manifestPath: String
+        package var manifest: BackupManifest
         /// The archive's size on disk.
-        public var archiveBytes: Int64
-        public var verification: BackupVerification?
+        package var archiveBytes: Int64
+        package var verification: BackupVerification?
 
         /// When the backup was taken, from its id.
-        public var date: Date { BackupRepository.date(fromID: id) ?? manifest.snapshotStart }
-        public var verifiedPath: String { (archivePath as NSString).deletingLastPathComponent + "/\(id)\(BackupRepository.verifiedSuffix)" }
+        package var date: Date { BackupRepository.date(fromID: id) ?? manifest.snapshotStart }
+        package var verifiedPath: String { (archivePath as NSString).deletingLastPathComponent + "/\(id)\(BackupRepository.verifiedSuffix)" }
     }
 
-    public func directory(database: String) -> String {
+    package func directory(database: String) -> String {
         (root as NSString).appendingPathComponent(Self.safeDirectoryName(database))
     }
 
     /// Databases with a directory in the repository.
-    public func databases() -> [String] {
+    package func databases() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         return names.filter { name in
             var isDirectory: ObjCBool = false
@@ -50,7 +51,7 @@ public struct BackupRepository: Sendable {
 
     /// Complete backups, oldest first. Unreadable manifests are skipped (reported by `verify`).
     /// - Parameter database: only this database's; all when nil.
-    public func list(database: String? = nil) -> [Entry] {
+    package func list(database: String? = nil) -> [Entry] {
         let names = database.map { [Self.safeDirectoryName($0)] } ?? databases()
         var entries: [Entry] = []
         for name in names {
@@ -80,7 +81,7 @@ public struct BackupRepository: Sendable {
     ///   - spec: `latest` (or nil), an id such as `20261126T090412Z`, or a path.
     ///   - database: the database whose backups `latest` and ids refer to; when nil, the only database
     ///     in the repository.
-    public func resolve(_ spec: String?, database: String?) throws -> Entry {
+    package func resolve(_ spec: String?, database: String?) throws -> Entry {
         let spec = spec ?? "latest"
         if spec.contains("/") || Self.archiveExtensions.contains(where: { spec.hasSuffix(".\($0)") }) {
             let path = (spec as NSString).standardizingPath
@@ -123,7 +124,7 @@ public struct BackupRepository: Sendable {
     /// right now is left alone).
     /// - Returns: the removed paths.
     @discardableResult
-    public func removeLeftovers(database: String) -> [String] {
+    package func removeLeftovers(database: String) -> [String] {
         let directory = directory(database: database)
         var removed = AtomicFile.removeLeftovers(in: directory)
         let files = Set((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
@@ -139,7 +140,7 @@ public struct BackupRepository: Sendable {
     }
 
     /// Deletes a backup: the manifest first, so it stops being listed at once, then the rest.
-    public func delete(_ entry: Entry) throws {
+    package func delete(_ entry: Entry) throws {
         for path in [entry.manifestPath, entry.archivePath, entry.verifiedPath] {
             if unlink(path) != 0 && errno != ENOENT {
                 throw BackupError(.io, "cannot delete \(path): \(String(cString: strerror(errno)))")
@@ -151,7 +152,7 @@ public struct BackupRepository: Sendable {
     // MARK: - Ids
 
     /// The id of a backup started at `date`: `yyyyMMdd'T'HHmmss'Z'` in UTC.
-    public static func id(for date: Date) -> String {
+    package static func id(for date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
@@ -163,7 +164,7 @@ public struct BackupRepository: Sendable {
     }
 
     /// The UTC time an id names, or nil when it is not an id.
-    public static func date(fromID id: String) -> Date? {
+    package static func date(fromID id: String) -> Date? {
         let digits = Array(id.utf8)
         guard digits.count == 16, digits[8] == UInt8(ascii: "T"), digits[15] == UInt8(ascii: "Z") else { return nil }
         func number(_ range: Range<Int>) -> Int? { Int(String(decoding: digits[range], as: UTF8.self)) }

@@ -1,22 +1,22 @@
 import Foundation
 
 /// `<id>.verified.json`: the last successful `backup verify` of a backup.
-public struct BackupVerification: Codable, Sendable, Hashable {
-    public var verifiedAt: Date
+package struct BackupVerification: Codable, Sendable, Hashable {
+    package var verifiedAt: Date
     /// Every member's SHA-256 matched the manifest.
-    public var checksums: Bool
+    package var checksums: Bool
     /// A restore into a scratch database succeeded and its row counts matched the manifest.
-    public var restoreTest: Bool
-    public var toolVersion: String
+    package var restoreTest: Bool
+    package var toolVersion: String
 
-    public init(verifiedAt: Date, checksums: Bool, restoreTest: Bool, toolVersion: String) {
+    package init(verifiedAt: Date, checksums: Bool, restoreTest: Bool, toolVersion: String) {
         self.verifiedAt = verifiedAt
         self.checksums = checksums
         self.restoreTest = restoreTest
         self.toolVersion = toolVersion
     }
 
-    public func encoded() throws -> Data {
+    package func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
@@ -25,7 +25,7 @@ public struct BackupVerification: Codable, Sendable, Hashable {
         return data
     }
 
-    public static func decode(_ data: Data) throws -> BackupVerification {
+    package static func decode(_ data: Data) throws -> BackupVerification {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return try decoder.decode(BackupVerification.self, from: data)

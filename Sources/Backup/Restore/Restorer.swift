@@ -1,26 +1,27 @@
 import ArchiveIO
 import Foundation
 import Logging
+import OpsSupport
 import PGClient
 
 /// How `restore` runs.
-public struct RestoreOptions: Sendable {
+package struct RestoreOptions: Sendable {
     /// Empty the target first (`DROP SCHEMA … CASCADE` of every non-system schema; with `--table`,
     /// `DROP TABLE … CASCADE` of the selected tables).
-    public var clean: Bool
+    package var clean: Bool
     /// Connections: data members load in parallel, then post-data builds indexes and constraints in
     /// parallel. Archives only; a plain script runs on one connection.
-    public var jobs: Int
+    package var jobs: Int
     /// Restore only these tables (`schema.name`); see `TableSelection`. Archives only.
-    public var tables: [String]
+    package var tables: [String]
     /// Everything in one transaction: all or nothing. Not with `jobs > 1`.
-    public var singleTransaction: Bool
+    package var singleTransaction: Bool
     /// With `jobs > 1`, load a table's members one after another so its rows keep the source's
     /// physical order (what `pg_dump --data-only` prints); otherwise a large table loads on all
     /// connections at once, which is faster and holds the same rows.
-    public var preserveRowOrder: Bool
+    package var preserveRowOrder: Bool
 
-    public init(clean: Bool = false, jobs: Int = 1, tables: [String] = [], singleTransaction: Bool = false,
+    package init(clean: Bool = false, jobs: Int = 1, tables: [String] = [], singleTransaction: Bool = false,
                 preserveRowOrder: Bool = false) {
         self.clean = clean
         self.jobs = jobs
@@ -35,28 +36,28 @@ public struct RestoreOptions: Sendable {
 ///
 /// An archive's checksums are all verified before the target is touched; a non-empty target is
 /// refused unless `--clean`.
-public struct Restorer: Sendable {
-    public var target: PostgresConfiguration
-    public var options: RestoreOptions
-    public var logger: Logger
+package struct Restorer: Sendable {
+    package var target: PostgresConfiguration
+    package var options: RestoreOptions
+    package var logger: Logger
 
-    public init(target: PostgresConfiguration, options: RestoreOptions, logger: Logger) {
+    package init(target: PostgresConfiguration, options: RestoreOptions, logger: Logger) {
         self.target = target
         self.options = options
         self.logger = logger
     }
 
-    public struct Summary: Sendable {
-        public var source: String
-        public var rows: Int64
-        public var statements: Int
+    package struct Summary: Sendable {
+        package var source: String
+        package var rows: Int64
+        package var statements: Int
         /// The archive's manifest; nil for a plain script.
-        public var manifest: BackupManifest?
-        public var tables: [String]
+        package var manifest: BackupManifest?
+        package var tables: [String]
     }
 
     /// Whether `path` names a plain SQL script rather than a backup archive.
-    public static func isPlainScript(_ path: String) -> Bool {
+    package static func isPlainScript(_ path: String) -> Bool {
         [".sql", ".sql.gz", ".sql.zst", ".sql.zstd"].contains { path.hasSuffix($0) }
     }
 
@@ -64,7 +65,7 @@ public struct Restorer: Sendable {
     /// - Parameters:
     ///   - path: the `.tar.zst` / `.tar.gz` / `.tar` archive.
     ///   - beside: its `<id>.manifest.json`, when known; must equal the embedded one.
-    public func restore(archive path: String, beside: BackupManifest? = nil) async throws -> Summary {
+    package func restore(archive path: String, beside: BackupManifest? = nil) async throws -> Summary {
         try validate(plain: false)
         let manifest = try await BlockingIO.run(name: "restore-verify") { try ArchiveChecker.check(path: path, beside: beside) }
         logger.info("checksums verified", metadata: ["archive": "\(path)", "members": "\(manifest.members.count)"])
@@ -79,7 +80,7 @@ public struct Restorer: Sendable {
     }
 
     /// Restores a plain SQL script, decompressing `.gz` / `.zst` on the fly.
-    public func restore(plain path: String) async throws -> Summary {
+    package func restore(plain path: String) async throws -> Summary {
         try validate(plain: true)
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw BackupError(.notFound, "cannot read \(path): no such file or no permission")

@@ -5,12 +5,12 @@
 /// `GRANT`/`REVOKE`, indexes, triggers, policies), the sequences it owns (`ALTER SEQUENCE … OWNED BY`)
 /// with their `setval`, its rows, and foreign keys whose both ends are selected. Not kept: schemas,
 /// types, functions and other tables it depends on — they must exist in the target already.
-public struct TableSelection: Sendable {
+package struct TableSelection: Sendable {
     /// `schema.name` of each selected table, as the manifest names it.
-    public let tables: Set<String>
+    package let tables: Set<String>
 
     /// Resolves names (`schema.name`, or `name` when it is unique) against a backup's tables.
-    public init(names: [String], manifest: BackupManifest) throws {
+    package init(names: [String], manifest: BackupManifest) throws {
         var selected: Set<String> = []
         for name in names {
             let matches = manifest.tables.filter { $0.displayName == name || (!name.contains(".") && $0.name == name) }

@@ -34,9 +34,9 @@ import PGClient
 /// access methods, base and shell types, range types with a canonical function, publications,
 /// subscriptions, large objects, security labels, extensions with configuration tables, and (unless
 /// `noPrivileges`) extension members whose privileges changed after `CREATE EXTENSION`.
-public struct SchemaDumper: Sendable {
-    public let connection: PostgresConnection
-    public let options: DumpOptions
+package struct SchemaDumper: Sendable {
+    package let connection: PostgresConnection
+    package let options: DumpOptions
 
     /// pg_dump 15's plain-format header. The two last SETs are the ones pg_dump writes before its first
     /// table, so a target database with other defaults still gets heap tables in its default tablespace.
@@ -59,7 +59,7 @@ public struct SchemaDumper: Sendable {
     /// - Parameters:
     ///   - connection: the connection holding the backup's snapshot transaction.
     ///   - options: owner, privilege and table-data options.
-    public init(connection: PostgresConnection, options: DumpOptions = DumpOptions()) {
+    package init(connection: PostgresConnection, options: DumpOptions = DumpOptions()) {
         self.connection = connection
         self.options = options
     }
@@ -72,7 +72,7 @@ public struct SchemaDumper: Sendable {
     ///
     /// - Throws: `OpsError(.jobFailed)` naming an object the dump cannot reproduce, or a dependency cycle;
     ///   `OpsError(.usage)` for a malformed `excludeTableData` pattern; `PostgresError` from the server.
-    public func plan() async throws -> DumpPlan {
+    package func plan() async throws -> DumpPlan {
         let version = try await connection.serverVersion()
         guard version >= 150000 else {
             throw OpsError(.jobFailed, "cannot back up: the schema dumper needs PostgreSQL 15 or later, the server runs \(version / 10000).\(version % 10000)")

@@ -12,20 +12,20 @@ import OpsCore
 /// - A part left empty (`schema.` or `.name`) matches only the empty name, so nothing. With no schema
 ///   part, pg_dump matches only tables visible in the default `search_path` (`pg_table_is_visible`), and
 ///   so does the dumper.
-public struct TableNamePattern: Sendable, Hashable {
+package struct TableNamePattern: Sendable, Hashable {
     /// The pattern as given, for messages.
-    public let pattern: String
+    package let pattern: String
     /// The database part of a three-part pattern, literally (pg_dump requires it to name the dumped database).
-    public let databaseName: String?
+    package let databaseName: String?
     /// `^(…)$` for the schema, or nil when the pattern has no schema part.
-    public let schemaRegex: String?
+    package let schemaRegex: String?
     /// `^(…)$` for the relation name.
-    public let nameRegex: String
+    package let nameRegex: String
 
     /// - Parameters:
     ///   - pattern: e.g. `files`, `public.batch_*`, `"Mixed Case"."Tab""le"`.
     /// - Throws: `OpsError(.usage)` for more than three dotted parts.
-    public init(_ pattern: String) throws {
+    package init(_ pattern: String) throws {
         self.pattern = pattern
         var parts: [String] = []
         var literals: [String] = []

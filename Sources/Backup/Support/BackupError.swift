@@ -6,8 +6,8 @@ import OpsCore
 ///
 /// Modelled on postgres-nio's `PSQLError`: `Code` is a struct over a private enum so new codes never
 /// break callers. `opsError` maps it to the exit code the README documents.
-public struct BackupError: Error, CustomStringConvertible, Sendable {
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
+package struct BackupError: Error, CustomStringConvertible, Sendable {
+    package struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable {
             case lockTimeout, notFound, invalidArchive, checksumMismatch, targetNotEmpty, scriptError,
                  unsupportedScript, restoreFailed, verifyFailed, usage, io
@@ -16,44 +16,44 @@ public struct BackupError: Error, CustomStringConvertible, Sendable {
         private init(_ base: Base) { self.base = base }
 
         /// A table could not be locked within `--lock-wait-timeout`.
-        public static let lockTimeout = Code(.lockTimeout)
+        package static let lockTimeout = Code(.lockTimeout)
         /// No backup matches the given id, `latest` or path.
-        public static let notFound = Code(.notFound)
+        package static let notFound = Code(.notFound)
         /// The archive's structure is wrong: damaged, truncated, a member missing or unexpected.
-        public static let invalidArchive = Code(.invalidArchive)
+        package static let invalidArchive = Code(.invalidArchive)
         /// A member's SHA-256 differs from the manifest's.
-        public static let checksumMismatch = Code(.checksumMismatch)
+        package static let checksumMismatch = Code(.checksumMismatch)
         /// The restore target holds objects and `--clean` was not given.
-        public static let targetNotEmpty = Code(.targetNotEmpty)
+        package static let targetNotEmpty = Code(.targetNotEmpty)
         /// A statement of the script failed on the server.
-        public static let scriptError = Code(.scriptError)
+        package static let scriptError = Code(.scriptError)
         /// The script uses something only psql understands (a meta-command).
-        public static let unsupportedScript = Code(.unsupportedScript)
+        package static let unsupportedScript = Code(.unsupportedScript)
         /// The restore could not complete for another reason.
-        public static let restoreFailed = Code(.restoreFailed)
+        package static let restoreFailed = Code(.restoreFailed)
         /// `backup verify --restore-test` found a difference.
-        public static let verifyFailed = Code(.verifyFailed)
+        package static let verifyFailed = Code(.verifyFailed)
         /// Bad arguments.
-        public static let usage = Code(.usage)
+        package static let usage = Code(.usage)
         /// A file could not be read or written.
-        public static let io = Code(.io)
+        package static let io = Code(.io)
 
-        public var description: String { base.rawValue }
+        package var description: String { base.rawValue }
     }
 
-    public var code: Code
+    package var code: Code
     /// The whole one-line message, already free of secrets.
-    public var message: String
+    package var message: String
 
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 
     /// The user-facing error: usage problems exit 2, everything else 1.
-    public var opsError: OpsError {
+    package var opsError: OpsError {
         OpsError(code == .usage || code == .notFound || code == .targetNotEmpty ? .usage : .jobFailed, message)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OpsSupport
 
 /// A bounded first-in first-out queue between threads and tasks: the stage that reads or copies bytes
 /// on a blocking thread hands units of work to the next stage without ever holding more than

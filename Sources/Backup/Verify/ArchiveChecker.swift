@@ -1,6 +1,7 @@
 import ArchiveIO
 import Crypto
 import Foundation
+import OpsSupport
 
 /// Checks a backup archive against its manifest: every member present, in order, with the declared
 /// size and SHA-256, nothing else in the archive, and `manifest.json` last. Reads the whole archive
@@ -32,7 +33,7 @@ enum ArchiveChecker {
                     hasher.update(bufferPointer: chunk)
                     bytes += Int64(chunk.count)
                 }
-                seen.append((entry.name, bytes, PendingMember.hex(hasher.finalize())))
+                seen.append((entry.name, bytes, hasher.finalizeHex()))
             }
         } catch let error as ArchiveError {
             throw BackupError(.invalidArchive, "backup \(label) is damaged: \(error)")

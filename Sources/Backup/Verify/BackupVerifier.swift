@@ -2,34 +2,35 @@ import ArchiveIO
 import Foundation
 import Logging
 import OpsCore
+import OpsSupport
 import PGClient
 
 /// `backup verify`: checks a backup's structure and every checksum and, with `--restore-test`,
 /// restores it into a scratch database `ops_verify_<id>` on the `DATABASE_URL` server, compares every
 /// table's row count with the manifest, and drops the scratch database. A success is recorded beside
 /// the backup as `<id>.verified.json` (what `backup list` shows and `backup prune` protects).
-public struct BackupVerifier: Sendable {
-    public var configuration: OpsConfiguration
-    public var logger: Logger
+package struct BackupVerifier: Sendable {
+    package var configuration: OpsConfiguration
+    package var logger: Logger
     /// Connections for the restore test.
-    public var jobs: Int
+    package var jobs: Int
 
-    public init(configuration: OpsConfiguration, logger: Logger, jobs: Int = 1) {
+    package init(configuration: OpsConfiguration, logger: Logger, jobs: Int = 1) {
         self.configuration = configuration
         self.logger = logger
         self.jobs = jobs
     }
 
-    public struct Report: Sendable {
-        public var id: String
-        public var members: Int
-        public var bytes: Int64
-        public var restoreTested: Bool
-        public var tablesCompared: Int
-        public var rows: Int64
+    package struct Report: Sendable {
+        package var id: String
+        package var members: Int
+        package var bytes: Int64
+        package var restoreTested: Bool
+        package var tablesCompared: Int
+        package var rows: Int64
     }
 
-    public func verify(_ entry: BackupRepository.Entry, restoreTest: Bool) async throws -> Report {
+    package func verify(_ entry: BackupRepository.Entry, restoreTest: Bool) async throws -> Report {
         let path = entry.archivePath
         let beside = entry.manifest
         let manifest = try await BlockingIO.run(name: "backup-verify") { try ArchiveChecker.check(path: path, beside: beside) }

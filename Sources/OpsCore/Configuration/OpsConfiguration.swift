@@ -3,27 +3,31 @@ import Foundation
 /// Settings from the environment (README, "Configuration"), overridable by command-line options.
 ///
 /// Parsing never echoes a URL's password: URL errors are reported by the store clients, which mask it.
-public struct OpsConfiguration: Sendable {
+package struct OpsConfiguration: Sendable {
     /// `DATABASE_URL`: PostgreSQL URL or conninfo string.
-    public var databaseURL: String?
+    package var databaseURL: String?
     /// `POSTGRES_MAX_CONNECTIONS` (10): the most connections one command opens (e.g. backup `--jobs`).
-    public var postgresMaxConnections: Int
+    package var postgresMaxConnections: Int
     /// `REDIS_URL`: the DragonflyDB / Redis server, `redis://[:password@]host:port[/db]`.
-    public var redisURL: String?
+    package var redisURL: String?
     /// `REDIS_MAX_RETRIES` (3): attempts for a Redis connection before giving up.
-    public var redisMaxRetries: Int
+    package var redisMaxRetries: Int
     /// `SESSION_EXPIRY_DAYS` (30).
-    public var sessionExpiryDays: Int
+    package var sessionExpiryDays: Int
     /// `BATCH_ARCHIVE_DAYS` (7).
-    public var batchArchiveDays: Int
+    package var batchArchiveDays: Int
     /// `ENABLE_CACHE` (true): when false, cache invalidation and cache checks are not attempted.
-    public var enableCache: Bool
+    package var enableCache: Bool
     /// `BACKUP_REPO` (`Backups/`): where backups and batch archives are published.
-    public var backupRepository: String
+    package var backupRepository: String
     /// `CONNECT_TIMEOUT` seconds (5) for both stores.
-    public var connectTimeoutSeconds: Int
+    package var connectTimeoutSeconds: Int
+    /// `METRICS_LISTEN`: where the daemon serves /metrics, /healthz and /readyz (`host:port`); nil = its default.
+    package var metricsListen: String?
+    /// `METRICS_TOKEN`: the bearer token /metrics requires; nil = none. Never printed.
+    package var metricsToken: String?
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    package init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         func value(_ key: String) -> String? {
             guard let raw = environment[key]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
             return raw
@@ -52,10 +56,12 @@ public struct OpsConfiguration: Sendable {
         enableCache = try boolean("ENABLE_CACHE", default: true)
         backupRepository = value("BACKUP_REPO") ?? "Backups"
         connectTimeoutSeconds = try integer("CONNECT_TIMEOUT", default: 5, range: 1...600)
+        metricsListen = value("METRICS_LISTEN")
+        metricsToken = value("METRICS_TOKEN")
     }
 
     /// The database URL, or a usage error saying how to provide it.
-    public func requireDatabaseURL() throws -> String {
+    package func requireDatabaseURL() throws -> String {
         guard let databaseURL else {
             throw OpsError(.configuration, "no PostgreSQL configured: set DATABASE_URL or pass --database-url postgresql://user:password@host:port/database")
         }
@@ -63,7 +69,7 @@ public struct OpsConfiguration: Sendable {
     }
 
     /// The Redis URL, or a usage error saying how to provide it.
-    public func requireRedisURL() throws -> String {
+    package func requireRedisURL() throws -> String {
         guard let redisURL else {
             throw OpsError(.configuration, "no Redis server configured: set REDIS_URL or pass --redis-url redis://[:password@]host:port[/db]")
         }
@@ -86,14 +92,16 @@ extension OpsConfiguration: CustomStringConvertible, CustomDebugStringConvertibl
             "enableCache": enableCache,
             "backupRepository": backupRepository,
             "connectTimeoutSeconds": connectTimeoutSeconds,
+            "metricsListen": metricsListen ?? "default",
+            "metricsToken": metricsToken == nil ? "not set" : "set",
         ]
     }
 
-    public var description: String {
+    package var description: String {
         "OpsConfiguration(" + visibleFields.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"
     }
 
-    public var debugDescription: String { description }
+    package var debugDescription: String { description }
 
-    public var customMirror: Mirror { Mirror(self, children: visibleFields, displayStyle: .struct) }
+    package var customMirror: Mirror { Mirror(self, children: visibleFields, displayStyle: .struct) }
 }

@@ -1,11 +1,11 @@
 /// A PostgreSQL advisory lock key derived from a stable name, so every replica and every one-shot run
 /// of a job contends for the same lock.
-public struct AdvisoryLockKey: Sendable, Hashable {
-    public let name: String
-    public let value: Int64
+package struct AdvisoryLockKey: Sendable, Hashable {
+    package let name: String
+    package let value: Int64
 
     /// FNV-1a 64 of `auto-i18n-ops:<name>`: stable across builds and platforms (unlike `hashValue`).
-    public static func forName(_ name: String) -> AdvisoryLockKey {
+    package static func forName(_ name: String) -> AdvisoryLockKey {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in "auto-i18n-ops:\(name)".utf8 {
             hash ^= UInt64(byte)

@@ -1,16 +1,17 @@
 import Foundation
+import OpsSupport
 import PGClient
 
 /// The durable run history in `ops.job_runs`, written by every job whatever started it.
-public struct JobRunHistory: Sendable {
-    public let connection: PostgresConnection
+package struct JobRunHistory: Sendable {
+    package let connection: PostgresConnection
 
-    public init(connection: PostgresConnection) {
+    package init(connection: PostgresConnection) {
         self.connection = connection
     }
 
     /// Whether the `ops.job_runs` table exists (the database has been migrated).
-    public func isAvailable() async throws -> Bool {
+    package func isAvailable() async throws -> Bool {
         try await connection.query("SELECT to_regclass('ops.job_runs') IS NOT NULL AS present").first?.decode(Bool.self, "present") ?? false
     }
 
@@ -19,7 +20,7 @@ public struct JobRunHistory: Sendable {
     /// - Parameters:
     ///   - slot: the scheduled slot this run claims; a second claim of the same (job, slot) fails with
     ///     SQLSTATE 23505, which is how replicas run each slot once.
-    public func start(job: String, trigger: JobTrigger, slot: Date? = nil) async throws -> Int64 {
+    package func start(job: String, trigger: JobTrigger, slot: Date? = nil) async throws -> Int64 {
         let row = try await connection.query("""
             INSERT INTO ops.job_runs (job, trigger, slot, host, pid, status)
             VALUES ($1, $2, $3, $4, $5, 'running') RETURNING id
@@ -28,14 +29,14 @@ public struct JobRunHistory: Sendable {
     }
 
     /// Records how a run ended.
-    public func finish(id: Int64, status: JobRunStatus, details: JSONValue, error: String?) async throws {
+    package func finish(id: Int64, status: JobRunStatus, details: JSONValue, error: String?) async throws {
         try await connection.query("""
             UPDATE ops.job_runs SET finished_at = now(), status = $2, details = $3::jsonb, error = $4 WHERE id = $1
             """, [id, status.rawValue, details.jsonString(), error])
     }
 
     /// Records a run that did not start because another instance holds the job.
-    public func recordSkipped(job: String, trigger: JobTrigger, slot: Date? = nil, reason: String) async throws {
+    package func recordSkipped(job: String, trigger: JobTrigger, slot: Date? = nil, reason: String) async throws {
         try await connection.query("""
             INSERT INTO ops.job_runs (job, trigger, slot, host, pid, status, finished_at, details)
             VALUES ($1, $2, $3, $4, $5, 'skipped', now(), jsonb_build_object('reason', $6::text))
@@ -43,19 +44,19 @@ public struct JobRunHistory: Sendable {
     }
 
     /// One stored run.
-    public struct Run: Sendable, Codable {
-        public let id: Int64
-        public let job: String
-        public let trigger: String
-        public let status: String
-        public let startedAt: Date
-        public let finishedAt: Date?
-        public let details: JSONValue
-        public let error: String?
+    package struct Run: Sendable, Codable {
+        package let id: Int64
+        package let job: String
+        package let trigger: String
+        package let status: String
+        package let startedAt: Date
+        package let finishedAt: Date?
+        package let details: JSONValue
+        package let error: String?
     }
 
     /// The newest runs, optionally of one job.
-    public func recent(job: String? = nil, limit: Int = 20) async throws -> [Run] {
+    package func recent(job: String? = nil, limit: Int = 20) async throws -> [Run] {
         let result = try await connection.query("""
             SELECT id, job, trigger, status, started_at, finished_at, details::text AS details, error
             FROM ops.job_runs WHERE ($1::text IS NULL OR job = $1) ORDER BY started_at DESC, id DESC LIMIT $2

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OpsSupport
 
 extension JobRunner {
     /// The job body's result and how many attempts it took.

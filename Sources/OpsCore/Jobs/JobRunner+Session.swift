@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OpsSupport
 import PGClient
 
 extension JobRunner {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OpsSupport
 import PGClient
 
 /// Runs a job the way every trigger does: under the job's advisory lock (one run at a time across all
@@ -8,24 +9,24 @@ import PGClient
 /// The bookkeeping (claiming a slot, taking the lock, recording the end, releasing the lock) is shielded
 /// from cancellation: cancelling the calling task (a timeout, a daemon shutting down) cancels the job
 /// itself, and the run is still recorded as failed and its lock released.
-public struct JobRunner: Sendable {
-    public let context: JobContext
+package struct JobRunner: Sendable {
+    package let context: JobContext
 
-    public init(context: JobContext) {
+    package init(context: JobContext) {
         self.context = context
     }
 
     /// How one run is made.
-    public struct RunOptions: Sendable {
+    package struct RunOptions: Sendable {
         /// The scheduled slot this run claims in `ops.job_runs` (scheduler runs only): the claim is made
         /// before the lock is taken, so a slot runs once across replicas even after the lock is free again.
-        public var slot: Date?
+        package var slot: Date?
         /// Cancel the job when it runs longer; the run is recorded as failed.
-        public var timeout: Duration?
+        package var timeout: Duration?
         /// Attempts of the job body for transient failures, within the same run row and lock.
-        public var retry: RetryPolicy
+        package var retry: RetryPolicy
 
-        public init(slot: Date? = nil, timeout: Duration? = nil, retry: RetryPolicy = .none) {
+        package init(slot: Date? = nil, timeout: Duration? = nil, retry: RetryPolicy = .none) {
             self.slot = slot
             self.timeout = timeout
             self.retry = retry
@@ -33,7 +34,7 @@ public struct JobRunner: Sendable {
     }
 
     /// Why a run did not start.
-    public enum SkipReason: String, Sendable, CaseIterable {
+    package enum SkipReason: String, Sendable, CaseIterable {
         /// Another instance holds the job's advisory lock (recorded as a `skipped` run).
         case locked
         /// Another instance already claimed this slot (nothing recorded: the claimant's row is the record).
@@ -43,20 +44,20 @@ public struct JobRunner: Sendable {
     }
 
     /// The result of one run, as printed and exported.
-    public struct Report: Sendable {
-        public let job: String
-        public let status: JobRunStatus
-        public let outcome: JobOutcome?
-        public let error: Error?
-        public let startedAt: Date
-        public let duration: Duration
-        public let runID: Int64?
+    package struct Report: Sendable {
+        package let job: String
+        package let status: JobRunStatus
+        package let outcome: JobOutcome?
+        package let error: Error?
+        package let startedAt: Date
+        package let duration: Duration
+        package let runID: Int64?
         /// Set when `status` is `.skipped`.
-        public let skipReason: SkipReason?
+        package let skipReason: SkipReason?
         /// How many times the job body ran (0 when it did not start).
-        public let attempts: Int
+        package let attempts: Int
 
-        public init(job: String, status: JobRunStatus, outcome: JobOutcome? = nil, error: Error? = nil, startedAt: Date = Date(),
+        package init(job: String, status: JobRunStatus, outcome: JobOutcome? = nil, error: Error? = nil, startedAt: Date = Date(),
                     duration: Duration = .zero, runID: Int64? = nil, skipReason: SkipReason? = nil, attempts: Int = 0) {
             self.job = job
             self.status = status
@@ -70,7 +71,7 @@ public struct JobRunner: Sendable {
         }
 
         /// The process exit code for this result (README, "Exit codes").
-        public var exitCode: Int32 {
+        package var exitCode: Int32 {
             switch status {
             case .succeeded, .running: return ExitCode.ok
             case .warning: return ExitCode.warning
@@ -81,7 +82,7 @@ public struct JobRunner: Sendable {
 
         /// Whether the run failed before anything was recorded, for a reason worth retrying (the store
         /// was unreachable): the slot, if any, is still unclaimed.
-        public var failedTransientlyBeforeStart: Bool {
+        package var failedTransientlyBeforeStart: Bool {
             status == .failed && runID == nil && attempts == 0 && error.map(RetryPolicy.isTransient) == true
         }
     }
@@ -90,12 +91,12 @@ public struct JobRunner: Sendable {
     ///
     /// When PostgreSQL cannot be reached and the job does not need history (e.g. `health`), it still runs
     /// unrecorded; otherwise the store error is the run's result.
-    public func run(_ job: some OpsJob, slot: Date? = nil) async -> Report {
+    package func run(_ job: some OpsJob, slot: Date? = nil) async -> Report {
         await run(job, options: RunOptions(slot: slot))
     }
 
     /// Runs `job` once with a slot claim, a timeout and retries (see ``RunOptions``).
-    public func run(_ job: some OpsJob, options: RunOptions) async -> Report {
+    package func run(_ job: some OpsJob, options: RunOptions) async -> Report {
         let started = Date()
         let clock = ContinuousClock()
         let begin = clock.now

@@ -1,25 +1,27 @@
+import OpsSupport
+
 /// How often a run is attempted when it fails for a transient reason (a store unreachable), and how
 /// long to wait in between: exponential backoff with jitter, as AWS' "full jitter" advice has it,
 /// so replicas and jobs that failed together do not retry together.
 ///
 /// Logic errors (a job that ran and failed, bad input, a timeout) are never retried: running them
 /// again would fail again, or do twice what should happen once.
-public struct RetryPolicy: Sendable, Hashable {
+package struct RetryPolicy: Sendable, Hashable {
     /// Attempts in total; 1 means no retry.
-    public var maxAttempts: Int
+    package var maxAttempts: Int
     /// The wait after the first failed attempt, doubled after each further one.
-    public var baseDelay: Duration
+    package var baseDelay: Duration
     /// The longest wait between two attempts.
-    public var maxDelay: Duration
+    package var maxDelay: Duration
 
     /// One attempt, no retry.
-    public static let none = RetryPolicy(maxAttempts: 1)
+    package static let none = RetryPolicy(maxAttempts: 1)
 
     /// - Parameters:
     ///   - maxAttempts: attempts in total (at least 1).
     ///   - baseDelay: the wait after the first failure.
     ///   - maxDelay: the cap of the exponential wait.
-    public init(maxAttempts: Int = 1, baseDelay: Duration = .seconds(10), maxDelay: Duration = .seconds(300)) {
+    package init(maxAttempts: Int = 1, baseDelay: Duration = .seconds(10), maxDelay: Duration = .seconds(300)) {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
@@ -31,7 +33,7 @@ public struct RetryPolicy: Sendable, Hashable {
     /// - Parameters:
     ///   - attempt: the attempt that just failed, from 1.
     ///   - random: a value in `0..<1` (injectable so tests are deterministic).
-    public func delay(afterAttempt attempt: Int, random: Double = Double.random(in: 0..<1)) -> Duration {
+    package func delay(afterAttempt attempt: Int, random: Double = Double.random(in: 0..<1)) -> Duration {
         let exponent = min(max(attempt - 1, 0), 30)
         let base = seconds(baseDelay) * Double(1 << exponent)
         let capped = min(base, seconds(maxDelay))
@@ -40,7 +42,7 @@ public struct RetryPolicy: Sendable, Hashable {
 
     /// Whether `error` is worth another attempt: a store that is unreachable, refused the connection or
     /// dropped it (`OpsError.Code.storeUnavailable` after mapping client errors).
-    public static func isTransient(_ error: Error) -> Bool {
+    package static func isTransient(_ error: Error) -> Bool {
         (Stores.opsError(error) as? OpsError)?.code == .storeUnavailable
     }
 

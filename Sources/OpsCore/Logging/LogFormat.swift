@@ -1,14 +1,15 @@
 import Foundation
 import Logging
+import OpsSupport
 
 /// `--log-format`: human text or JSON Lines (one object per line) for log shippers.
-public enum LogFormat: String, Sendable, CaseIterable {
+package enum LogFormat: String, Sendable, CaseIterable {
     case text, json
 }
 
 /// Bootstraps swift-log once per process. Logs go to stderr; stdout is for command output.
-public enum LoggingSetup {
-    public static func bootstrap(format: LogFormat, level: Logger.Level) {
+package enum LoggingSetup {
+    package static func bootstrap(format: LogFormat, level: Logger.Level) {
         LoggingSystem.bootstrap { label in
             switch format {
             case .text:
@@ -25,20 +26,20 @@ public enum LoggingSetup {
 }
 
 /// One JSON object per line on stderr: `{"ts":…,"level":…,"label":…,"msg":…, metadata…}`.
-public struct JSONLogHandler: LogHandler {
-    public var logLevel: Logger.Level = .info
-    public var metadata: Logger.Metadata = [:]
-    public let label: String
+package struct JSONLogHandler: LogHandler {
+    package var logLevel: Logger.Level = .info
+    package var metadata: Logger.Metadata = [:]
+    package let label: String
     private static let lock = NSLock()
 
-    public init(label: String) { self.label = label }
+    package init(label: String) { self.label = label }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         log(level: event.level, message: event.message, explicit: event.metadata)
     }
 

@@ -1,46 +1,47 @@
 import Crypto
 import Foundation
 import Logging
+import OpsSupport
 import PGClient
 
 /// Applies the embedded migrations: each in its own transaction, all under one advisory lock, so two
 /// instances racing end with the migrations applied once (the second waits, then finds nothing to do).
-public struct MigrationRunner: Sendable {
-    public let migrations: [Migration]
-    public let logger: Logger
+package struct MigrationRunner: Sendable {
+    package let migrations: [Migration]
+    package let logger: Logger
 
-    public init(migrations: [Migration] = Migration.all, logger: Logger) {
+    package init(migrations: [Migration] = Migration.all, logger: Logger) {
         self.migrations = migrations.sorted { $0.version < $1.version }
         self.logger = logger
     }
 
     /// One row of `schema status`.
-    public struct Entry: Sendable, Codable, Equatable {
-        public let version: Int
-        public let name: String
+    package struct Entry: Sendable, Codable, Equatable {
+        package let version: Int
+        package let name: String
         /// nil while pending.
-        public let appliedAt: Date?
+        package let appliedAt: Date?
     }
 
-    public struct Status: Sendable, Codable, Equatable {
-        public let applied: [Entry]
-        public let pending: [Entry]
+    package struct Status: Sendable, Codable, Equatable {
+        package let applied: [Entry]
+        package let pending: [Entry]
         /// The highest version the database has, which may exceed what this binary knows.
-        public let databaseVersion: Int
-        public let binaryVersion: Int
+        package let databaseVersion: Int
+        package let binaryVersion: Int
     }
 
-    public static let lockKey = AdvisoryLockKey.forName("schema-migrate")
+    package static let lockKey = AdvisoryLockKey.forName("schema-migrate")
 
     /// Lists applied and pending migrations; refuses a database newer than this binary.
-    public func status(on connection: PostgresConnection) async throws -> Status {
+    package func status(on connection: PostgresConnection) async throws -> Status {
         let applied = try await appliedMigrations(on: connection)
         return try makeStatus(applied)
     }
 
     /// Applies every pending migration. Returns the versions applied by this call (empty when none).
     @discardableResult
-    public func migrate(on connection: PostgresConnection) async throws -> [Int] {
+    package func migrate(on connection: PostgresConnection) async throws -> [Int] {
         try await connection.advisoryLock(Self.lockKey.value)
         do {
             let done = try await applyPending(on: connection)
@@ -107,6 +108,6 @@ public struct MigrationRunner: Sendable {
     }
 
     static func checksum(_ sql: String) -> String {
-        SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256Hex.of(Data(sql.utf8))
     }
 }

@@ -4,7 +4,7 @@
 
 extension Migration {
     /// All migrations in order. Versions are 1, 2, 3… without gaps.
-    public static let all: [Migration] = [v1, v2]
+    package static let all: [Migration] = [v1, v2]
 
     /// `ops.schema_migrations`, which the runner creates before applying anything (it must exist to record
     /// migration 1) and which migration 1 also creates, idempotently: one text for both.

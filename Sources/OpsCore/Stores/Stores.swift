@@ -2,13 +2,13 @@ import PGClient
 import RedisClient
 
 /// Opens connections to the two stores and turns their errors into one-line `OpsError`s.
-public enum Stores {
+package enum Stores {
     /// Connects to PostgreSQL.
     ///
     /// - Parameters:
     ///   - configuration: settings holding `DATABASE_URL`.
     ///   - database: connect to this database on the same server instead of the URL's.
-    public static func postgres(_ configuration: OpsConfiguration, database: String? = nil) async throws -> PostgresConnection {
+    package static func postgres(_ configuration: OpsConfiguration, database: String? = nil) async throws -> PostgresConnection {
         do {
             var target = try PostgresConfiguration(try configuration.requireDatabaseURL(), connectTimeoutSeconds: configuration.connectTimeoutSeconds)
             if let database { target = try target.withDatabase(database) }
@@ -18,8 +18,28 @@ public enum Stores {
         }
     }
 
+    /// Runs `body` with a new PostgreSQL connection and closes it afterwards, whatever `body` does:
+    /// the one place connections are closed (as postgres-nio's `withConnection`).
+    ///
+    /// - Parameters:
+    ///   - configuration: settings holding `DATABASE_URL`.
+    ///   - database: connect to this database on the same server instead of the URL's.
+    package static func withPostgres<T>(_ configuration: OpsConfiguration, database: String? = nil,
+                                        _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await postgres(configuration, database: database)
+        return try await connection.closing(body)
+    }
+
+    /// Runs `body` with a new Redis connection (connect retried as `redis(_:)` does) and closes it afterwards.
+    package static func withRedis<T>(_ configuration: OpsConfiguration, commandTimeout: Duration = .seconds(10),
+                                     _ body: (RedisConnection) async throws -> T) async throws -> T {
+        let connection = try await redis(configuration, commandTimeout: commandTimeout)
+        defer { connection.close() }
+        return try await body(connection)
+    }
+
     /// The parsed, validated PostgreSQL target (for messages and scratch databases).
-    public static func postgresTarget(_ configuration: OpsConfiguration) throws -> PostgresConfiguration {
+    package static func postgresTarget(_ configuration: OpsConfiguration) throws -> PostgresConfiguration {
         do { return try PostgresConfiguration(try configuration.requireDatabaseURL(), connectTimeoutSeconds: configuration.connectTimeoutSeconds) }
         catch { throw opsError(error) }
     }
@@ -28,7 +48,7 @@ public enum Stores {
     ///
     /// - Parameters:
     ///   - requireRedis: also require `REDIS_URL` to be set.
-    public static func validate(_ configuration: OpsConfiguration, requireRedis: Bool = false) throws {
+    package static func validate(_ configuration: OpsConfiguration, requireRedis: Bool = false) throws {
         _ = try postgresTarget(configuration)
         if let url = configuration.redisURL {
             do { _ = try RedisURL(url) } catch { throw opsError(error) }
@@ -38,7 +58,7 @@ public enum Stores {
     }
 
     /// Connects to the Redis-compatible server, retrying a failed connect up to `REDIS_MAX_RETRIES` times.
-    public static func redis(_ configuration: OpsConfiguration, commandTimeout: Duration = .seconds(10)) async throws -> RedisConnection {
+    package static func redis(_ configuration: OpsConfiguration, commandTimeout: Duration = .seconds(10)) async throws -> RedisConnection {
         do {
             let url = try RedisURL(try configuration.requireRedisURL())
             var attempt = 0
@@ -56,7 +76,7 @@ public enum Stores {
     }
 
     /// Maps a client error to the error users see, keeping its one-line, password-free message.
-    public static func opsError(_ error: Error) -> Error {
+    package static func opsError(_ error: Error) -> Error {
         switch error {
         case let error as OpsError:
             return error

@@ -8,10 +8,10 @@ import Foundation
 /// Points: `archive-published` (a batch archive is on disk, its rows not yet deleted), `archive-written`
 /// (a batch archive's rows are in its temporary file), `backup-data-member-written` (a backup's first
 /// data member is in the temporary archive).
-public enum CrashPoint {
-    public static let variable = "OPS_TEST_CRASH_AFTER"
+package enum CrashPoint {
+    package static let variable = "OPS_TEST_CRASH_AFTER"
 
-    public static func reach(_ point: String) {
+    package static func reach(_ point: String) {
         guard ProcessInfo.processInfo.environment[variable] == point else { return }
         raise(SIGKILL)
     }

@@ -10,11 +10,11 @@ import Foundation
 ///
 /// Two safety rules: a policy with no rule keeps everything (pruning is opt-in), and the newest archive
 /// is always kept, so a run can never delete the archive it just wrote.
-public struct GFSPolicy: Sendable, Hashable, CustomStringConvertible {
-    public var keepLast: Int
-    public var keepDaily: Int
-    public var keepWeekly: Int
-    public var keepMonthly: Int
+package struct GFSPolicy: Sendable, Hashable, CustomStringConvertible {
+    package var keepLast: Int
+    package var keepDaily: Int
+    package var keepWeekly: Int
+    package var keepMonthly: Int
 
     /// - Parameters:
     ///   - keepLast: keep the newest `keepLast` archives (0 = rule off).
@@ -22,7 +22,7 @@ public struct GFSPolicy: Sendable, Hashable, CustomStringConvertible {
     ///   - keepWeekly: the same per ISO week (weeks start on Monday).
     ///   - keepMonthly: the same per calendar month.
     /// - Throws: `OpsError(.usage)` when a count is negative.
-    public init(keepLast: Int = 0, keepDaily: Int = 0, keepWeekly: Int = 0, keepMonthly: Int = 0) throws {
+    package init(keepLast: Int = 0, keepDaily: Int = 0, keepWeekly: Int = 0, keepMonthly: Int = 0) throws {
         for (name, value) in [("--keep-last", keepLast), ("--keep-daily", keepDaily), ("--keep-weekly", keepWeekly), ("--keep-monthly", keepMonthly)] where value < 0 {
             throw OpsError(.usage, "\(name) \(value) is not valid: expected a whole number, 0 or more")
         }
@@ -33,7 +33,7 @@ public struct GFSPolicy: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// For callers that validated the counts themselves.
-    public init(unchecked keepLast: Int, _ keepDaily: Int, _ keepWeekly: Int, _ keepMonthly: Int) {
+    package init(unchecked keepLast: Int, _ keepDaily: Int, _ keepWeekly: Int, _ keepMonthly: Int) {
         self.keepLast = max(0, keepLast)
         self.keepDaily = max(0, keepDaily)
         self.keepWeekly = max(0, keepWeekly)
@@ -41,9 +41,9 @@ public struct GFSPolicy: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// True when no rule is set: nothing is pruned.
-    public var isEmpty: Bool { keepLast == 0 && keepDaily == 0 && keepWeekly == 0 && keepMonthly == 0 }
+    package var isEmpty: Bool { keepLast == 0 && keepDaily == 0 && keepWeekly == 0 && keepMonthly == 0 }
 
-    public var description: String {
+    package var description: String {
         if isEmpty { return "keep all" }
         return [("last", keepLast), ("daily", keepDaily), ("weekly", keepWeekly), ("monthly", keepMonthly)]
             .filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
@@ -55,7 +55,7 @@ public struct GFSPolicy: Sendable, Hashable, CustomStringConvertible {
     ///   - items: the archives, in any order.
     ///   - date: when each archive was made (its id's timestamp, not the file's mtime, which copies change).
     /// - Returns: `keep` and `delete`, each newest first; ties in `date` keep their input order.
-    public func partition<Item>(_ items: [Item], date: (Item) -> Date) -> (keep: [Item], delete: [Item]) {
+    package func partition<Item>(_ items: [Item], date: (Item) -> Date) -> (keep: [Item], delete: [Item]) {
         let decided = decide(items, date: date)
         return (decided.filter { !$0.reasons.isEmpty }.map(\.item), decided.filter { $0.reasons.isEmpty }.map(\.item))
     }
@@ -66,7 +66,7 @@ public struct GFSPolicy: Sendable, Hashable, CustomStringConvertible {
     /// - Parameters:
     ///   - items: the archives, in any order.
     ///   - date: when each archive was made.
-    public func decide<Item>(_ items: [Item], date: (Item) -> Date) -> [(item: Item, reasons: [String])] {
+    package func decide<Item>(_ items: [Item], date: (Item) -> Date) -> [(item: Item, reasons: [String])] {
         let sorted = items.enumerated().sorted { a, b in
             let (da, db) = (date(a.element), date(b.element))
             return da != db ? da > db : a.offset < b.offset
@@ -99,19 +99,19 @@ public struct GFSPolicy: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `2026-11-26` (UTC).
-    public static func day(_ date: Date) -> String {
+    package static func day(_ date: Date) -> String {
         let c = calendar.dateComponents([.year, .month, .day], from: date)
         return "\(pad(c.year!, 4))-\(pad(c.month!))-\(pad(c.day!))"
     }
 
     /// `2026-W48` (ISO week, UTC).
-    public static func week(_ date: Date) -> String {
+    package static func week(_ date: Date) -> String {
         let c = calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: date)
         return "\(pad(c.yearForWeekOfYear!, 4))-W\(pad(c.weekOfYear!))"
     }
 
     /// `2026-11` (UTC).
-    public static func month(_ date: Date) -> String {
+    package static func month(_ date: Date) -> String {
         let c = calendar.dateComponents([.year, .month], from: date)
         return "\(pad(c.year!, 4))-\(pad(c.month!))"
     }

@@ -1,4 +1,4 @@
 /// The tool's version, recorded in backups' manifests and shown by `--version`.
-public enum OpsVersion {
-    public static let current = "0.1.0"
+package enum OpsVersion {
+    package static let current = "0.1.0"
 }

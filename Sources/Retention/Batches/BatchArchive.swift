@@ -14,22 +14,22 @@ import OpsCore
 ///
 /// The SHA-256 of the whole archive file is stored in `batches.archive_sha256`, so `batches unarchive`
 /// can prove the file is the one retention wrote before it reads a byte of it.
-public enum BatchArchive {
-    public static let requestsEntry = "requests.jsonl"
-    public static let manifestEntry = "manifest.json"
-    public static let format = "auto-i18n-ops batch archive 1"
+package enum BatchArchive {
+    package static let requestsEntry = "requests.jsonl"
+    package static let manifestEntry = "manifest.json"
+    package static let format = "auto-i18n-ops batch archive 1"
 
     /// The manifest member.
-    public struct Manifest: Codable, Sendable, Equatable {
-        public var format: String
+    package struct Manifest: Codable, Sendable, Equatable {
+        package var format: String
         /// `batches.batch_id` (the application's id) and `batches.id`.
-        public var batchID: String
-        public var batchPK: Int64
-        public var table: String
-        public var rows: Int64
-        public var jsonlBytes: Int64
-        public var jsonlSHA256: String
-        public var createdAt: String
+        package var batchID: String
+        package var batchPK: Int64
+        package var table: String
+        package var rows: Int64
+        package var jsonlBytes: Int64
+        package var jsonlSHA256: String
+        package var createdAt: String
 
         enum CodingKeys: String, CodingKey {
             case format, table, rows
@@ -93,29 +93,5 @@ public enum BatchArchive {
     static func absolute(_ path: String) -> String {
         if path.hasPrefix("/") { return (path as NSString).standardizingPath }
         return ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path) as NSString).standardizingPath
-    }
-
-    /// SHA-256 of a file, hex. Blocking: call it inside `BlockingIO.run`.
-    static func sha256(ofFile path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw OpsError(.jobFailed, "cannot read \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var hasher = SHA256()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = read(fd, buffer.baseAddress, buffer.count)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw OpsError(.jobFailed, "cannot read \(path): \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { break }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-        }
-        return hex(hasher.finalize())
-    }
-
-    static func hex(_ digest: SHA256.Digest) -> String {
-        digest.map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -2,6 +2,7 @@ import ArchiveIO
 import Crypto
 import Foundation
 import OpsCore
+import OpsSupport
 
 /// Writes one batch archive while PostgreSQL streams the rows: opened in `BlockingIO.run`, fed from
 /// the connection's thread inside `copyOut`, finished and published in `BlockingIO.run` again.
@@ -43,7 +44,7 @@ final class BatchArchiveSink: @unchecked Sendable {
     }
 
     /// The SHA-256 of everything written to `requests.jsonl`.
-    func jsonlSHA256() -> String { BatchArchive.hex(hasher.finalize()) }
+    func jsonlSHA256() -> String { hasher.finalizeHex() }
 
     /// Adds the manifest, finishes the archive and publishes it (fsync, rename, directory fsync).
     /// - Returns: the SHA-256 of the published archive file.
@@ -57,7 +58,7 @@ final class BatchArchiveSink: @unchecked Sendable {
             file.discard()
             throw error
         }
-        return try BatchArchive.sha256(ofFile: file.finalPath)
+        return try SHA256Hex.ofFile(file.finalPath)
     }
 
     /// Removes the temporary file (after a failed COPY).

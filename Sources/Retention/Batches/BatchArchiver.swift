@@ -2,6 +2,7 @@ import ArchiveIO
 import Foundation
 import Logging
 import OpsCore
+import OpsSupport
 import PGClient
 
 /// Archives the requests of finished batches older than `BATCH_ARCHIVE_DAYS` into

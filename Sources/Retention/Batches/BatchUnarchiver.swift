@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import Logging
 import OpsCore
+import OpsSupport
 import PGClient
 
 /// `batches unarchive <batch_id>`: puts an archived batch's requests back exactly as they were.
@@ -13,26 +14,26 @@ import PGClient
 /// rows print as exactly the archived lines (count and SHA-256 of `row_to_json` text, so the jsonb
 /// values are byte-identical). The archive file is kept: it is the copy of record until the batch is
 /// archived again, and the next archival replaces it.
-public struct BatchUnarchiver: Sendable {
-    public let configuration: OpsConfiguration
-    public let logger: Logger
+package struct BatchUnarchiver: Sendable {
+    package let configuration: OpsConfiguration
+    package let logger: Logger
 
-    public init(configuration: OpsConfiguration, logger: Logger) {
+    package init(configuration: OpsConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
     }
 
     /// What was restored.
-    public struct Result: Sendable {
-        public let batchID: String
-        public let rows: Int64
-        public let archivePath: String
+    package struct Result: Sendable {
+        package let batchID: String
+        package let rows: Int64
+        package let archivePath: String
     }
 
     /// Restores `batchID`'s requests from its archive.
     /// - Throws: `OpsError` `.usage` (unknown or unarchived batch) or `.jobFailed` (archive missing,
     ///   corrupt or not matching), with nothing changed.
-    public func unarchive(batchID: String) async throws -> Result {
+    package func unarchive(batchID: String) async throws -> Result {
         let connection = try await Stores.postgres(configuration)
         do {
             let result = try await restore(batchID: batchID, connection: connection)
@@ -62,7 +63,7 @@ public struct BatchUnarchiver: Sendable {
             throw OpsError(.jobFailed, "cannot unarchive batch \(batchID): archive \(path) is missing; nothing was changed")
         }
         let manifest: BatchArchive.Manifest = try await BlockingIO.run(name: "batch-unarchive") {
-            let actual = try BatchArchive.sha256(ofFile: path)
+            let actual = try SHA256Hex.ofFile(path)
             guard actual == recordedSHA else {
                 throw OpsError(.jobFailed, "cannot unarchive batch \(batchID): archive \(path) is corrupt (SHA-256 \(actual) is not the recorded \(recordedSHA)); nothing was changed")
             }
@@ -154,5 +155,5 @@ private final class JSONLSource {
         return chunk
     }
 
-    func sha256() -> String { BatchArchive.hex(hasher.finalize()) }
+    func sha256() -> String { hasher.finalizeHex() }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OpsSupport
 import PGClient
 
 /// Runs write transactions the way retention must while the application keeps writing: with
@@ -44,7 +45,7 @@ struct BoundedTransaction {
         let start = clock.now
         defer {
             count += 1
-            longestSeconds = max(longestSeconds, DurationText.seconds(clock.now - start))
+            longestSeconds = max(longestSeconds, (clock.now - start).inSeconds)
         }
         return try await body()
     }

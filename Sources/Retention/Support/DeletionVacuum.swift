@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OpsSupport
 import PGClient
 
 /// `--vacuum auto|always|never`: VACUUM the application tables a run deleted many rows from.
@@ -13,14 +14,14 @@ import PGClient
 /// `VACUUM (INDEX_CLEANUP ON, TRUNCATE OFF)` takes only a SHARE UPDATE EXCLUSIVE lock, which
 /// the application's reads and writes never conflict with, and never the exclusive lock that
 /// truncation would need.
-public enum VacuumPolicy: String, Sendable, CaseIterable {
+package enum VacuumPolicy: String, Sendable, CaseIterable {
     /// Tables from which the run deleted at least `autoMinimumRows` rows and `autoFraction` of them.
     case auto
     case always
     case never
 
-    public static let autoMinimumRows: Int64 = 10_000
-    public static let autoFraction = 0.01
+    package static let autoMinimumRows: Int64 = 10_000
+    package static let autoFraction = 0.01
 }
 
 struct DeletionVacuum {
@@ -107,6 +108,6 @@ struct DeletionVacuum {
             throw error
         }
         _ = try await restoreTimeout()
-        return (vacuumed, DurationText.seconds(clock.now - start), warnings)
+        return (vacuumed, (clock.now - start).inSeconds, warnings)
     }
 }

@@ -3,8 +3,8 @@
 /// Modelled on `OpsError`: `Code` is a struct over a private enum so new codes never break callers.
 /// `description` is one line a human can act on, e.g.
 /// `Cron/schedule:7: field 3 (day-of-month): 32 is out of range 1-31`.
-public struct CronError: Error, Sendable, Hashable, CustomStringConvertible {
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
+package struct CronError: Error, Sendable, Hashable, CustomStringConvertible {
+    package struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable {
             case invalidField, wrongFieldCount, unsupported, invalidLine, unknownJob, unknownSetting,
                  invalidTimeZone, invalidOption, invalidArguments
@@ -13,38 +13,38 @@ public struct CronError: Error, Sendable, Hashable, CustomStringConvertible {
         private init(_ base: Base) { self.base = base }
 
         /// One of the five fields is malformed or out of range.
-        public static let invalidField = Code(.invalidField)
+        package static let invalidField = Code(.invalidField)
         /// The expression does not have exactly five fields.
-        public static let wrongFieldCount = Code(.wrongFieldCount)
+        package static let wrongFieldCount = Code(.wrongFieldCount)
         /// Valid cron syntax this scheduler deliberately does not implement (`@reboot`, `~`).
-        public static let unsupported = Code(.unsupported)
+        package static let unsupported = Code(.unsupported)
         /// A schedule-file line that is neither a comment, a setting nor a job line.
-        public static let invalidLine = Code(.invalidLine)
+        package static let invalidLine = Code(.invalidLine)
         /// The job name is not one the caller knows.
-        public static let unknownJob = Code(.unknownJob)
+        package static let unknownJob = Code(.unknownJob)
         /// A `NAME=value` line other than `CRON_TZ`.
-        public static let unknownSetting = Code(.unknownSetting)
+        package static let unknownSetting = Code(.unknownSetting)
         /// `CRON_TZ` names no time zone in the system's database.
-        public static let invalidTimeZone = Code(.invalidTimeZone)
+        package static let invalidTimeZone = Code(.invalidTimeZone)
         /// A `name=value` policy option before the job name is unknown or has a bad value.
-        public static let invalidOption = Code(.invalidOption)
+        package static let invalidOption = Code(.invalidOption)
         /// The job's command rejected the arguments on the line.
-        public static let invalidArguments = Code(.invalidArguments)
+        package static let invalidArguments = Code(.invalidArguments)
 
-        public var description: String { base.rawValue }
+        package var description: String { base.rawValue }
     }
 
-    public var code: Code
+    package var code: Code
     /// The field at fault, when one is.
-    public var field: CronExpression.Field?
+    package var field: CronExpression.Field?
     /// What is wrong, without location: `32 is out of range 1-31`.
-    public var reason: String
+    package var reason: String
     /// The schedule file's name as the caller gave it, when the error comes from a file.
-    public var file: String?
+    package var file: String?
     /// The 1-based line number in `file`.
-    public var line: Int?
+    package var line: Int?
 
-    public init(
+    package init(
         _ code: Code, _ reason: String, field: CronExpression.Field? = nil, file: String? = nil,
         line: Int? = nil
     ) {
@@ -56,12 +56,12 @@ public struct CronError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The message without the file location: `field 2 (hour): 24 is out of range 0-23`.
-    public var message: String {
+    package var message: String {
         guard let field else { return reason }
         return "field \(field.rawValue) (\(field.name)): \(reason)"
     }
 
-    public var description: String {
+    package var description: String {
         switch (file, line) {
         case let (file?, line?): return "\(file):\(line): \(message)"
         case let (nil, line?): return "line \(line): \(message)"
@@ -71,7 +71,7 @@ public struct CronError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The same error, located at `line` of `file`.
-    public func located(file: String, line: Int) -> CronError {
+    package func located(file: String, line: Int) -> CronError {
         var copy = self
         copy.file = file
         copy.line = line

@@ -16,7 +16,7 @@ extension CronExpression {
     ///   - date: the instant to search from; a fire time equal to it is not returned.
     ///   - timeZone: the zone whose wall clock the fields describe. See the type's DST policy.
     /// - Returns: `nil` if the expression can never fire (`0 0 30 2 *`).
-    public func next(after date: Date, in timeZone: TimeZone) -> Date? {
+    package func next(after date: Date, in timeZone: TimeZone) -> Date? {
         guard isSatisfiable else { return nil }
         let after = Int64(date.timeIntervalSince1970.rounded(.down))
         let limit = after + Self.searchHorizon
@@ -52,7 +52,7 @@ extension CronExpression {
     ///   - date: the instant to search from (exclusive).
     ///   - count: how many fire times to return.
     ///   - timeZone: the zone whose wall clock the fields describe.
-    public func nextDates(after date: Date, count: Int, in timeZone: TimeZone) -> [Date] {
+    package func nextDates(after date: Date, count: Int, in timeZone: TimeZone) -> [Date] {
         var dates: [Date] = []
         dates.reserveCapacity(max(count, 0))
         var from = date

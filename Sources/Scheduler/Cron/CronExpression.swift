@@ -31,13 +31,13 @@ import Foundation
 ///   `0 * * * *`, `@hourly`, `*/15 2 * * *`) fires in elapsed time, so at both occurrences of a
 ///   repeated slot. An expression with a fixed minute *and* hour (`30 2 * * *`, `@daily`) fires once,
 ///   at the first occurrence. ``firesInElapsedTime`` tells which kind an expression is.
-public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
+package struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     /// The five fields, numbered as in error messages (`field 3 (day-of-month)`).
-    public enum Field: Int, Sendable, CaseIterable {
+    package enum Field: Int, Sendable, CaseIterable {
         case minute = 1, hour, dayOfMonth, month, dayOfWeek
 
         /// The name used in error messages.
-        public var name: String {
+        package var name: String {
             switch self {
             case .minute: return "minute"
             case .hour: return "hour"
@@ -48,7 +48,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         }
 
         /// The values the field accepts.
-        public var range: ClosedRange<Int> {
+        package var range: ClosedRange<Int> {
             switch self {
             case .minute: return 0...59
             case .hour: return 0...23
@@ -60,7 +60,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The text the expression was parsed from, whitespace-normalised (`@daily` stays `@daily`).
-    public let source: String
+    package let source: String
 
     // One bit per value: bit n set means value n matches.
     let minutes: UInt64
@@ -81,7 +81,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     ///   - text: e.g. `*/15 * * * *`, `0 9 * jan,jul mon-fri`, `@daily`.
     /// - Throws: ``CronError`` naming the field and the reason, e.g.
     ///   `field 2 (hour): 24 is out of range 0-23`.
-    public init(_ text: String) throws(CronError) {
+    package init(_ text: String) throws(CronError) {
         let tokens = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
         guard let first = tokens.first else {
             throw CronError(.wrongFieldCount, "empty expression: expected 5 fields (\(Self.fieldNames))")
@@ -100,7 +100,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     /// - Parameters:
     ///   - fields: minute, hour, day-of-month, month, day-of-week.
     /// - Throws: ``CronError`` if there are not exactly five fields or one is invalid.
-    public init(fields: [String]) throws(CronError) {
+    package init(fields: [String]) throws(CronError) {
         guard fields.count == 5 else {
             throw CronError(
                 .wrongFieldCount,
@@ -111,16 +111,16 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether a repeated wall-clock slot (fall back) fires at both occurrences: true when the minute
     /// or the hour field starts with `*`, as in Vixie/ISC cron. See the DST policy above.
-    public var firesInElapsedTime: Bool { minuteIsStar || hourIsStar }
+    package var firesInElapsedTime: Bool { minuteIsStar || hourIsStar }
 
-    public var description: String { source }
+    package var description: String { source }
 
     // Equal when they fire at the same times: `@daily` == `0 0 * * *`, `0 0 * * 7` == `0 0 * * sun`.
-    public static func == (lhs: CronExpression, rhs: CronExpression) -> Bool {
+    package static func == (lhs: CronExpression, rhs: CronExpression) -> Bool {
         lhs.semanticKey == rhs.semanticKey
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(semanticKey)
     }
 

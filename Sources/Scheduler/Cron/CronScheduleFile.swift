@@ -17,31 +17,31 @@ import Foundation
 ///   arguments split on whitespace; `"…"` groups words into one argument, with `\"` and `\\` inside.
 /// - Between the time fields and the job name, `name=value` words set the line's policy options
 ///   (`0 3 * * * timeout=2h retries=3 backup`); this type collects them, ``JobPolicy`` interprets them.
-public struct CronScheduleFile: Sendable, Equatable {
+package struct CronScheduleFile: Sendable, Equatable {
     /// One job line.
-    public struct Entry: Sendable, Equatable {
+    package struct Entry: Sendable, Equatable {
         /// 1-based line number in the file.
-        public var line: Int
-        public var expression: CronExpression
+        package var line: Int
+        package var expression: CronExpression
         /// The `CRON_TZ` in force for this line, or the file's default zone.
-        public var timeZone: TimeZone
-        public var job: String
-        public var arguments: [String]
+        package var timeZone: TimeZone
+        package var job: String
+        package var arguments: [String]
         /// `name=value` words before the job name, in file order.
-        public var options: [Option]
+        package var options: [Option]
 
         /// One `name=value` policy option.
-        public struct Option: Sendable, Equatable {
-            public var name: String
-            public var value: String
+        package struct Option: Sendable, Equatable {
+            package var name: String
+            package var value: String
 
-            public init(name: String, value: String) {
+            package init(name: String, value: String) {
                 self.name = name
                 self.value = value
             }
         }
 
-        public init(line: Int, expression: CronExpression, timeZone: TimeZone, job: String, arguments: [String],
+        package init(line: Int, expression: CronExpression, timeZone: TimeZone, job: String, arguments: [String],
                     options: [Option] = []) {
             self.line = line
             self.expression = expression
@@ -52,13 +52,13 @@ public struct CronScheduleFile: Sendable, Equatable {
         }
 
         /// The entry's next fire time strictly after `date`, in the entry's time zone.
-        public func next(after date: Date) -> Date? {
+        package func next(after date: Date) -> Date? {
             expression.next(after: date, in: timeZone)
         }
     }
 
     /// The job lines, in file order.
-    public var entries: [Entry]
+    package var entries: [Entry]
 
     /// Parses a schedule file's text.
     /// - Parameters:
@@ -68,7 +68,7 @@ public struct CronScheduleFile: Sendable, Equatable {
     ///   - knownJobs: the job names the caller can run; `nil` accepts any well-formed name.
     /// - Throws: the first ``CronError``, located at its line: `Cron/schedule:7: field 3 (day-of-month):
     ///   32 is out of range 1-31`.
-    public init(
+    package init(
         parsing text: String, file: String = "schedule", defaultTimeZone: TimeZone,
         knownJobs: Set<String>? = nil
     ) throws(CronError) {
@@ -90,7 +90,7 @@ public struct CronScheduleFile: Sendable, Equatable {
         self.entries = entries
     }
 
-    public init(entries: [Entry]) {
+    package init(entries: [Entry]) {
         self.entries = entries
     }
 

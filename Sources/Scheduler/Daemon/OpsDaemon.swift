@@ -3,25 +3,26 @@ import Logging
 import OpsCore
 import ServiceLifecycle
 import Telemetry
+import UnixSignals
 
 /// `auto-i18n-ops run`: the scheduler and the HTTP endpoints in one `ServiceGroup`.
 ///
 /// SIGTERM and SIGINT shut the group down gracefully, in reverse order of start: first the scheduler
 /// (no new runs; running ones get the grace period, then are cancelled and recorded), then the HTTP
 /// server, so `/metrics` and `/healthz` answer until the jobs are done. SIGHUP reloads the schedule.
-public enum OpsDaemon {
+package enum OpsDaemon {
     /// The daemon's settings.
-    public struct Options: Sendable {
-        public var listen: ListenAddress
+    package struct Options: Sendable {
+        package var listen: ListenAddress
         /// `METRICS_TOKEN`: bearer token `/metrics` requires, if set.
-        public var metricsToken: String?
-        public var shutdownGrace: Duration
-        public var metricsRefreshInterval: Duration
-        public var historyRetentionDays: Int
+        package var metricsToken: String?
+        package var shutdownGrace: Duration
+        package var metricsRefreshInterval: Duration
+        package var historyRetentionDays: Int
         /// Test only: an accelerated clock; the wall clock otherwise.
-        public var clock: any SchedulerClock
+        package var clock: any SchedulerClock
 
-        public init(listen: ListenAddress = .default, metricsToken: String? = nil, shutdownGrace: Duration = .seconds(30),
+        package init(listen: ListenAddress = .default, metricsToken: String? = nil, shutdownGrace: Duration = .seconds(30),
                     metricsRefreshInterval: Duration = .seconds(15), historyRetentionDays: Int = 90,
                     clock: any SchedulerClock = WallClock()) {
             self.listen = listen
@@ -44,7 +45,7 @@ public enum OpsDaemon {
     ///   - readiness: the `/readyz` check.
     ///   - onListening: called with the bound port.
     /// - Throws: `OpsError` when the HTTP server cannot listen.
-    public static func run(options: Options, schedule: Schedule, reloadSchedule: @escaping @Sendable () throws -> Schedule,
+    package static func run(options: Options, schedule: Schedule, reloadSchedule: @escaping @Sendable () throws -> Schedule,
                            context: JobContext, metricsJobs: [String],
                            readiness: @escaping @Sendable () async -> MetricsServer.Readiness,
                            onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {

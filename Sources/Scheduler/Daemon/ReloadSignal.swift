@@ -7,18 +7,18 @@ import Foundation
 /// into Swift is safe. The signal's default action (terminate) is ignored while the source exists.
 /// `@unchecked Sendable`: the source is created once and only resumed and cancelled, which Dispatch allows
 /// from any thread.
-public final class ReloadSignal: @unchecked Sendable {
+package final class ReloadSignal: @unchecked Sendable {
     private let source: DispatchSourceSignal
 
     /// Starts delivering SIGHUP to `handler` until ``cancel()``.
-    public init(handler: @escaping @Sendable () -> Void) {
+    package init(handler: @escaping @Sendable () -> Void) {
         signal(SIGHUP, SIG_IGN)
         source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "auto-i18n-ops.sighup"))
         source.setEventHandler(handler: handler)
         source.resume()
     }
 
-    public func cancel() {
+    package func cancel() {
         source.cancel()
     }
 }

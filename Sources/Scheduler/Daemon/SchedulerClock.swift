@@ -1,7 +1,7 @@
 import Foundation
 
 /// The time the scheduler reads slots from and sleeps against.
-public protocol SchedulerClock: Sendable {
+package protocol SchedulerClock: Sendable {
     /// The current instant.
     func now() -> Date
     /// Returns at `deadline` or later; throws `CancellationError` when the task is cancelled.
@@ -10,12 +10,12 @@ public protocol SchedulerClock: Sendable {
 
 /// The wall clock. Sleeps in steps of at most a minute and re-reads the time after each, so a stepped
 /// system clock (NTP, a suspended VM) delays a slot by at most a minute, never by the size of the jump.
-public struct WallClock: SchedulerClock {
-    public init() {}
+package struct WallClock: SchedulerClock {
+    package init() {}
 
-    public func now() -> Date { Date() }
+    package func now() -> Date { Date() }
 
-    public func sleep(until deadline: Date) async throws {
+    package func sleep(until deadline: Date) async throws {
         while true {
             let remaining = deadline.timeIntervalSince(Date())
             if remaining <= 0 { return }
@@ -28,25 +28,25 @@ public struct WallClock: SchedulerClock {
 /// made, so a `* * * * *` line fires every second at scale 60 and a daemon test takes seconds, not
 /// minutes. Job runs themselves (timeouts, grace periods) keep real time; only slot computation and
 /// the waits between slots are accelerated. Slots recorded in `ops.job_runs` are virtual instants.
-public struct AcceleratedClock: SchedulerClock {
-    public let scale: Double
+package struct AcceleratedClock: SchedulerClock {
+    package let scale: Double
     private let realOrigin: Date
     private let virtualOrigin: Date
 
     /// - Parameters:
     ///   - scale: how many virtual seconds pass per real second (> 0).
     ///   - origin: the virtual time now (default: the real time now).
-    public init(scale: Double, origin: Date = Date()) {
+    package init(scale: Double, origin: Date = Date()) {
         self.scale = scale
         self.realOrigin = Date()
         self.virtualOrigin = origin
     }
 
-    public func now() -> Date {
+    package func now() -> Date {
         virtualOrigin.addingTimeInterval(Date().timeIntervalSince(realOrigin) * scale)
     }
 
-    public func sleep(until deadline: Date) async throws {
+    package func sleep(until deadline: Date) async throws {
         while true {
             let remaining = deadline.timeIntervalSince(now()) / scale
             if remaining <= 0 { return }

@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import OpsCore
+import PGClient
 
 extension SchedulerService {
     /// Deletes `ops.job_runs` rows older than the retention, at start and then every prune interval
@@ -24,7 +26,7 @@ extension SchedulerService {
     }
 
     /// Deletes runs that started more than `days` days ago; returns how many.
-    public static func pruneHistory(olderThanDays days: Int, configuration: OpsConfiguration) async throws -> Int {
+    package static func pruneHistory(olderThanDays days: Int, configuration: OpsConfiguration) async throws -> Int {
         let connection = try await Stores.postgres(configuration)
         do {
             let result = try await connection.query(

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OpsCore
+import OpsSupport
 import ServiceLifecycle
 
 /// The `run` daemon's scheduler: fires every schedule line at its slots and runs the job in-process
@@ -15,24 +16,24 @@ import ServiceLifecycle
 /// - ``reload()`` (SIGHUP) re-reads the schedule; an invalid file is logged and the old schedule kept.
 /// - Graceful shutdown: no new runs start; running ones get `shutdownGrace` to finish, then are
 ///   cancelled (recorded as failed, lock released) and `run()` returns.
-public final class SchedulerService: Service, Sendable {
+package final class SchedulerService: Service, Sendable {
     /// Everything the scheduler needs.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// The schedule to start with (already validated by the caller, so a bad file fails before start).
-        public var schedule: Schedule
+        package var schedule: Schedule
         /// Re-reads the schedule on ``SchedulerService/reload()``.
-        public var reloadSchedule: @Sendable () throws -> Schedule
+        package var reloadSchedule: @Sendable () throws -> Schedule
         /// Configuration and logger for the job runs; the trigger is set to `schedule`.
-        public var context: JobContext
-        public var clock: any SchedulerClock
+        package var context: JobContext
+        package var clock: any SchedulerClock
         /// How long running jobs may take to finish after shutdown begins.
-        public var shutdownGrace: Duration
+        package var shutdownGrace: Duration
         /// `ops.job_runs` rows older than this many days are deleted (0 = keep everything).
-        public var historyRetentionDays: Int
+        package var historyRetentionDays: Int
         /// How often the history is pruned (the first time at start).
-        public var historyPruneInterval: Duration
+        package var historyPruneInterval: Duration
 
-        public init(schedule: Schedule, reloadSchedule: @escaping @Sendable () throws -> Schedule, context: JobContext,
+        package init(schedule: Schedule, reloadSchedule: @escaping @Sendable () throws -> Schedule, context: JobContext,
                     clock: any SchedulerClock = WallClock(), shutdownGrace: Duration = .seconds(30),
                     historyRetentionDays: Int = 90, historyPruneInterval: Duration = .seconds(86_400)) {
             self.schedule = schedule
@@ -46,18 +47,18 @@ public final class SchedulerService: Service, Sendable {
     }
 
     /// Hooks for metrics: runs that ended and slots skipped without a row in `ops.job_runs`.
-    public struct Observer: Sendable {
-        public var runFinished: @Sendable (JobRunner.Report) -> Void
+    package struct Observer: Sendable {
+        package var runFinished: @Sendable (JobRunner.Report) -> Void
         /// `reason` is `claimed` or `missed`.
-        public var slotSkipped: @Sendable (_ job: String, _ reason: String, _ count: Int) -> Void
+        package var slotSkipped: @Sendable (_ job: String, _ reason: String, _ count: Int) -> Void
         /// The schedule in force changed (start, reload).
-        public var scheduleLoaded: @Sendable (Schedule) -> Void
+        package var scheduleLoaded: @Sendable (Schedule) -> Void
         /// The scheduler has started its catch-up runs (if any) and waits for the first slot.
-        public var started: @Sendable () -> Void
+        package var started: @Sendable () -> Void
         /// A reload failed; the previous schedule stays in force.
-        public var reloadFailed: @Sendable (Error) -> Void
+        package var reloadFailed: @Sendable (Error) -> Void
 
-        public init(runFinished: @escaping @Sendable (JobRunner.Report) -> Void = { _ in },
+        package init(runFinished: @escaping @Sendable (JobRunner.Report) -> Void = { _ in },
                     slotSkipped: @escaping @Sendable (String, String, Int) -> Void = { _, _, _ in },
                     scheduleLoaded: @escaping @Sendable (Schedule) -> Void = { _ in },
                     started: @escaping @Sendable () -> Void = {},
@@ -85,7 +86,7 @@ public final class SchedulerService: Service, Sendable {
     ///   - configuration: schedule, clock, grace period, history retention.
     ///   - observer: metrics hooks.
     ///   - logger: the daemon's logger.
-    public init(configuration: Configuration, observer: Observer = Observer(), logger: Logger) {
+    package init(configuration: Configuration, observer: Observer = Observer(), logger: Logger) {
         var configuration = configuration
         configuration.context.trigger = .schedule
         self.configuration = configuration
@@ -95,16 +96,16 @@ public final class SchedulerService: Service, Sendable {
     }
 
     /// Re-reads the schedule file (what SIGHUP does). Safe from any thread.
-    public func reload() {
+    package func reload() {
         continuation.yield(.reload)
     }
 
     /// Begins a graceful shutdown without a signal (tests, embedding).
-    public func shutdown() {
+    package func shutdown() {
         continuation.yield(.shutdown)
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let continuation = self.continuation
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {

@@ -3,7 +3,7 @@ import OpsCore
 /// The jobs a schedule may name. The executable supplies it: it knows the command types, so a schedule
 /// line's arguments are parsed exactly as the same command on the shell would parse them. This module
 /// knows nothing about backups or retention.
-public protocol JobCatalog: Sendable {
+package protocol JobCatalog: Sendable {
     /// The job names a schedule line may use (its word after the time fields).
     var jobNames: [String] { get }
 

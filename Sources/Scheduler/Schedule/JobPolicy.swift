@@ -1,5 +1,6 @@
 import Foundation
 import OpsCore
+import OpsSupport
 
 /// How the daemon runs one schedule line: timeout, retries, start jitter and catch-up after downtime.
 ///
@@ -19,13 +20,13 @@ import OpsCore
 ///   most this old (`0` = never catch up).
 ///
 /// Durations are an integer with a unit: `s`, `m`, `h` or `d` (`90s`, `15m`, `6h`, `1d`), or `0`.
-public struct JobPolicy: Sendable, Hashable {
-    public var timeout: Duration?
-    public var retry: RetryPolicy
-    public var jitter: Duration
-    public var catchUp: Duration
+package struct JobPolicy: Sendable, Hashable {
+    package var timeout: Duration?
+    package var retry: RetryPolicy
+    package var jitter: Duration
+    package var catchUp: Duration
 
-    public init(timeout: Duration?, retry: RetryPolicy, jitter: Duration = .zero, catchUp: Duration = .zero) {
+    package init(timeout: Duration?, retry: RetryPolicy, jitter: Duration = .zero, catchUp: Duration = .zero) {
         self.timeout = timeout
         self.retry = retry
         self.jitter = jitter
@@ -33,11 +34,11 @@ public struct JobPolicy: Sendable, Hashable {
     }
 
     /// The option names a schedule line may set.
-    public static let optionNames = ["timeout", "retries", "backoff", "jitter", "catch-up"]
+    package static let optionNames = ["timeout", "retries", "backoff", "jitter", "catch-up"]
 
     /// The defaults: long jobs that run daily get a 6-hour catch-up window and generous timeouts;
     /// frequent jobs (snapshot, health, cache-stats) never catch up (their next slot is soon anyway).
-    public static func defaults(for job: String) -> JobPolicy {
+    package static func defaults(for job: String) -> JobPolicy {
         func policy(_ timeout: Duration, retries: Int, catchUp: Duration = .zero) -> JobPolicy {
             JobPolicy(timeout: timeout, retry: RetryPolicy(maxAttempts: retries + 1), catchUp: catchUp)
         }
@@ -56,7 +57,7 @@ public struct JobPolicy: Sendable, Hashable {
 
     /// The policy of `entry`: its job's defaults with the line's options applied.
     /// - Throws: ``CronError`` `.invalidOption` naming the option and what is wrong (not yet located).
-    public static func resolve(_ entry: CronScheduleFile.Entry) throws(CronError) -> JobPolicy {
+    package static func resolve(_ entry: CronScheduleFile.Entry) throws(CronError) -> JobPolicy {
         var policy = defaults(for: entry.job)
         for option in entry.options {
             switch option.name {
@@ -83,22 +84,19 @@ public struct JobPolicy: Sendable, Hashable {
         return policy
     }
 
-    /// `90s`, `15m`, `6h`, `1d` or `0`.
+    /// A policy's duration in the one grammar (`90s`, `15m`, `1h30m`, `1d`, `0`, a bare number of
+    /// seconds), at most a year: a slot's policy never spans more.
     static func duration(_ option: CronScheduleFile.Entry.Option) throws(CronError) -> Duration {
-        let text = option.value
-        if text == "0" { return .zero }
-        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        guard let unit = text.last, let factor = units[unit], let number = Int64(text.dropLast()), number >= 0,
-              number <= 366 * 86_400 / factor
-        else {
-            throw CronError(.invalidOption, "\(option.name)=\(text): expected a duration such as 90s, 15m, 6h or 1d")
+        do {
+            return try DurationText.parse(option.value, subject: "\(option.name)=", range: .zero ... .seconds(366 * 86_400))
+        } catch {
+            throw CronError(.invalidOption, error.description)
         }
-        return .seconds(number * factor)
     }
 
     /// The stable start delay of `job` within `jitter`: FNV-1a of the job name, so every replica and every
     /// day agree, and jobs sharing a minute spread out.
-    public func startDelay(for job: String) -> Duration {
+    package func startDelay(for job: String) -> Duration {
         let total = jitter.components.seconds
         guard total > 0 else { return .zero }
         let hash = AdvisoryLockKey.forName("jitter:\(job)").value

@@ -2,20 +2,20 @@ import Foundation
 import OpsCore
 
 /// A loaded schedule: each line's timing, policy and ready-to-run job.
-public struct Schedule: Sendable {
+package struct Schedule: Sendable {
     /// One schedule line, resolved.
-    public struct Item: Sendable {
-        public let entry: CronScheduleFile.Entry
-        public let policy: JobPolicy
-        public let job: any OpsJob
+    package struct Item: Sendable {
+        package let entry: CronScheduleFile.Entry
+        package let policy: JobPolicy
+        package let job: any OpsJob
 
         /// The job name, as on the line.
-        public var name: String { entry.job }
+        package var name: String { entry.job }
     }
 
     /// The file's name as given (for messages).
-    public let file: String
-    public let items: [Item]
+    package let file: String
+    package let items: [Item]
 
     /// Parses a schedule and builds every line's job, so a bad line fails here, not at 03:00.
     ///
@@ -26,7 +26,7 @@ public struct Schedule: Sendable {
     ///   - defaultTimeZone: the zone of lines before any `CRON_TZ` (the daemon uses the system zone).
     /// - Throws: ``CronError`` located at the line: a cron field, an unknown job, a bad option, or
     ///   arguments the job's command rejects.
-    public init(parsing text: String, file: String, catalog: some JobCatalog, defaultTimeZone: TimeZone) throws(CronError) {
+    package init(parsing text: String, file: String, catalog: some JobCatalog, defaultTimeZone: TimeZone) throws(CronError) {
         let parsed = try CronScheduleFile(parsing: text, file: file, defaultTimeZone: defaultTimeZone, knownJobs: Set(catalog.jobNames))
         var items: [Item] = []
         for entry in parsed.entries {
@@ -48,7 +48,7 @@ public struct Schedule: Sendable {
     /// Reads and parses the schedule file at `path`.
     ///
     /// - Throws: `OpsError` `.usage` (exit 2) with the one-line reason: unreadable file or a bad line.
-    public static func load(path: String, catalog: some JobCatalog, defaultTimeZone: TimeZone = .current) throws -> Schedule {
+    package static func load(path: String, catalog: some JobCatalog, defaultTimeZone: TimeZone = .current) throws -> Schedule {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -63,7 +63,7 @@ public struct Schedule: Sendable {
     }
 
     /// The job names the schedule uses, without duplicates, in file order.
-    public var jobNames: [String] {
+    package var jobNames: [String] {
         var seen = Set<String>()
         return items.map(\.name).filter { seen.insert($0).inserted }
     }

@@ -2,10 +2,10 @@ import Foundation
 import OpsCore
 
 /// Reading and writing times and durations on the command line.
-public enum TimeText {
+package enum TimeText {
     /// `2026-03-29T03:00:00+02:00`: ISO 8601 with the zone's offset at that instant (`+00:00`, never `Z`,
     /// so every line has the same shape).
-    public static func iso8601(_ date: Date, in timeZone: TimeZone) -> String {
+    package static func iso8601(_ date: Date, in timeZone: TimeZone) -> String {
         let offset = timeZone.secondsFromGMT(for: date)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(secondsFromGMT: offset) ?? timeZone
@@ -19,7 +19,7 @@ public enum TimeText {
     /// Parses `2026-03-29T01:30:00+01:00`, `…Z`, or a local time without offset (`2026-03-29T01:30`,
     /// seconds optional) read in `timeZone`.
     /// - Throws: `OpsError` `.usage` naming the value.
-    public static func parseISO8601(_ text: String, defaultTimeZone timeZone: TimeZone) throws -> Date {
+    package static func parseISO8601(_ text: String, defaultTimeZone timeZone: TimeZone) throws -> Date {
         let withOffset = ISO8601DateFormatter()
         withOffset.formatOptions = [.withInternetDateTime]
         // Seconds are optional in the input (`2026-03-29T01:30Z`); the formatter wants them.
@@ -38,16 +38,5 @@ public enum TimeText {
             if let date = local.date(from: text) { return date }
         }
         throw OpsError(.usage, "'\(text)' is not an ISO 8601 time (e.g. 2026-03-29T01:30:00+01:00, or 2026-03-29T01:30 in --tz)")
-    }
-
-    /// `90s`, `15m`, `6h`, `1d`, `0`, or a plain number of seconds (`30`, `2.5`).
-    /// - Throws: `OpsError` `.usage` naming `option`.
-    public static func parseDuration(_ text: String, option: String) throws -> Duration {
-        if let seconds = Double(text), seconds >= 0, seconds.isFinite { return .milliseconds(Int64(seconds * 1000)) }
-        do {
-            return try JobPolicy.duration(.init(name: option, value: text))
-        } catch {
-            throw OpsError(.usage, "--\(option) \(text): expected seconds or a duration such as 90s, 15m, 6h or 1d")
-        }
     }
 }

@@ -6,14 +6,14 @@ import Foundation
 /// A path only counts as "this snapshot, readable here" when the file exists on this host and was
 /// modified at or after the trigger (server clock, less one second of slack): a remote server whose
 /// `dir` happens to exist here with an older dump is not mistaken for a local one.
-public enum SnapshotFileLocator {
+package enum SnapshotFileLocator {
     /// - Parameters:
     ///   - kind: which server wrote the snapshot.
     ///   - directory: `CONFIG GET dir`, if the server answered it.
     ///   - dbfilename: `CONFIG GET dbfilename` (Redis).
     ///   - lastSavedFile: Dragonfly's `last_saved_file`.
     ///   - notBefore: the server's time of the trigger, Unix seconds.
-    public static func locate(kind: SnapshotServerKind, directory: String?, dbfilename: String?, lastSavedFile: String?,
+    package static func locate(kind: SnapshotServerKind, directory: String?, dbfilename: String?, lastSavedFile: String?,
                               notBefore: Double) -> SnapshotFileSet? {
         let threshold = Date(timeIntervalSince1970: notBefore.rounded(.down) - 1)
         switch kind {

@@ -2,6 +2,7 @@ import ArchiveIO
 import Crypto
 import Foundation
 import OpsCore
+import OpsSupport
 
 /// Packs a finished snapshot's files into `$BACKUP_REPO/dragonfly/<id>.tar.zst` and publishes it with
 /// `AtomicFile` (temporary name, fsync, rename, directory fsync; 0600 in a 0700 directory).
@@ -11,21 +12,21 @@ import OpsCore
 /// file's SHA-256, is the last member; the same manifest is published beside the archive afterwards.
 /// The servers replace a dump by renaming a new file over it, so the descriptor we hold keeps reading
 /// the snapshot we confirmed even if a newer save lands meanwhile.
-public struct SnapshotArchiver: Sendable {
+package struct SnapshotArchiver: Sendable {
     /// What was published.
-    public struct Published: Sendable {
-        public var id: String
-        public var archivePath: String
-        public var manifestPath: String
+    package struct Published: Sendable {
+        package var id: String
+        package var archivePath: String
+        package var manifestPath: String
         /// Size of the compressed archive.
-        public var bytes: Int64
-        public var manifest: SnapshotManifest
+        package var bytes: Int64
+        package var manifest: SnapshotManifest
     }
 
-    public let repository: SnapshotRepository
-    public let compression: ArchiveCompression
+    package let repository: SnapshotRepository
+    package let compression: ArchiveCompression
 
-    public init(repository: SnapshotRepository, compression: ArchiveCompression = .zstd(level: 3, threads: 2)) {
+    package init(repository: SnapshotRepository, compression: ArchiveCompression = .zstd(level: 3, threads: 2)) {
         self.repository = repository
         self.compression = compression
     }
@@ -35,7 +36,7 @@ public struct SnapshotArchiver: Sendable {
     ///   - now: the copy's time (names it).
     /// - Throws: `OpsError(.jobFailed)` when the files are not here, or reading or writing fails;
     ///   nothing is left under the final names then.
-    public func archive(_ result: SnapshotResult, now: Date = Date()) async throws -> Published {
+    package func archive(_ result: SnapshotResult, now: Date = Date()) async throws -> Published {
         guard let files = result.files, !files.localFiles.isEmpty else {
             let why = result.files?.unavailableReason ?? "the server did not say where it saved (CONFIG GET dir refused?)"
             throw OpsError(.jobFailed, "--copy-to-repo: the snapshot succeeded but its files cannot be copied: \(why)")
@@ -79,36 +80,24 @@ public struct SnapshotArchiver: Sendable {
 
     /// Streams one file into the archive, hashing it on the way.
     private static func add(_ file: SnapshotFileSet.LocalFile, to writer: ArchiveWriter) throws -> SnapshotManifest.File {
-        let fd = open(file.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw OpsError(.jobFailed, "--copy-to-repo: cannot open \(file.path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw OpsError(.jobFailed, "--copy-to-repo: cannot stat \(file.path): \(String(cString: strerror(errno)))") }
-        let size = Int64(info.st_size)
+        let reader = try FileReader(path: file.path)
+        defer { reader.close() }
+        let (size, modified) = try reader.status()
         let name = (file.path as NSString).lastPathComponent
-        try writer.beginEntry(name: name, size: size, mode: 0o600,
-                              modificationTime: Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec)))
+        try writer.beginEntry(name: name, size: size, mode: 0o600, modificationTime: Date(timeIntervalSince1970: TimeInterval(modified)))
         var hasher = SHA256()
-        let chunk = 1 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
-        defer { buffer.deallocate() }
         var remaining = size
-        while remaining > 0 {
-            let count = read(fd, buffer.baseAddress, Int(min(Int64(chunk), remaining)))
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw OpsError(.jobFailed, "--copy-to-repo: cannot read \(file.path): \(String(cString: strerror(errno)))")
-            }
-            guard count > 0 else {
-                throw OpsError(.jobFailed, "--copy-to-repo: \(file.path) shrank while being copied (\(size - remaining) of \(size) bytes)")
-            }
-            let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+        try reader.forEachChunk(size: 1 << 20) { chunk in
+            let bytes = UnsafeRawBufferPointer(rebasing: chunk[0..<Int(min(Int64(chunk.count), remaining))])
             hasher.update(bufferPointer: bytes)
             try writer.write(bytes)
-            remaining -= Int64(count)
+            remaining -= Int64(bytes.count)
+        }
+        guard remaining == 0 else {
+            throw OpsError(.jobFailed, "--copy-to-repo: \(file.path) shrank while being copied (\(size - remaining) of \(size) bytes)")
         }
         try writer.finishEntry()
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = hasher.finalizeHex()
         return SnapshotManifest.File(name: name, bytes: size, sha256: digest)
     }
 }

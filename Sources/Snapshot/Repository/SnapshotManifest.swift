@@ -2,34 +2,34 @@ import Foundation
 
 /// What a snapshot copy holds, stored as the archive's `manifest.json` member and beside the archive
 /// as `<id>.manifest.json`, so a copy can be checked without unpacking it first.
-public struct SnapshotManifest: Codable, Sendable, Hashable {
-    public struct File: Codable, Sendable, Hashable {
+package struct SnapshotManifest: Codable, Sendable, Hashable {
+    package struct File: Codable, Sendable, Hashable {
         /// The member name in the archive (the file's base name).
-        public var name: String
-        public var bytes: Int64
+        package var name: String
+        package var bytes: Int64
         /// Lower-case hex SHA-256 of the file's bytes.
-        public var sha256: String
+        package var sha256: String
     }
 
-    public static let currentVersion = 1
+    package static let currentVersion = 1
 
-    public var formatVersion: Int
+    package var formatVersion: Int
     /// `20261126T091400Z`: the archive's name without `.tar.zst`.
-    public var id: String
+    package var id: String
     /// ISO 8601, UTC.
-    public var createdAt: String
+    package var createdAt: String
     /// `dragonfly` or `redis`.
-    public var server: String
-    public var serverVersion: String
+    package var server: String
+    package var serverVersion: String
     /// `redis://host:port`, without credentials.
-    public var serverURL: String
+    package var serverURL: String
     /// `df` or `rdb`.
-    public var snapshotFormat: String?
+    package var snapshotFormat: String?
     /// The server's timestamp of the save (Redis: completion, Dragonfly: start), Unix seconds.
-    public var saveTime: Int64?
+    package var saveTime: Int64?
     /// The directory the files were read from.
-    public var sourceDirectory: String
-    public var files: [File]
+    package var sourceDirectory: String
+    package var files: [File]
 
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version", id, createdAt = "created_at", server, serverVersion = "server_version"
@@ -38,13 +38,13 @@ public struct SnapshotManifest: Codable, Sendable, Hashable {
     }
 
     /// Pretty JSON with sorted keys and a final newline.
-    public func encoded() throws -> [UInt8] {
+    package func encoded() throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return Array(try encoder.encode(self)) + [UInt8(ascii: "\n")]
     }
 
-    public static func decode(_ bytes: [UInt8]) throws -> SnapshotManifest {
+    package static func decode(_ bytes: [UInt8]) throws -> SnapshotManifest {
         try JSONDecoder().decode(SnapshotManifest.self, from: Data(bytes))
     }
 }

@@ -1,32 +1,33 @@
 import Foundation
 import OpsCore
+import OpsSupport
 
 /// `$BACKUP_REPO/dragonfly/`: snapshot copies named `<UTC timestamp>.tar.zst`, each with its
 /// `<id>.manifest.json` beside it. The directory is 0700 and the files 0600 (they hold cache data).
-public struct SnapshotRepository: Sendable {
+package struct SnapshotRepository: Sendable {
     /// One copy in the repository.
-    public struct Entry: Sendable, Hashable {
+    package struct Entry: Sendable, Hashable {
         /// `20261126T091400Z` (a `-N` suffix when two copies fall in the same second).
-        public var id: String
+        package var id: String
         /// The time in the id.
-        public var date: Date
-        public var archivePath: String
-        public var manifestPath: String
+        package var date: Date
+        package var archivePath: String
+        package var manifestPath: String
     }
 
-    public static let archiveSuffix = ".tar.zst"
-    public static let manifestSuffix = ".manifest.json"
+    package static let archiveSuffix = ".tar.zst"
+    package static let manifestSuffix = ".manifest.json"
 
     /// `$BACKUP_REPO/dragonfly`.
-    public let directory: String
+    package let directory: String
 
     /// - Parameter backupRepository: `$BACKUP_REPO`.
-    public init(backupRepository: String) {
+    package init(backupRepository: String) {
         directory = (backupRepository as NSString).appendingPathComponent("dragonfly")
     }
 
     /// The copies present, newest first. Files whose name is not an id are ignored, never deleted.
-    public func entries() throws -> [Entry] {
+    package func entries() throws -> [Entry] {
         guard FileManager.default.fileExists(atPath: directory) else { return [] }
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
@@ -41,7 +42,7 @@ public struct SnapshotRepository: Sendable {
     }
 
     /// A new id for `date` that no copy uses yet.
-    public func newID(for date: Date) -> String {
+    package func newID(for date: Date) -> String {
         let base = Self.formatter.string(from: date)
         var id = base
         var n = 1
@@ -56,7 +57,7 @@ public struct SnapshotRepository: Sendable {
     ///
     /// - Returns: the ids deleted.
     @discardableResult
-    public func prune(_ policy: GFSPolicy) throws -> [String] {
+    package func prune(_ policy: GFSPolicy) throws -> [String] {
         guard !policy.isEmpty else { return [] }
         let (_, delete) = policy.partition(try entries()) { $0.date }
         for entry in delete {
@@ -75,7 +76,7 @@ public struct SnapshotRepository: Sendable {
     }
 
     /// The time in an id (`yyyyMMdd'T'HHmmss'Z'`, optionally `-N`), or `nil` when it is not one.
-    public static func date(ofID id: String) -> Date? {
+    package static func date(ofID id: String) -> Date? {
         let stamp = id.split(separator: "-", maxSplits: 1).first.map(String.init) ?? id
         guard stamp.count == 16 else { return nil }
         if let suffix = id.split(separator: "-", maxSplits: 1).dropFirst().first, Int(suffix) == nil { return nil }

@@ -1,5 +1,5 @@
 /// Which Redis-compatible server answers: their persistence replies differ (README, "snapshot").
-public enum SnapshotServerKind: String, Sendable, Hashable, CustomStringConvertible {
+package enum SnapshotServerKind: String, Sendable, Hashable, CustomStringConvertible {
     /// DragonflyDB: `INFO SERVER` has `dragonfly_version`; `BGSAVE` takes `DF|RDB`; `INFO PERSISTENCE`
     /// reports `saving`, `last_success_save` (when the last good save *started*), `last_failed_save`.
     case dragonfly
@@ -7,18 +7,18 @@ public enum SnapshotServerKind: String, Sendable, Hashable, CustomStringConverti
     /// (when the last good save *finished*), `rdb_last_bgsave_status`, and since 7.0 `rdb_saves`.
     case redis
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 }
 
 /// What `INFO SERVER` says about the server.
-public struct SnapshotServer: Sendable, Hashable {
-    public var kind: SnapshotServerKind
-    public var version: String
+package struct SnapshotServer: Sendable, Hashable {
+    package var kind: SnapshotServerKind
+    package var version: String
     /// `run_id`: changes when the server restarts.
-    public var runID: String?
+    package var runID: String?
 
     /// - Parameter info: the parsed `INFO SERVER` reply.
-    public init(info: [String: String]) {
+    package init(info: [String: String]) {
         if let version = info["dragonfly_version"] {
             kind = .dragonfly
             self.version = version
@@ -30,5 +30,5 @@ public struct SnapshotServer: Sendable, Hashable {
     }
 
     /// `dragonfly 1.21.0`, `redis 7.0.15`.
-    public var product: String { "\(kind) \(version)" }
+    package var product: String { "\(kind) \(version)" }
 }

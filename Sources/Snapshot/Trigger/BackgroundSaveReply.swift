@@ -1,5 +1,5 @@
 /// What the server's answer to `BGSAVE` means for the trigger loop.
-public enum BackgroundSaveReply: Sendable, Hashable {
+package enum BackgroundSaveReply: Sendable, Hashable {
     /// A save of ours started: Dragonfly `+OK`, Redis `+Background saving started`.
     case started
     /// Another save (or, on Redis, an AOF rewrite) is running: wait for it, then trigger ours.
@@ -14,7 +14,7 @@ public enum BackgroundSaveReply: Sendable, Hashable {
     case refused(String)
 
     /// Classifies a status reply (`+OK`, `+Background saving started`, `+Background saving scheduled`).
-    public init(status text: String) {
+    package init(status text: String) {
         let lower = text.lowercased()
         if lower == "ok" || lower.contains("saving started") {
             self = .started
@@ -28,7 +28,7 @@ public enum BackgroundSaveReply: Sendable, Hashable {
     }
 
     /// Classifies an error reply's text (as `RedisError.message` carries it).
-    public init(error text: String) {
+    package init(error text: String) {
         let upper = text.uppercased()
         if upper.hasPrefix("LOADING") || upper.contains("LOADING - CAN NOT SAVE") {
             self = .loading(text)

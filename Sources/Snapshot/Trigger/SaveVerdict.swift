@@ -17,7 +17,7 @@
 /// `last_saved_file` differs); a failure is a `last_failed_save` that moved past the trigger. If a
 /// previous save started in the same second so neither value moved, the later of the two timestamps
 /// since the trigger decides, and `rdb_last_bgsave_status` when the server reports it.
-public enum SaveVerdict: Sendable, Hashable {
+package enum SaveVerdict: Sendable, Hashable {
     case inProgress
     /// The save finished successfully; `time` is the server's timestamp of it (Redis: completion,
     /// Dragonfly: start).
@@ -30,7 +30,7 @@ public enum SaveVerdict: Sendable, Hashable {
     ///   - before: `INFO PERSISTENCE` just before the trigger.
     ///   - triggerTime: the server's `TIME` just before the trigger, in seconds.
     ///   - now: `INFO PERSISTENCE` now.
-    public static func evaluate(kind: SnapshotServerKind, before: PersistenceState, triggerTime: Double,
+    package static func evaluate(kind: SnapshotServerKind, before: PersistenceState, triggerTime: Double,
                                 now: PersistenceState) -> SaveVerdict {
         if now.saving { return .inProgress }
         let triggerSecond = Int64(triggerTime.rounded(.down))

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OpsCore
+import OpsSupport
 import RedisClient
 
 /// Triggers one snapshot and, with `wait`, proves that a save which started after the trigger has
@@ -9,12 +10,12 @@ import RedisClient
 /// The loop: read `INFO PERSISTENCE`; if a save runs, wait for it; if the server is loading, back off;
 /// read the server's `TIME`; send `BGSAVE`; on "already saving" or "loading" go round again; once
 /// accepted, poll until the save's outcome is recorded. Everything is bounded by `options.timeout`.
-public struct SnapshotTrigger: Sendable {
-    public let configuration: OpsConfiguration
-    public let options: SnapshotOptions
-    public let logger: Logger
+package struct SnapshotTrigger: Sendable {
+    package let configuration: OpsConfiguration
+    package let options: SnapshotOptions
+    package let logger: Logger
 
-    public init(configuration: OpsConfiguration, options: SnapshotOptions, logger: Logger) {
+    package init(configuration: OpsConfiguration, options: SnapshotOptions, logger: Logger) {
         self.configuration = configuration
         self.options = options
         self.logger = logger
@@ -23,7 +24,7 @@ public struct SnapshotTrigger: Sendable {
     /// - Throws: `OpsError`: `.storeUnavailable` (exit 3) when the server cannot be reached, refuses
     ///   the credentials or goes away mid-wait; `.jobFailed` (exit 1) when the save fails, the server
     ///   refuses `BGSAVE`, or the timeout passes; `.configuration` (exit 2) for a malformed URL.
-    public func run() async throws -> SnapshotResult {
+    package func run() async throws -> SnapshotResult {
         let clock = ContinuousClock()
         let deadline = clock.now + options.timeout
         var loadingRetries = 0
@@ -120,7 +121,7 @@ public struct SnapshotTrigger: Sendable {
 
     /// `BGSAVE`, with `DF`/`RDB` for Dragonfly only: Redis' `BGSAVE` takes no format (its one optional
     /// argument, `SCHEDULE`, means something else).
-    public static func backgroundSaveCommand(kind: SnapshotServerKind, format: SnapshotFormat?) -> [String] {
+    package static func backgroundSaveCommand(kind: SnapshotServerKind, format: SnapshotFormat?) -> [String] {
         guard kind == .dragonfly, let format else { return ["BGSAVE"] }
         return ["BGSAVE", format.argument]
     }

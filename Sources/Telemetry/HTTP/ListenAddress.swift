@@ -1,21 +1,21 @@
 import OpsCore
 
 /// Where the metrics server listens: `host:port` or `[ipv6]:port` (`METRICS_LISTEN`, `--listen`).
-public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
-    public var host: String
-    public var port: Int
+package struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    package var host: String
+    package var port: Int
 
     /// The default, loopback only: metrics and health are not for the whole network unless asked.
-    public static let `default` = ListenAddress(host: "127.0.0.1", port: 9465)
+    package static let `default` = ListenAddress(host: "127.0.0.1", port: 9465)
 
-    public init(host: String, port: Int) {
+    package init(host: String, port: Int) {
         self.host = host
         self.port = port
     }
 
     /// Parses `host:port` or `[ipv6]:port`; port 0 picks a free port.
     /// - Throws: `OpsError` `.usage` naming the value.
-    public init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         guard let colon = text.lastIndex(of: ":") else {
             throw OpsError(.usage, "listen address '\(text)' is not host:port (e.g. 127.0.0.1:9465 or [::1]:9465)")
         }
@@ -27,5 +27,5 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
         self.init(host: host, port: port)
     }
 
-    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    package var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

@@ -9,21 +9,21 @@ import OpsCore
 /// - `GET /healthz`: 200 while the process runs (liveness).
 /// - `GET /readyz`: 200 when PostgreSQL and the Redis server are reachable, else 503, with the
 ///   `application/health+json` body of `health --json` (readiness).
-public enum MetricsServer {
+package enum MetricsServer {
     /// Readiness as the executable computes it (this module does not know the health checks).
-    public struct Readiness: Sendable {
-        public var ready: Bool
+    package struct Readiness: Sendable {
+        package var ready: Bool
         /// `application/health+json`.
-        public var body: String
+        package var body: String
 
-        public init(ready: Bool, body: String) {
+        package init(ready: Bool, body: String) {
             self.ready = ready
             self.body = body
         }
     }
 
     /// The exposition's content type (text format 0.0.4).
-    public static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
+    package static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
 
     /// The HTTP server; an `ApplicationProtocol` is a swift-service-lifecycle `Service` for a `ServiceGroup`.
     ///
@@ -34,7 +34,7 @@ public enum MetricsServer {
     ///   - readiness: checks both stores, for `/readyz`.
     ///   - logger: the server's logger.
     ///   - onListening: called with the bound port (useful with port 0).
-    public static func service(address: ListenAddress, token: String?, collector: MetricsCollector,
+    package static func service(address: ListenAddress, token: String?, collector: MetricsCollector,
                                readiness: @escaping @Sendable () async -> Readiness, logger: Logger,
                                onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router()

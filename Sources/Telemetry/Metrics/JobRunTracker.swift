@@ -1,5 +1,6 @@
 import Foundation
 import OpsCore
+import OpsSupport
 
 /// Turns `ops.job_runs` into monotonic counters: each run is counted once, when this process first sees
 /// it ended, whichever replica or cron one-shot ran it.

@@ -1,7 +1,9 @@
 import Foundation
 import Logging
 import OpsCore
+import OpsSupport
 import PGClient
+import Prometheus
 
 /// Serves the `/metrics` exposition from a cache that is refreshed from the databases at most once per
 /// `refreshInterval`, however many scrapes arrive.
@@ -10,8 +12,8 @@ import PGClient
 /// (single flight: concurrent scrapes share it), and waits for it at most `maxScrapeWait`; then it
 /// serves the newest exposition it has. A store that hangs therefore slows a scrape by at most that
 /// bound, and scrapes between refreshes cost one dictionary read, no query.
-public actor MetricsCollector {
-    public let metrics: OpsMetrics
+package actor MetricsCollector {
+    package let metrics: OpsMetrics
     private let configuration: OpsConfiguration
     private let refreshInterval: Duration
     private let maxScrapeWait: Duration
@@ -33,7 +35,7 @@ public actor MetricsCollector {
     ///   - refreshInterval: the least time between two refreshes.
     ///   - maxScrapeWait: how long a scrape waits for a refresh before serving the previous figures.
     ///   - logger: for refresh errors.
-    public init(configuration: OpsConfiguration, jobs: [String], refreshInterval: Duration = .seconds(15),
+    package init(configuration: OpsConfiguration, jobs: [String], refreshInterval: Duration = .seconds(15),
                 maxScrapeWait: Duration = .seconds(2), logger: Logger) {
         self.metrics = OpsMetrics()
         self.configuration = configuration
@@ -47,18 +49,18 @@ public actor MetricsCollector {
     }
 
     /// Adds the series of more jobs (a reloaded schedule).
-    public nonisolated func register(jobs: [String]) {
+    package nonisolated func register(jobs: [String]) {
         metrics.register(jobs: jobs)
     }
 
     /// Counts slots the scheduler skipped without a row in `ops.job_runs` (`claimed`, `missed`).
-    public nonisolated func recordSkip(job: String, reason: String, count: Int = 1) {
+    package nonisolated func recordSkip(job: String, reason: String, count: Int = 1) {
         metrics.register(jobs: [job])
         metrics.counter(OpsMetrics.jobSkipped, [job, reason]).increment(by: Int64(count))
     }
 
     /// The exposition (text format 0.0.4), refreshed first if it is older than the interval.
-    public func exposition() async -> [UInt8] {
+    package func exposition() async -> [UInt8] {
         if refreshedAt.map({ clock.now - $0 >= refreshInterval }) ?? true {
             let task = inFlight ?? startRefresh()
             let wait = maxScrapeWait
@@ -74,7 +76,7 @@ public actor MetricsCollector {
     }
 
     /// Refreshes now (tests, start-up) and waits for it.
-    public func refresh() async {
+    package func refresh() async {
         await (inFlight ?? startRefresh()).value
     }
 

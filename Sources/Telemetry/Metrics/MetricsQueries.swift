@@ -1,6 +1,8 @@
 import Foundation
 import OpsCore
+import OpsSupport
 import PGClient
+import Prometheus
 
 /// The SQL behind the database-derived metrics: a handful of index-backed queries per refresh.
 struct MetricsQueries {

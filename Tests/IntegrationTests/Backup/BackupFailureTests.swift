@@ -2,6 +2,7 @@
 @testable import Backup
 import Foundation
 import OpsCore
+import OpsSupport
 import PGClient
 import Testing
 

@@ -1,4 +1,5 @@
 @testable import Backup
+import DemoSeed
 import Foundation
 import Logging
 import OpsCore

@@ -1,6 +1,8 @@
 import Foundation
 import Health
 import OpsCore
+import OpsSupport
+import PGClient
 import Testing
 
 @Suite("health")

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OpsCore
+import OpsSupport
 import PGClient
 import Testing
 

@@ -1,3 +1,4 @@
+import OpsSupport
 import RedisClient
 import Testing
 

@@ -1,6 +1,8 @@
 import ArchiveIO
 import Foundation
+import Logging
 import OpsCore
+import OpsSupport
 import PGClient
 @testable import Retention
 import Testing

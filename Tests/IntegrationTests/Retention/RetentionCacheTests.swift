@@ -1,5 +1,6 @@
 import Foundation
 import OpsCore
+import OpsSupport
 import PGClient
 import RedisClient
 @testable import Retention

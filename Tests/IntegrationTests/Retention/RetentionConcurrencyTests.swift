@@ -1,6 +1,7 @@
 import ArchiveIO
 import Foundation
 import OpsCore
+import OpsSupport
 import PGClient
 import Testing
 

@@ -1,6 +1,8 @@
+import DemoSeed
 import Foundation
 import Logging
 import OpsCore
+import OpsSupport
 import PGClient
 @testable import Retention
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import OpsCore
+import OpsSupport
 import PGClient
 @testable import Retention
 import Testing

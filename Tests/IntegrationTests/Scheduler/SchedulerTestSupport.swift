@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OpsCore
+import OpsSupport
 import Scheduler
 
 /// A job that succeeds after `seconds` (cancellable).

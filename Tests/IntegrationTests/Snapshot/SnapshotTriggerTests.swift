@@ -1,5 +1,6 @@
 import Foundation
 import OpsCore
+import OpsSupport
 import RedisClient
 import Snapshot
 import Testing

@@ -1,6 +1,8 @@
+import DemoSeed
 import Foundation
 import Logging
 import OpsCore
+import OpsSupport
 import PGClient
 import Telemetry
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import OpsSupport
 import Testing
 import ArchiveIO
 

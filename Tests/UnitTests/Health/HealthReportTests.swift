@@ -1,6 +1,7 @@
 import Foundation
 @testable import Health
 import OpsCore
+import OpsSupport
 import Testing
 
 @Suite("Health report")

@@ -1,3 +1,4 @@
+import OpsSupport
 import Testing
 
 @testable import RedisClient

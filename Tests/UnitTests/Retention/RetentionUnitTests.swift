@@ -1,23 +1,11 @@
 import Foundation
 import OpsCore
 @testable import Retention
+import OpsSupport
 import Testing
 
 @Suite("Retention: durations, archive names, summaries")
 struct RetentionUnitTests {
-    @Test(arguments: [("500ms", 500), ("30s", 30_000), ("10m", 600_000), ("2h", 7_200_000), ("1d", 86_400_000),
-                      ("45", 45_000), ("1.5s", 1_500), (" 10M ", 600_000)])
-    func durationsParseToMilliseconds(text: String, milliseconds: Int64) throws {
-        let duration = try #require(DurationText.parse(text))
-        #expect(DurationText.milliseconds(duration) == milliseconds)
-        #expect(DurationText.postgres(duration) == "\(milliseconds)ms")
-    }
-
-    @Test(arguments: ["", "ms", "10 minutes", "-5s", "1e3s", "abc", "5w"])
-    func malformedDurationsAreRejected(text: String) {
-        #expect(DurationText.parse(text) == nil)
-    }
-
     @Test(arguments: [("demo-batch-001", "demo-batch-001"), ("batch_abc.v2", "batch_abc.v2"),
                       ("../etc/passwd", "%2E.%2Fetc%2Fpasswd"), ("a/b", "a%2Fb"), ("50%", "50%25"), ("é", "%C3%A9")])
     func archiveFileNamesCannotLeaveTheirDirectory(batchID: String, fileName: String) {

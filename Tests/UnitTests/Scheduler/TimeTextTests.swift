@@ -18,11 +18,4 @@ struct TimeTextTests {
         let berlin = TimeZone(identifier: "Europe/Berlin")!
         #expect(try TimeText.parseISO8601(text, defaultTimeZone: berlin) == Date("2026-03-29T00:30:00Z", strategy: .iso8601))
     }
-
-    @Test func durationsAcceptSecondsOrAUnit() throws {
-        #expect(try TimeText.parseDuration("30", option: "x") == .seconds(30))
-        #expect(try TimeText.parseDuration("2.5", option: "x") == .milliseconds(2500))
-        #expect(try TimeText.parseDuration("5m", option: "x") == .seconds(300))
-        #expect(throws: (any Error).self) { try TimeText.parseDuration("5 minutes", option: "x") }
-    }
 }

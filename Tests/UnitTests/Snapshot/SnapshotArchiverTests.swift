@@ -1,6 +1,7 @@
 import Foundation
 import OpsCore
 @testable import Snapshot
+import OpsSupport
 import Testing
 
 @Suite("Snapshot archiver: Dragonfly DF file sets")

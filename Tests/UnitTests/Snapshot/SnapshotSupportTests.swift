@@ -1,32 +1,11 @@
 import Foundation
 import OpsCore
 @testable import Snapshot
+import OpsSupport
 import Testing
 
-@Suite("Snapshot support: durations, key families, repository names, Dragonfly file sets")
+@Suite("Snapshot support: repository names, Dragonfly file sets")
 struct SnapshotSupportTests {
-    @Test(arguments: [
-        ("90", Duration.seconds(90)), ("500ms", .milliseconds(500)), ("30s", .seconds(30)), ("5m", .seconds(300)),
-        ("1h", .seconds(3600)), ("1h30m", .seconds(5400)), ("1.5s", .milliseconds(1500)),
-    ])
-    func durationsParse(text: String, expected: Duration) {
-        #expect(DurationText.parse(text) == expected)
-    }
-
-    @Test(arguments: ["", "0", "-5", "5x", "m5", "1h-2m", "abc"])
-    func badDurationsAreRejected(text: String) {
-        #expect(DurationText.parse(text) == nil)
-    }
-
-    @Test(arguments: [
-        ("session:u-42", CacheKeyFamily.session), ("api:response:abc", .apiResponse), ("translation:fr:1", .translation),
-        ("ratelimit:1.2.3.4", .ratelimit), ("stats:dashboard", .stats), ("batch:queue", .other), ("api:other", .other),
-        ("session", .other), ("sessions:1", .other),
-    ])
-    func keysAreClassifiedByPrefix(key: String, family: CacheKeyFamily) {
-        #expect(CacheKeyFamily.classify(Array(key.utf8)) == family)
-    }
-
     @Test func repositoryIdsCarryTheirUTCTime() throws {
         let date = Date(timeIntervalSince1970: 1_795_684_440)  // 2026-11-26T09:14:00Z
         let repository = SnapshotRepository(backupRepository: NSTemporaryDirectory() + "/no-such-\(UUID())")

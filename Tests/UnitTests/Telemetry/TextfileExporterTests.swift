@@ -1,5 +1,6 @@
 import Foundation
 import OpsCore
+import OpsSupport
 import Testing
 @testable import Telemetry
 

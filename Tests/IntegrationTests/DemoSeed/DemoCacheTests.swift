@@ -1,5 +1,8 @@
+import DemoSeed
 import Foundation
 import OpsCore
+import OpsSupport
+import PGClient
 import RedisClient
 import Testing
 

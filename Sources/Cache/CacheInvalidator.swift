@@ -7,8 +7,8 @@ import RedisClient
 ///
 /// The cache is an optimisation with a 1-hour TTL on these keys, so a Redis outage must not stop
 /// database retention: the first failure is remembered as a warning, and later keys are not attempted.
-final class CacheInvalidator {
-    enum State: String {
+package final class CacheInvalidator {
+    package enum State: String {
         /// Nothing attempted yet (or nothing to do).
         case skipped
         case ok
@@ -20,47 +20,47 @@ final class CacheInvalidator {
     private let configuration: OpsConfiguration
     private let logger: Logger
     private var connection: RedisConnection?
-    private(set) var state: State
-    private(set) var keysDeleted: Int64 = 0
+    package private(set) var state: State
+    package private(set) var keysDeleted: Int64 = 0
     /// Keys we could not delete after a failure.
-    private(set) var keysMissed: Int64 = 0
+    package private(set) var keysMissed: Int64 = 0
     private(set) var failure: String?
     private var dashboardDone = false
 
     /// Keys per pipeline: one round trip for a whole retention batch.
     static let pipelineDepth = 1000
 
-    init(configuration: OpsConfiguration, logger: Logger) {
+    package init(configuration: OpsConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         self.state = configuration.enableCache ? .skipped : .disabled
     }
 
     /// False with `ENABLE_CACHE=false`: callers need not even collect keys.
-    var isEnabled: Bool { state != .disabled }
+    package var isEnabled: Bool { state != .disabled }
 
     static func sessionKey(_ senderID: String) -> String { "session:\(senderID)" }
     static let dashboardKey = "stats:dashboard"
 
     /// Deletes `session:{senderId}` for each sender, pipelined.
-    func invalidateSessions(_ senderIDs: [String]) async {
+    package func invalidateSessions(_ senderIDs: [String]) async {
         await delete(senderIDs.map(Self.sessionKey))
     }
 
     /// Deletes `stats:dashboard` (once per run, whatever calls it).
-    func invalidateDashboard() async {
+    package func invalidateDashboard() async {
         guard !dashboardDone else { return }
         dashboardDone = true
         await delete([Self.dashboardKey])
     }
 
     /// The warning for the run, if invalidation failed.
-    var warning: String? {
+    package var warning: String? {
         guard state == .failed, let failure else { return nil }
         return "cache invalidation failed (\(failure)); \(keysMissed) keys were not deleted and expire by their 1-hour TTL"
     }
 
-    func close() {
+    package func close() {
         connection?.close()
         connection = nil
     }

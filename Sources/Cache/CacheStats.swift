@@ -1,43 +1,44 @@
 import Foundation
 import OpsCore
+import OpsSupport
 
 /// What `cache stats` reports about the DragonflyDB/Redis cache.
-public struct CacheStats: Sendable {
+package struct CacheStats: Sendable {
     /// `redis://host:port/db` without credentials.
-    public var server: String
-    public var product: String
-    public var counts: CacheKeyScanner.Counts
+    package var server: String
+    package var product: String
+    package var counts: CacheKeyScanner.Counts
     /// `DBSIZE` of the scanned database, for comparison with a partial scan.
-    public var databaseSize: Int64?
+    package var databaseSize: Int64?
     /// The queue key and its type (`list`, `stream`, …, `none` when absent).
-    public var queueKey: String
-    public var queueType: String
+    package var queueKey: String
+    package var queueType: String
     /// Its length (`LLEN`, `XLEN`, …); 0 when absent.
-    public var queueLength: Int64?
-    public var usedMemory: Int64?
+    package var queueLength: Int64?
+    package var usedMemory: Int64?
     /// 0 means no limit.
-    public var maxMemory: Int64?
-    public var evictedKeys: Int64?
-    public var keyspaceHits: Int64?
-    public var keyspaceMisses: Int64?
-    public var scanDuration: Duration
+    package var maxMemory: Int64?
+    package var evictedKeys: Int64?
+    package var keyspaceHits: Int64?
+    package var keyspaceMisses: Int64?
+    package var scanDuration: Duration
 
     /// hits / (hits + misses), or `nil` before the first lookup.
-    public var hitRatio: Double? {
+    package var hitRatio: Double? {
         guard let hits = keyspaceHits, let misses = keyspaceMisses, hits + misses > 0 else { return nil }
         return Double(hits) / Double(hits + misses)
     }
 
     /// `ops.job_runs.details` (brief keys: keys{…}, batch_queue_length, used_memory_bytes,
     /// maxmemory_bytes, evicted_keys, hit_ratio), plus `partial`, `scanned_keys`, `other` and `dbsize`.
-    public var details: JSONValue {
+    package var details: JSONValue {
         var keys: [String: JSONValue] = [:]
         for family in CacheKeyFamily.allCases { keys[family.rawValue] = .int(counts.perFamily[family] ?? 0) }
         var details: [String: JSONValue] = [
             "keys": .object(keys),
             "scanned_keys": .int(counts.scanned),
             "partial": .bool(!counts.complete),
-            "scan_seconds": .double((scanDuration.seconds * 1000).rounded() / 1000),
+            "scan_seconds": .double((scanDuration.inSeconds * 1000).rounded() / 1000),
             "batch_queue_type": .string(queueType),
             "server_version": .string(product),
             "server": .string(server),
@@ -56,10 +57,10 @@ public struct CacheStats: Sendable {
     }
 
     /// The terminal table.
-    public var table: String { Self.table(details) }
+    package var table: String { Self.table(details) }
 
     /// The terminal table, from the details a run recorded (so `--json` and history carry no text).
-    public static func table(_ details: JSONValue) -> String {
+    package static func table(_ details: JSONValue) -> String {
         func int(_ key: String) -> Int64? { details[key]?.intValue }
         var rows: [(String, String)] = []
         for family in CacheKeyFamily.allCases {

@@ -1,17 +1,18 @@
 import Foundation
 import OpsCore
+import OpsSupport
 import PGClient
 
 /// `stats refresh` (job `stats-refresh`): refreshes the `translation_stats` materialized view the
 /// dashboard reads, `CONCURRENTLY` so readers are never blocked (its unique index on session_type
 /// allows that). A view that was never populated (created `WITH NO DATA`) cannot be refreshed
 /// concurrently, so its first refresh is a plain one.
-public struct StatsRefreshJob: OpsJob {
-    public let name = "stats-refresh"
+package struct StatsRefreshJob: OpsJob {
+    package let name = "stats-refresh"
 
-    public init() {}
+    package init() {}
 
-    public func run(_ context: JobContext) async throws -> JobOutcome {
+    package func run(_ context: JobContext) async throws -> JobOutcome {
         let connection = try await Stores.postgres(context.configuration)
         do {
             let outcome = try await refresh(connection)
@@ -34,7 +35,7 @@ public struct StatsRefreshJob: OpsJob {
         try await connection.execute(populated
             ? "REFRESH MATERIALIZED VIEW CONCURRENTLY public.translation_stats"
             : "REFRESH MATERIALIZED VIEW public.translation_stats")
-        let seconds = DurationText.seconds(clock.now - start)
+        let seconds = (clock.now - start).inSeconds
         let rows = try await connection.query("SELECT count(*) AS n FROM public.translation_stats").first?.decode(Int64.self, "n") ?? 0
         return JobOutcome(details: [
             "concurrent": .bool(populated),

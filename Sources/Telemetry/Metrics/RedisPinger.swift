@@ -1,11 +1,12 @@
 import Foundation
+import OpsCore
 import RedisClient
 
 /// Measures the Redis server's `PING` round trip over one kept-open connection (metrics, readiness).
 ///
 /// Fails fast: one connection attempt with a short timeout, no retries, so a scrape never waits for
 /// `REDIS_MAX_RETRIES` reconnects. A failed ping drops the connection; the next ping reconnects.
-public actor RedisPinger {
+package actor RedisPinger {
     private let configuration: OpsConfiguration
     private let timeout: Duration
     private var connection: RedisConnection?
@@ -13,14 +14,14 @@ public actor RedisPinger {
     /// - Parameters:
     ///   - configuration: holds `REDIS_URL`.
     ///   - timeout: limit for connecting and for the reply.
-    public init(configuration: OpsConfiguration, timeout: Duration = .seconds(2)) {
+    package init(configuration: OpsConfiguration, timeout: Duration = .seconds(2)) {
         self.configuration = configuration
         self.timeout = timeout
     }
 
     /// The round trip of one `PING`.
     /// - Throws: `OpsError` (`.storeUnavailable` when unreachable, `.configuration` for a bad URL).
-    public func ping() async throws -> Duration {
+    package func ping() async throws -> Duration {
         do {
             let connection = try await connected()
             let clock = ContinuousClock()
@@ -35,7 +36,7 @@ public actor RedisPinger {
     }
 
     /// Closes the kept connection.
-    public func close() async {
+    package func close() async {
         connection?.close()
         connection = nil
     }

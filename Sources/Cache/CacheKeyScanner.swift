@@ -1,5 +1,6 @@
 import Foundation
 import OpsCore
+import OpsSupport
 import RedisClient
 
 /// Counts keys per family with `SCAN cursor COUNT n` (never `KEYS`, which blocks the server), bounded
@@ -9,32 +10,32 @@ import RedisClient
 /// de-duplicated by a 64-bit hash of their bytes while fewer than `dedupLimit` have been seen; past
 /// that (a very large keyspace) the counts are reported as possibly over-counted instead of holding
 /// every key's hash in memory.
-public struct CacheKeyScanner: Sendable {
+package struct CacheKeyScanner: Sendable {
     /// What one scan found.
-    public struct Counts: Sendable, Hashable {
-        public var perFamily: [CacheKeyFamily: Int64] = [:]
+    package struct Counts: Sendable, Hashable {
+        package var perFamily: [CacheKeyFamily: Int64] = [:]
         /// Distinct keys counted.
-        public var scanned: Int64 = 0
+        package var scanned: Int64 = 0
         /// The cursor came back to 0 before the time limit.
-        public var complete = false
+        package var complete = false
         /// Duplicates may be counted (the de-duplication limit was reached).
-        public var mayHaveDuplicates = false
+        package var mayHaveDuplicates = false
         /// `SCAN` round trips.
-        public var calls = 0
+        package var calls = 0
     }
 
-    public var maxTime: Duration
-    public var count: Int
-    public var dedupLimit: Int
+    package var maxTime: Duration
+    package var count: Int
+    package var dedupLimit: Int
 
-    public init(maxTime: Duration = .seconds(10), count: Int = 1000, dedupLimit: Int = 5_000_000) {
+    package init(maxTime: Duration = .seconds(10), count: Int = 1000, dedupLimit: Int = 5_000_000) {
         self.maxTime = maxTime
         self.count = count
         self.dedupLimit = dedupLimit
     }
 
     /// Scans the connection's database.
-    public func scan(_ connection: RedisConnection) async throws -> Counts {
+    package func scan(_ connection: RedisConnection) async throws -> Counts {
         let clock = ContinuousClock()
         let deadline = clock.now + maxTime
         var counts = Counts()

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
+import Maintenance
 import OpsCore
+import OpsSupport
 import PGClient
 import Retention
 import Testing

@@ -8,8 +8,8 @@
 //     013–014 are already archived, 015–020 are recent or still running,
 //     021–026 belong to expired sessions (finished long ago, not archived).
 
-public enum DemoSeedSQL {
-    public static let sql = #"""
+package enum DemoSeedSQL {
+    package static let sql = #"""
     -- sessions ------------------------------------------------------------------------------------
     INSERT INTO public.sessions
         (sender_id, session_type, status, source_locale, target_locales, metadata,

@@ -1,6 +1,8 @@
+import Cache
 import Foundation
 import Logging
 import OpsCore
+import OpsSupport
 import RedisClient
 import Snapshot
 import Testing

@@ -14,7 +14,7 @@ import Foundation
 ///     return 1
 /// }
 /// ```
-public enum BlockingIO {
+package enum BlockingIO {
     /// Runs `body` on a thread of its own and resumes with its result.
     ///
     /// Each call gets its own thread rather than a slot in a bounded queue, so blocking bodies that wait
@@ -23,7 +23,7 @@ public enum BlockingIO {
     /// - Parameters:
     ///   - name: the thread's name, shown by debuggers and `top -H`; Linux keeps 15 bytes of it.
     ///   - body: the blocking work; its errors are rethrown to the caller.
-    public static func run<T: Sendable>(
+    package static func run<T: Sendable>(
         name: String = "archiveio-block",
         _ body: @Sendable @escaping () throws -> T
     ) async throws -> T {

@@ -1,5 +1,5 @@
 /// The key families the auto-i18n service writes (the seed's key names), by prefix.
-public enum CacheKeyFamily: String, Sendable, Hashable, CaseIterable, Comparable {
+package enum CacheKeyFamily: String, Sendable, Hashable, CaseIterable, Comparable {
     /// `session:{senderId}`
     case session
     /// `api:response:*`
@@ -14,7 +14,7 @@ public enum CacheKeyFamily: String, Sendable, Hashable, CaseIterable, Comparable
     case other
 
     /// The key prefix of the family; `nil` for `other`.
-    public var prefix: String? {
+    package var prefix: String? {
         switch self {
         case .session: return "session:"
         case .apiResponse: return "api:response:"
@@ -30,14 +30,14 @@ public enum CacheKeyFamily: String, Sendable, Hashable, CaseIterable, Comparable
     }
 
     /// The family of a key, by its raw bytes (keys need not be UTF-8).
-    public static func classify(_ key: [UInt8]) -> CacheKeyFamily {
+    package static func classify(_ key: [UInt8]) -> CacheKeyFamily {
         for (family, prefix) in prefixes where key.count >= prefix.count && key.starts(with: prefix) {
             return family
         }
         return .other
     }
 
-    public static func < (a: CacheKeyFamily, b: CacheKeyFamily) -> Bool {
+    package static func < (a: CacheKeyFamily, b: CacheKeyFamily) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
 }

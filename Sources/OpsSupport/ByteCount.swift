@@ -1,8 +1,8 @@
 import Foundation
 
 /// Human-readable sizes for summaries and messages, in binary units: `512 B`, `4.6 MiB`.
-public enum ByteCount {
-    public static func format(_ bytes: Int64) -> String {
+package enum ByteCount {
+    package static func format(_ bytes: Int64) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
         var value = Double(bytes)
         var unit = 0

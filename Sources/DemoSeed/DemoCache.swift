@@ -1,13 +1,14 @@
 import Foundation
+import OpsCore
 import RedisClient
 
 /// Demo cache keys in the Redis-compatible server, shaped like the auto-i18n application's: what
 /// `cache-stats` counts, retention invalidates and snapshots save. Safe to run twice (values are
 /// overwritten, the queue is rebuilt). All keys hold `demo` in their value, none in their name, since
 /// the application's key names have fixed shapes.
-public enum DemoCache {
+package enum DemoCache {
     /// The session keys' time to live, as the application sets it.
-    public static let sessionTTLSeconds = 3600
+    package static let sessionTTLSeconds = 3600
 
     /// Seeds the keys and returns how many keys were written.
     ///
@@ -15,9 +16,11 @@ public enum DemoCache {
     ///   - configuration: holds `REDIS_URL`.
     ///   - liveSenderIDs: sender ids of sessions that have not expired (`session:<sender_id>` each).
     ///   - queuedBatchIDs: batch ids for the `batch:queue` list.
-    public static func seed(configuration: OpsConfiguration, liveSenderIDs: [String], queuedBatchIDs: [String]) async throws -> Int {
-        let redis = try await Stores.redis(configuration)
-        defer { redis.close() }
+    package static func seed(configuration: OpsConfiguration, liveSenderIDs: [String], queuedBatchIDs: [String]) async throws -> Int {
+        try await Stores.withRedis(configuration) { redis in try await seed(redis, liveSenderIDs: liveSenderIDs, queuedBatchIDs: queuedBatchIDs) }
+    }
+
+    private static func seed(_ redis: RedisConnection, liveSenderIDs: [String], queuedBatchIDs: [String]) async throws -> Int {
         var commands: [[String]] = []
         for sender in liveSenderIDs {
             let value = #"{"demo":true,"sender_id":"\#(sender)","status":"active","locales":["fr","de"]}"#

@@ -1,5 +1,6 @@
 import Foundation
 import OpsCore
+import OpsSupport
 import RedisClient
 
 /// The `cache-stats` job: keys per family (bounded `SCAN`), the batch queue's length, memory against
@@ -7,19 +8,19 @@ import RedisClient
 ///
 /// It runs without PostgreSQL too (unrecorded then), so on-call can look at the cache when the
 /// database is the thing that is down.
-public struct CacheStatsJob: OpsJob {
-    public let name = "cache-stats"
-    public var requiresHistory: Bool { false }
-    public var scanner: CacheKeyScanner
+package struct CacheStatsJob: OpsJob {
+    package let name = "cache-stats"
+    package var requiresHistory: Bool { false }
+    package var scanner: CacheKeyScanner
     /// The application's persistent queue.
-    public var queueKey: String
+    package var queueKey: String
 
-    public init(scanner: CacheKeyScanner = CacheKeyScanner(), queueKey: String = "batch:queue") {
+    package init(scanner: CacheKeyScanner = CacheKeyScanner(), queueKey: String = "batch:queue") {
         self.scanner = scanner
         self.queueKey = queueKey
     }
 
-    public func run(_ context: JobContext) async throws -> JobOutcome {
+    package func run(_ context: JobContext) async throws -> JobOutcome {
         let stats = try await collect(context.configuration)
         var warnings: [String] = []
         if !stats.counts.complete {
@@ -32,7 +33,7 @@ public struct CacheStatsJob: OpsJob {
     ///
     /// - Throws: `OpsError`: `.storeUnavailable` when the server is down or refuses the credentials,
     ///   `.configuration` for a missing or malformed URL, `.jobFailed` for an unexpected reply.
-    public func collect(_ configuration: OpsConfiguration) async throws -> CacheStats {
+    package func collect(_ configuration: OpsConfiguration) async throws -> CacheStats {
         let connection = try await Stores.redis(configuration)
         defer { connection.close() }
         do {
@@ -43,7 +44,7 @@ public struct CacheStatsJob: OpsJob {
     }
 
     /// Gathers the figures on an open connection.
-    public func collect(_ connection: RedisConnection) async throws -> CacheStats {
+    package func collect(_ connection: RedisConnection) async throws -> CacheStats {
         let server = try await connection.info("server")
         let product = server["dragonfly_version"].map { "dragonfly \($0)" } ?? server["redis_version"].map { "redis \($0)" } ?? "unknown"
         let memory = try await connection.info("memory")
