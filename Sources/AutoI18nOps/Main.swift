@@ -8,7 +8,7 @@ import OpsCore
 struct Main {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        let command: ParsableCommand
+        let command: any ParsableCommand
         do {
             command = try AutoI18nOps.parseAsRoot(arguments)
         } catch {
@@ -22,7 +22,7 @@ struct Main {
             exit(ExitCode.usage)
         }
         do {
-            if var asyncCommand = command as? AsyncParsableCommand {
+            if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 var syncCommand = command

@@ -34,8 +34,10 @@ package struct CacheStatsJob: OpsJob {
     /// - Throws: `OpsError`: `.storeUnavailable` when the server is down or refuses the credentials,
     ///   `.configuration` for a missing or malformed URL, `.jobFailed` for an unexpected reply.
     package func collect(_ configuration: OpsConfiguration) async throws -> CacheStats {
-        let connection = try await Stores.redis(configuration)
-        defer { connection.close() }
+        try await Stores.withRedis(configuration) { connection in try await collect(on: connection) }
+    }
+
+    private func collect(on connection: RedisConnection) async throws -> CacheStats {
         do {
             return try await collect(connection)
         } catch let error as RedisError {

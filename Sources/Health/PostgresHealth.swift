@@ -23,8 +23,13 @@ struct PostgresHealth {
             return [HealthCheck(key: "postgres:connection", componentType: "datastore", status: .fail,
                                 output: "PostgreSQL is unreachable: \(mapped)")]
         }
-        defer { Task { await connection.close() } }
-        var checks = [HealthCheck(key: "postgres:connection", componentType: "datastore", observedValue: .double(milliseconds(clock.now - start)), observedUnit: "ms")]
+        let connectedAfter = clock.now - start
+        return (try? await connection.closing { connection in await checks(on: connection, connectedAfter: connectedAfter) }) ?? []
+    }
+
+    private func checks(on connection: PostgresConnection, connectedAfter: Duration) async -> [HealthCheck] {
+        let clock = ContinuousClock()
+        var checks = [HealthCheck(key: "postgres:connection", componentType: "datastore", observedValue: .double(milliseconds(connectedAfter)), observedUnit: "ms")]
         do {
             let pingStart = clock.now
             try await connection.query("SELECT 1")
@@ -32,14 +37,7 @@ struct PostgresHealth {
             checks.append(HealthCheck(key: "postgres:responseTime", componentType: "datastore",
                                       status: ping > thresholds.responseTimeWarnMs ? .warn : .pass,
                                       observedValue: .double(ping), observedUnit: "ms"))
-            let facts = try await connection.query("""
-                SELECT current_setting('server_version') AS version,
-                       current_setting('max_connections')::int AS max_connections,
-                       (SELECT count(*) FROM pg_stat_activity) AS connections,
-                       pg_database_size(current_database()) AS size,
-                       COALESCE((SELECT extract(epoch FROM max(now() - xact_start)) FROM pg_stat_activity
-                                 WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() AND backend_type = 'client backend'), 0)::float8 AS oldest_xact
-                """)
+            let facts = try await connection.query(Self.factsSQL)
             guard let row = facts.first else { return checks }
             checks.append(HealthCheck(key: "postgres:version", componentType: "datastore", observedValue: .string(try row.decode(String.self, "version"))))
             let maxConnections = try row.decode(Int.self, "max_connections")

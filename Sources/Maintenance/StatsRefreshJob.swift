@@ -13,15 +13,7 @@ package struct StatsRefreshJob: OpsJob {
     package init() {}
 
     package func run(_ context: JobContext) async throws -> JobOutcome {
-        let connection = try await Stores.postgres(context.configuration)
-        do {
-            let outcome = try await refresh(connection)
-            await connection.close()
-            return outcome
-        } catch {
-            await connection.close()
-            throw error
-        }
+        try await Stores.withPostgres(context.configuration) { connection in try await refresh(connection) }
     }
 
     private func refresh(_ connection: PostgresConnection) async throws -> JobOutcome {

@@ -23,6 +23,12 @@ package enum BlockingIO {
     /// - Parameters:
     ///   - name: the thread's name, shown by debuggers and `top -H`; Linux keeps 15 bytes of it.
     ///   - body: the blocking work; its errors are rethrown to the caller.
+    /// The name of the calling thread as the kernel knows it (`top -H`, `/proc/<pid>/task/*/comm`).
+    package static var currentThreadName: String {
+        let comm = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
+        return comm.trimmingCharacters(in: .newlines)
+    }
+
     package static func run<T: Sendable>(
         name: String = "archiveio-block",
         _ body: @Sendable @escaping () throws -> T

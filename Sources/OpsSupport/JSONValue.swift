@@ -10,7 +10,7 @@ package enum JSONValue: Sendable, Hashable, Codable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    package init(from decoder: Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() { self = .null }
         else if let value = try? container.decode(Bool.self) { self = .bool(value) }
@@ -21,7 +21,7 @@ package enum JSONValue: Sendable, Hashable, Codable {
         else { self = .object(try container.decode([String: JSONValue].self)) }
     }
 
-    package func encode(to encoder: Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()

@@ -17,7 +17,7 @@ extension PostgresConnection {
                 _ = try self.materialize(start, conn: conn)
                 throw PostgresError(.copyFailed, "expected COPY TO STDOUT, got another kind of statement")
             }
-            var consumerError: Error?
+            var consumerError: (any Error)?
             while true {
                 var buffer: UnsafeMutablePointer<CChar>?
                 let length = PQgetCopyData(conn, &buffer, 0)
@@ -62,7 +62,7 @@ extension PostgresConnection {
                 _ = try self.materialize(start, conn: conn)
                 throw PostgresError(.copyFailed, "expected COPY FROM STDIN, got another kind of statement")
             }
-            var producerError: Error?
+            var producerError: (any Error)?
             while producerError == nil {
                 let chunk: [UInt8]?
                 do { chunk = try producer() } catch { producerError = error; break }

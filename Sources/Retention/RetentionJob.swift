@@ -20,14 +20,8 @@ package struct RetentionJob: OpsJob {
 
     package func run(_ context: JobContext) async throws -> JobOutcome {
         let options = try options.validate()
-        let connection = try await Stores.postgres(context.configuration)
-        do {
-            let outcome = try await run(context, options: options, connection: connection)
-            await connection.close()
-            return outcome
-        } catch {
-            await connection.close()
-            throw error
+        return try await Stores.withPostgres(context.configuration) { connection in
+            try await run(context, options: options, connection: connection)
         }
     }
 

@@ -126,7 +126,7 @@ final class ScriptRunner {
         }
     }
 
-    static func failure(_ error: Error, source: String, line: Int, sql: String) -> Error {
+    static func failure(_ error: any Error, source: String, line: Int, sql: String) -> any Error {
         if error is BackupError || error is CancellationError { return error }
         let preview = Self.redactedPreview(sql)
         return BackupError(.scriptError, "restore failed at \(source) line \(line) (\(preview)): \(error)")

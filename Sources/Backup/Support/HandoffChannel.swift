@@ -19,8 +19,8 @@ final class HandoffChannel<Element: Sendable>: @unchecked Sendable {
     private var elements: [Element?] = []
     private var head = 0
     private var finished = false
-    private var failure: Error?
-    private var receivers: [CheckedContinuation<Element?, Error>] = []
+    private var failure: (any Error)?
+    private var receivers: [CheckedContinuation<Element?, any Error>] = []
 
     /// - Parameter capacity: how many elements may wait before `send` blocks.
     init(capacity: Int) {
@@ -115,7 +115,7 @@ final class HandoffChannel<Element: Sendable>: @unchecked Sendable {
     }
 
     /// Wakes every sender and receiver with `error`; queued elements are dropped. The first error wins.
-    func fail(_ error: Error) {
+    func fail(_ error: any Error) {
         condition.lock()
         if failure == nil { failure = error }
         let stored = failure!

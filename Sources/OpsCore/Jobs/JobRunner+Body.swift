@@ -5,7 +5,7 @@ import OpsSupport
 extension JobRunner {
     /// The job body's result and how many attempts it took.
     struct BodyResult: Sendable {
-        var result: Result<JobOutcome, Error>
+        var result: Result<JobOutcome, any Error>
         var attempts: Int
     }
 

@@ -6,7 +6,7 @@ import PGClient
 extension JobRunner {
     /// What `prepare` found: either the run ends before it starts, or it may start.
     enum Prepared: Sendable {
-        case done(JobRunStatus, Error?, SkipReason?, Int64?)
+        case done(JobRunStatus, (any Error)?, SkipReason?, Int64?)
         case ready(Session)
     }
 
@@ -29,9 +29,9 @@ extension JobRunner {
                     try await JobRunHistory(connection: connection).finish(id: runID, status: report.status, details: details, error: message)
                 } catch {
                     do {
-                        let fresh = try await Stores.postgres(configuration)
-                        try await JobRunHistory(connection: fresh).finish(id: runID, status: report.status, details: details, error: message)
-                        await fresh.close()
+                        try await Stores.withPostgres(configuration) { fresh in
+                            try await JobRunHistory(connection: fresh).finish(id: runID, status: report.status, details: details, error: message)
+                        }
                     } catch {
                         logger.error("cannot record the end of run \(runID): \(Stores.opsError(error))")
                     }
@@ -62,7 +62,7 @@ extension JobRunner {
         guard let connection else {
             return .ready(Session(connection: nil, recording: false, runID: nil, lock: lock, job: job))
         }
-        func end(_ status: JobRunStatus, _ error: Error?, _ skip: SkipReason? = nil, _ id: Int64? = nil) async -> Prepared {
+        func end(_ status: JobRunStatus, _ error: (any Error)?, _ skip: SkipReason? = nil, _ id: Int64? = nil) async -> Prepared {
             await connection.close()
             return .done(status, error, skip, id)
         }

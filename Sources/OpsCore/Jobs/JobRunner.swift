@@ -48,7 +48,7 @@ package struct JobRunner: Sendable {
         package let job: String
         package let status: JobRunStatus
         package let outcome: JobOutcome?
-        package let error: Error?
+        package let error: (any Error)?
         package let startedAt: Date
         package let duration: Duration
         package let runID: Int64?
@@ -57,7 +57,7 @@ package struct JobRunner: Sendable {
         /// How many times the job body ran (0 when it did not start).
         package let attempts: Int
 
-        package init(job: String, status: JobRunStatus, outcome: JobOutcome? = nil, error: Error? = nil, startedAt: Date = Date(),
+        package init(job: String, status: JobRunStatus, outcome: JobOutcome? = nil, error: (any Error)? = nil, startedAt: Date = Date(),
                     duration: Duration = .zero, runID: Int64? = nil, skipReason: SkipReason? = nil, attempts: Int = 0) {
             self.job = job
             self.status = status
@@ -104,7 +104,7 @@ package struct JobRunner: Sendable {
         logger[metadataKey: "job"] = "\(job.name)"
         if let slot = options.slot { logger[metadataKey: "slot"] = "\(slot.formatted(.iso8601))" }
         let jobName = job.name
-        func report(_ status: JobRunStatus, _ outcome: JobOutcome?, _ error: Error?, _ id: Int64?,
+        func report(_ status: JobRunStatus, _ outcome: JobOutcome?, _ error: (any Error)?, _ id: Int64?,
                     skip: SkipReason? = nil, attempts: Int = 0) -> Report {
             Report(job: jobName, status: status, outcome: outcome, error: error, startedAt: started,
                    duration: clock.now - begin, runID: id, skipReason: skip, attempts: attempts)

@@ -42,7 +42,7 @@ package struct RetryPolicy: Sendable, Hashable {
 
     /// Whether `error` is worth another attempt: a store that is unreachable, refused the connection or
     /// dropped it (`OpsError.Code.storeUnavailable` after mapping client errors).
-    package static func isTransient(_ error: Error) -> Bool {
+    package static func isTransient(_ error: any Error) -> Bool {
         (Stores.opsError(error) as? OpsError)?.code == .storeUnavailable
     }
 

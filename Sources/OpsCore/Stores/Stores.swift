@@ -76,7 +76,7 @@ package enum Stores {
     }
 
     /// Maps a client error to the error users see, keeping its one-line, password-free message.
-    package static func opsError(_ error: Error) -> Error {
+    package static func opsError(_ error: any Error) -> any Error {
         switch error {
         case let error as OpsError:
             return error

@@ -34,13 +34,11 @@ package struct BatchUnarchiver: Sendable {
     /// - Throws: `OpsError` `.usage` (unknown or unarchived batch) or `.jobFailed` (archive missing,
     ///   corrupt or not matching), with nothing changed.
     package func unarchive(batchID: String) async throws -> Result {
-        let connection = try await Stores.postgres(configuration)
         do {
-            let result = try await restore(batchID: batchID, connection: connection)
-            await connection.close()
-            return result
+            return try await Stores.withPostgres(configuration) { connection in
+                try await restore(batchID: batchID, connection: connection)
+            }
         } catch {
-            await connection.close()
             throw Stores.opsError(error)
         }
     }

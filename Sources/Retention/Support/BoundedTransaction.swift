@@ -52,7 +52,7 @@ struct BoundedTransaction {
 
     /// Whether `error` means "the application holds what we need": lock_timeout, statement_timeout,
     /// deadlock or serialization failure. Such work is left for the next run, never waited for.
-    static func isContention(_ error: Error) -> Bool {
+    static func isContention(_ error: any Error) -> Bool {
         guard let error = error as? PostgresError, let state = error.sqlState else { return false }
         return ["55P03", "57014", "40P01", "40001"].contains(state)
     }

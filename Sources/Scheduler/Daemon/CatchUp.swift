@@ -19,27 +19,26 @@ struct CatchUp {
     func missedSlots(_ schedule: Schedule) async -> [(Schedule.Item, Date)] {
         let items = schedule.items.filter { $0.policy.catchUp > .zero }
         guard !items.isEmpty else { return [] }
-        let connection: PostgresConnection
+        let now = clock.now()
         do {
-            connection = try await Stores.postgres(context.configuration)
+            return try await Stores.withPostgres(context.configuration) { connection in
+                var missed: [(Schedule.Item, Date)] = []
+                for item in items {
+                    do {
+                        guard let covered = try await Self.coverage(of: item.name, on: connection),
+                              let slot = Self.latestMissedSlot(item.entry, coveredUntil: covered, window: item.policy.catchUp, now: now)
+                        else { continue }
+                        missed.append((item, slot))
+                    } catch {
+                        logger.warning("cannot look for missed slots of \(item.name): \(Stores.opsError(error))")
+                    }
+                }
+                return missed
+            }
         } catch {
             logger.warning("cannot look for missed slots: \(Stores.opsError(error))")
             return []
         }
-        var missed: [(Schedule.Item, Date)] = []
-        let now = clock.now()
-        for item in items {
-            do {
-                guard let covered = try await Self.coverage(of: item.name, on: connection),
-                      let slot = Self.latestMissedSlot(item.entry, coveredUntil: covered, window: item.policy.catchUp, now: now)
-                else { continue }
-                missed.append((item, slot))
-            } catch {
-                logger.warning("cannot look for missed slots of \(item.name): \(Stores.opsError(error))")
-            }
-        }
-        await connection.close()
-        return missed
     }
 
     /// The newest of the job's claimed slots and its non-skipped run starts, or nil without history.

@@ -81,7 +81,7 @@ package enum OpsDaemon {
     }
 
     /// The innermost error of a ServiceGroup failure, e.g. "Address already in use".
-    private static func rootCause(_ error: Error) -> String {
+    private static func rootCause(_ error: any Error) -> String {
         let text = String(describing: error)
         if let range = text.range(of: "Address already in use") { return String(text[range]) }
         return text

@@ -8,7 +8,7 @@ import Foundation
 /// `@unchecked Sendable`: the source is created once and only resumed and cancelled, which Dispatch allows
 /// from any thread.
 package final class ReloadSignal: @unchecked Sendable {
-    private let source: DispatchSourceSignal
+    private let source: any DispatchSourceSignal
 
     /// Starts delivering SIGHUP to `handler` until ``cancel()``.
     package init(handler: @escaping @Sendable () -> Void) {

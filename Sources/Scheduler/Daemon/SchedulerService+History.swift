@@ -27,15 +27,10 @@ extension SchedulerService {
 
     /// Deletes runs that started more than `days` days ago; returns how many.
     package static func pruneHistory(olderThanDays days: Int, configuration: OpsConfiguration) async throws -> Int {
-        let connection = try await Stores.postgres(configuration)
-        do {
-            let result = try await connection.query(
-                "DELETE FROM ops.job_runs WHERE started_at < now() - make_interval(days => $1)", [days])
-            await connection.close()
-            return result.affectedRows ?? 0
-        } catch {
-            await connection.close()
-            throw error
+        try await Stores.withPostgres(configuration) { connection in
+            try await connection.query(pruneHistorySQL, [days]).affectedRows ?? 0
         }
     }
+
+    static let pruneHistorySQL = "DELETE FROM ops.job_runs WHERE started_at < now() - make_interval(days => $1)"
 }

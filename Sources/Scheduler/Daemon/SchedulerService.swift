@@ -56,13 +56,13 @@ package final class SchedulerService: Service, Sendable {
         /// The scheduler has started its catch-up runs (if any) and waits for the first slot.
         package var started: @Sendable () -> Void
         /// A reload failed; the previous schedule stays in force.
-        package var reloadFailed: @Sendable (Error) -> Void
+        package var reloadFailed: @Sendable (any Error) -> Void
 
         package init(runFinished: @escaping @Sendable (JobRunner.Report) -> Void = { _ in },
                     slotSkipped: @escaping @Sendable (String, String, Int) -> Void = { _, _, _ in },
                     scheduleLoaded: @escaping @Sendable (Schedule) -> Void = { _ in },
                     started: @escaping @Sendable () -> Void = {},
-                    reloadFailed: @escaping @Sendable (Error) -> Void = { _ in }) {
+                    reloadFailed: @escaping @Sendable (any Error) -> Void = { _ in }) {
             self.runFinished = runFinished
             self.slotSkipped = slotSkipped
             self.scheduleLoaded = scheduleLoaded

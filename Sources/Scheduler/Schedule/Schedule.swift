@@ -71,7 +71,7 @@ package struct Schedule: Sendable {
 
 /// A short reason for a file error ("No such file or directory") instead of Foundation's long text.
 enum POSIXErrorDescription {
-    static func describe(_ error: Error) -> String {
+    static func describe(_ error: any Error) -> String {
         let nsError = error as NSError
         if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
            let message = strerror(Int32(underlying.code)) {

@@ -161,7 +161,7 @@ package struct SnapshotTrigger: Sendable {
         do { return try await body() } catch { throw failure(error, while: doing) }
     }
 
-    func failure(_ error: Error, while doing: String) -> Error {
+    func failure(_ error: any Error, while doing: String) -> any Error {
         guard let redis = error as? RedisError else { return Stores.opsError(error) }
         switch redis.code {
         case .connectionLost, .connectionClosed, .timeout, .connectionFailed, .authenticationFailed:

@@ -123,7 +123,7 @@ package actor MetricsCollector {
         inFlight = nil
     }
 
-    private func pingRedis() async -> Result<Duration, Error>? {
+    private func pingRedis() async -> Result<Duration, any Error>? {
         guard let redis else { return nil }
         do { return .success(try await redis.ping()) } catch { return .failure(error) }
     }

@@ -51,7 +51,7 @@ enum PostgresTestDatabase {
     /// The migrated template, made once per test process.
     actor Template {
         static let shared = Template()
-        private var making: Task<String, Error>?
+        private var making: Task<String, any Error>?
 
         /// Callers arriving while the template is being made wait for the same task (actor reentrancy).
         func name() async throws -> String {

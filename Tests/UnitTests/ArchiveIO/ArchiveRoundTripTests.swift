@@ -152,7 +152,7 @@ struct ArchiveRoundTripTests {
             let writer = try ArchiveWriter(path: path, compression: .zstd(level: 1, threads: 2))
             try writer.addEntry(name: "x", contents: [1, 2, 3])
             try writer.finish()
-            return Thread.current.name ?? ""
+            return BlockingIO.currentThreadName
         }
         #expect(threadName == "archive-test")
 

@@ -29,9 +29,16 @@ struct JobPolicyTests {
         #expect(try JobPolicy.resolve(entry("0 3 * * * timeout=0 backup")).timeout == nil)
     }
 
+    @Test(arguments: [("timeout=1h30m", Duration.seconds(5400)), ("timeout=90", .seconds(90)), ("timeout=1.5m", .seconds(90)),
+                      ("timeout=2d", .seconds(172_800)), ("timeout=500ms", .milliseconds(500))])
+    func policyDurationsUseTheOneGrammar(_ option: String, _ expected: Duration) throws {
+        #expect(try JobPolicy.resolve(entry("0 3 * * * \(option) backup")).timeout == expected)
+    }
+
     @Test(arguments: [
         ("0 3 * * * colour=red backup", "unknown option 'colour'"),
-        ("0 3 * * * timeout=2 backup", "timeout=2: expected a duration"),
+        ("0 3 * * * timeout=2x backup", "timeout=2x: expected a duration such as 500ms, 30s, 15m, 1h30m or 1d"),
+        ("0 3 * * * timeout=400d backup", "timeout=400d: must be between 0 ms and 366 d"),
         ("0 3 * * * retries=-1 backup", "retries=-1"),
         ("0 3 * * * jitter=5x backup", "jitter=5x"),
     ])
