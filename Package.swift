@@ -74,12 +74,14 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
 
+        // Helpers both test targets share (the promtool oracle, repository paths).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "UnitTests", dependencies: [
-            "OpsSupport", "PGClient", "RedisClient", "ArchiveIO", "OpsCore", "Cache", "Health", "Backup", "Retention",
+            "TestSupport", "OpsSupport", "PGClient", "RedisClient", "ArchiveIO", "OpsCore", "Cache", "Health", "Backup", "Retention",
             "Maintenance", "Snapshot", "Telemetry", "Scheduler", logging, crypto,
         ], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "OpsSupport", "PGClient", "RedisClient", "ArchiveIO", "OpsCore", "Cache", "Health", "Backup", "Retention",
+            "TestSupport", "OpsSupport", "PGClient", "RedisClient", "ArchiveIO", "OpsCore", "Cache", "Health", "Backup", "Retention",
             "Maintenance", "Snapshot", "Telemetry", "Scheduler", "DemoSeed", logging, crypto,
         ], swiftSettings: swiftSettings),
     ]

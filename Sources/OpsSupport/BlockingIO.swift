@@ -37,6 +37,8 @@ package enum BlockingIO {
             let thread = Thread {
                 // Set from inside: on Linux a name given before start() is not applied to the thread.
                 Thread.current.name = name
+                // And in the kernel's view too (`top -H`), which Foundation does not always update.
+                try? String(name.utf8.prefix(15))?.write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
                 continuation.resume(with: Result { try body() })
             }
             thread.start()

@@ -54,10 +54,11 @@ struct HealthCommand: JobCommandType {
 
     func run() async throws {
         let context = try global.context(label: "health")
+        let thresholds = try thresholds
         try Stores.validate(context.configuration, requireRedis: context.configuration.enableCache)
         let clock = ContinuousClock()
         let begin = clock.now
-        let report = await HealthJob(thresholds: try thresholds).check(context.configuration)
+        let report = await HealthJob(thresholds: thresholds).check(context.configuration)
         print(json ? report.json.jsonString(pretty: true) : report.table, terminator: json ? "\n" : "")
         let verdict = Result { try HealthJob.verdict(report) }
         if let textfileDir {

@@ -43,10 +43,10 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try global.context(label: "run")
-        try Stores.validate(context.configuration)
-        let address = try ListenAddress(parsing: listen ?? context.configuration.metricsListen ?? ListenAddress.default.description)
         let grace = try DurationText.option(shutdownGrace, "--shutdown-grace", range: .zero ... .seconds(86_400))
         let interval = try DurationText.option(metricsInterval, "--metrics-interval", range: .zero ... .seconds(86_400))
+        try Stores.validate(context.configuration)
+        let address = try ListenAddress(parsing: listen ?? context.configuration.metricsListen ?? ListenAddress.default.description)
         guard historyDays >= 0 else { throw OpsError(.usage, "--history-days must be 0 or more") }
         let catalog = CommandJobCatalog()
         let path = schedule

@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import OpsCore
 import PGClient
+import TestSupport
 import Testing
 
 /// The `run` daemon as operators start it: the built binary, signals, HTTP.
@@ -101,7 +102,7 @@ struct DaemonProcessTests {
             #expect(sample(#"auto_i18n_ops_job_last_success_timestamp_seconds{ops_job="health"}"#, in: metrics) ?? 0 > 1_700_000_000)
             #expect(sample("auto_i18n_ops_postgres_up", in: metrics) == 1)
             #expect(sample(#"auto_i18n_ops_job_runs_total{ops_job="health",result="failed"}"#, in: metrics) == 0, "series exist at 0")
-            let check = try PromtoolCLI.checkMetrics(metrics)
+            let check = try Promtool.checkMetrics(metrics)
             #expect(check.status == 0 && check.output.isEmpty, "\(check.output)")
             let response = try await HTTP.get(port, "/metrics", token: "s3cret-token")
             #expect(response.contentType == "text/plain; version=0.0.4; charset=utf-8")

@@ -5,6 +5,7 @@ import OpsCore
 import OpsSupport
 import PGClient
 import Telemetry
+import TestSupport
 import Testing
 
 private struct QuickJob: OpsJob {
@@ -51,7 +52,7 @@ struct MetricsCollectorTests {
             #expect(sample(#"auto_i18n_ops_job_consecutive_failures{ops_job="\#(job)"}"#, in: text) == 1)
             #expect(sample(#"auto_i18n_ops_job_last_success_timestamp_seconds{ops_job="\#(job)"}"#, in: text) ?? 0 > 1_700_000_000)
             #expect(sample("auto_i18n_ops_postgres_up", in: text) == 1)
-            let check = try PromtoolCLI.checkMetrics(text)
+            let check = try Promtool.checkMetrics(text)
             #expect(check.status == 0 && check.output.isEmpty, "\(check.output)")
 
             try await db.query("DELETE FROM ops.job_runs")
@@ -142,7 +143,7 @@ struct MetricsCollectorTests {
             #expect(sample("auto_i18n_ops_snapshot_last_size_bytes", in: text) == 777)
             #expect(sample(#"auto_i18n_ops_cache_keys{type="session"}"#, in: text) == 50)
             #expect(sample("auto_i18n_ops_cache_hit_ratio", in: text) == 0.93)
-            let check = try PromtoolCLI.checkMetrics(text)
+            let check = try Promtool.checkMetrics(text)
             #expect(check.status == 0 && check.output.isEmpty, "\(check.output)")
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import OpsCore
 import OpsSupport
+import TestSupport
 import Testing
 @testable import Telemetry
 

@@ -3,16 +3,16 @@ import Testing
 
 /// Runs Prometheus' own `promtool` (the oracle for exposition and rule files) and the repository paths
 /// the tests read.
-enum Promtool {
-    struct Result {
-        let status: Int32
-        let output: String
+package enum Promtool {
+    package struct Result {
+        package let status: Int32
+        package let output: String
     }
 
-    static let path = "/usr/bin/promtool"
+    package static let path = "/usr/bin/promtool"
 
     /// `promtool <arguments>` with `input` on stdin; fails the test when promtool is not installed.
-    static func run(_ arguments: [String], input: String? = nil) throws -> Result {
+    package static func run(_ arguments: [String], input: String? = nil) throws -> Result {
         try #require(FileManager.default.isExecutableFile(atPath: path), "promtool is not installed at \(path) (Debian package prometheus)")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
@@ -30,19 +30,20 @@ enum Promtool {
     }
 
     /// `promtool check metrics` on an exposition: exit 0 and no lint output means clean.
-    static func checkMetrics(_ text: String) throws -> Result {
+    package static func checkMetrics(_ text: String) throws -> Result {
         try run(["check", "metrics"], input: text)
     }
 }
 
 /// Paths in the repository.
-enum RepositoryPath {
-    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+package enum RepositoryPath {
+    /// Tests/TestSupport/Promtool.swift → the repository root.
+    package static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
-    static func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
+    package static func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
 
-    static func text(_ relative: String) throws -> String {
+    package static func text(_ relative: String) throws -> String {
         try String(contentsOf: url(relative), encoding: .utf8)
     }
 }
