@@ -17,9 +17,7 @@ package struct StatsRefreshJob: OpsJob {
     }
 
     private func refresh(_ connection: PostgresConnection) async throws -> JobOutcome {
-        guard let populated = try await connection.query("""
-            SELECT ispopulated FROM pg_matviews WHERE schemaname = 'public' AND matviewname = 'translation_stats'
-            """).first?.decode(Bool.self, "ispopulated") else {
+        guard let populated = try await connection.query(Self.isPopulatedSQL).first?.decode(Bool.self, "ispopulated") else {
             throw OpsError(.configuration, "public.translation_stats does not exist; run 'auto-i18n-ops schema migrate' first")
         }
         let clock = ContinuousClock()

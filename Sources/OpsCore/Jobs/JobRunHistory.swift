@@ -21,26 +21,18 @@ package struct JobRunHistory: Sendable {
     ///   - slot: the scheduled slot this run claims; a second claim of the same (job, slot) fails with
     ///     SQLSTATE 23505, which is how replicas run each slot once.
     package func start(job: String, trigger: JobTrigger, slot: Date? = nil) async throws -> Int64 {
-        let row = try await connection.query("""
-            INSERT INTO ops.job_runs (job, trigger, slot, host, pid, status)
-            VALUES ($1, $2, $3, $4, $5, 'running') RETURNING id
-            """, [job, trigger.rawValue, slot, Self.hostName, Int(getpid())])
+        let row = try await connection.query(Self.startSQL, [job, trigger.rawValue, slot, Self.hostName, Int(getpid())])
         return try row.first!.decode(Int64.self, "id")
     }
 
     /// Records how a run ended.
     package func finish(id: Int64, status: JobRunStatus, details: JSONValue, error: String?) async throws {
-        try await connection.query("""
-            UPDATE ops.job_runs SET finished_at = now(), status = $2, details = $3::jsonb, error = $4 WHERE id = $1
-            """, [id, status.rawValue, details.jsonString(), error])
+        try await connection.query(Self.finishSQL, [id, status.rawValue, details.jsonString(), error])
     }
 
     /// Records a run that did not start because another instance holds the job.
     package func recordSkipped(job: String, trigger: JobTrigger, slot: Date? = nil, reason: String) async throws {
-        try await connection.query("""
-            INSERT INTO ops.job_runs (job, trigger, slot, host, pid, status, finished_at, details)
-            VALUES ($1, $2, $3, $4, $5, 'skipped', now(), jsonb_build_object('reason', $6::text))
-            """, [job, trigger.rawValue, slot, Self.hostName, Int(getpid()), reason])
+        try await connection.query(Self.recordSkippedSQL, [job, trigger.rawValue, slot, Self.hostName, Int(getpid()), reason])
     }
 
     /// One stored run.
@@ -57,10 +49,7 @@ package struct JobRunHistory: Sendable {
 
     /// The newest runs, optionally of one job.
     package func recent(job: String? = nil, limit: Int = 20) async throws -> [Run] {
-        let result = try await connection.query("""
-            SELECT id, job, trigger, status, started_at, finished_at, details::text AS details, error
-            FROM ops.job_runs WHERE ($1::text IS NULL OR job = $1) ORDER BY started_at DESC, id DESC LIMIT $2
-            """, [job, limit])
+        let result = try await connection.query(Self.recentSQL, [job, limit])
         return try result.rows.map { row in
             let detailsText = try row.decode(String.self, "details")
             let details = (try? JSONDecoder().decode(JSONValue.self, from: Data(detailsText.utf8))) ?? .null

@@ -44,9 +44,7 @@ package struct BatchUnarchiver: Sendable {
     }
 
     private func restore(batchID: String, connection: PostgresConnection) async throws -> Result {
-        guard let batch = try await connection.query("""
-            SELECT id, archived_at IS NOT NULL AS archived, archive_uri, archive_sha256 FROM public.batches WHERE batch_id = $1
-            """, [batchID]).first else {
+        guard let batch = try await connection.query(Self.archivedBatchSQL, [batchID]).first else {
             throw OpsError(.usage, "batch \(batchID) does not exist")
         }
         let pk = try batch.decode(Int64.self, "id")
@@ -86,18 +84,8 @@ package struct BatchUnarchiver: Sendable {
             guard copied == manifest.rows, source.bytes == manifest.jsonlBytes, source.sha256() == manifest.jsonlSHA256 else {
                 throw OpsError(.jobFailed, "cannot unarchive batch \(batchID): archive \(path) does not match its manifest; nothing was changed")
             }
-            let inserted = try await connection.query("""
-                INSERT INTO public.batch_requests OVERRIDING SYSTEM VALUE
-                SELECT r.* FROM pg_temp.ops_unarchive_lines l
-                CROSS JOIN LATERAL json_populate_record(NULL::public.batch_requests, l.line::json) r
-                WHERE r.batch_id = $1
-                ORDER BY r.id
-                """, [pk]).affectedRows ?? -1
-            let check = try await connection.query("""
-                SELECT count(*) AS n,
-                       encode(sha256(convert_to(coalesce(string_agg(row_to_json(r)::text || E'\\n', '' ORDER BY r.id), ''), 'UTF8')), 'hex') AS sha256
-                FROM public.batch_requests r WHERE r.batch_id = $1
-                """, [pk]).first
+            let inserted = try await connection.query(Self.restoreRequestsSQL, [pk]).affectedRows ?? -1
+            let check = try await connection.query(Self.restoredRequestsCheckSQL, [pk]).first
             guard Int64(inserted) == manifest.rows, try check?.decode(Int64.self, "n") == manifest.rows,
                   try check?.decode(String.self, "sha256") == manifest.jsonlSHA256 else {
                 throw OpsError(.jobFailed, "cannot unarchive batch \(batchID): the restored rows would differ from the archive; nothing was changed")

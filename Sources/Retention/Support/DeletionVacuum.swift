@@ -35,11 +35,7 @@ struct DeletionVacuum {
 
     /// Rows per table before the run (the planner's estimate, `pg_class.reltuples`; 0 when unknown).
     static func sizes(connection: PostgresConnection) async throws -> [String: Int64] {
-        let rows = try await connection.query("""
-            SELECT c.relname, greatest(c.reltuples, 0)::bigint AS rows
-            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = 'public' AND c.relname = ANY ($1::text[])
-            """, [tables]).rows
+        let rows = try await connection.query(Self.tableSizesSQL, [tables]).rows
         var sizes: [String: Int64] = [:]
         for row in rows { sizes[try row.decode(String.self, "relname")] = try row.decode(Int64.self, "rows") }
         return sizes
@@ -73,12 +69,7 @@ struct DeletionVacuum {
         var warnings: [String] = []
         // VACUUM needs the table's (or the database's) owner; for anyone else PostgreSQL only warns
         // and skips the table, which must not be reported as vacuumed.
-        let allowed = Set(try await connection.query("""
-            SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = 'public' AND c.relname = ANY ($1::text[])
-              AND (pg_catalog.pg_has_role(current_user, c.relowner, 'USAGE')
-                   OR pg_catalog.pg_has_role(current_user, (SELECT datdba FROM pg_catalog.pg_database WHERE datname = current_database()), 'USAGE'))
-            """, [tables]).rows.map { try $0.decode(String.self, "relname") })
+        let allowed = Set(try await connection.query(Self.ownedTablesSQL, [tables]).rows.map { try $0.decode(String.self, "relname") })
         let restoreTimeout = {
             try await connection.query("SELECT set_config('statement_timeout', $1, false)", [DurationText.postgres(options.statementTimeout)])
         }

@@ -43,12 +43,7 @@ struct CatchUp {
 
     /// The newest of the job's claimed slots and its non-skipped run starts, or nil without history.
     static func coverage(of job: String, on connection: PostgresConnection) async throws -> Date? {
-        let row = try await connection.query("""
-            SELECT greatest(
-                (SELECT slot FROM ops.job_runs WHERE job = $1 AND slot IS NOT NULL ORDER BY slot DESC LIMIT 1),
-                (SELECT started_at FROM ops.job_runs WHERE job = $1 AND status <> 'skipped' ORDER BY started_at DESC LIMIT 1)
-            ) AS covered
-            """, [job])
+        let row = try await connection.query(Self.coverageSQL, [job])
         return try row.first?.decode(Date?.self, "covered")
     }
 

@@ -12,28 +12,14 @@ struct MetricsQueries {
     /// Where counting starts: the oldest run of the last two minutes (or the next id), and the runs
     /// still going. Called once; the first refresh then reads a few minutes of rows at most.
     func startTracker(processStart: Date) async throws -> JobRunTracker {
-        let row = try await connection.query("""
-            SELECT coalesce((SELECT min(id) FROM ops.job_runs WHERE started_at > least(now(), $1) - interval '2 minutes'),
-                            (SELECT coalesce(max(id), 0) + 1 FROM ops.job_runs)) AS watermark,
-                   coalesce((SELECT array_agg(id) FROM ops.job_runs WHERE status = 'running'), '{}') AS running
-            """, [processStart])
+        let row = try await connection.query(Self.startTrackerSQL, [processStart])
         guard let row = row.first else { return JobRunTracker(watermark: 1, running: []) }
         return JobRunTracker(watermark: try row.decode(Int64.self, "watermark"), running: try row.decode([Int64].self, "running"))
     }
 
     /// Counts the runs that ended since the last refresh.
     func countNewRuns(_ tracker: inout JobRunTracker, processStart: Date) async throws {
-        let result = try await connection.query("""
-            SELECT id, job, status,
-                   extract(epoch FROM finished_at - started_at)::float8 AS duration,
-                   details->>'reason' AS reason,
-                   CASE WHEN job = 'retention' AND status IN ('succeeded', 'warning') THEN details::text END AS details,
-                   started_at > now() - interval '2 minutes' AS recent,
-                   coalesce(finished_at < $3, false) AS before_start
-            FROM ops.job_runs
-            WHERE id >= $1 OR id = ANY($2::bigint[])
-            ORDER BY id
-            """, [tracker.watermark, Array(tracker.pending), processStart])
+        let result = try await connection.query(Self.countNewRunsSQL, [tracker.watermark, Array(tracker.pending), processStart])
         let rows = try result.rows.map { row in
             JobRunTracker.Row(
                 id: try row.decode(Int64.self, "id"), job: try row.decode(String.self, "job"),
@@ -72,23 +58,7 @@ struct MetricsQueries {
     /// latest successful backup, snapshot and cache-stats runs. Each lateral subquery walks the
     /// (job, started_at DESC) index from the newest row.
     func jobGauges(jobs: [String]) async throws {
-        let result = try await connection.query("""
-            SELECT j.job,
-                   extract(epoch FROM lr.finished_at)::float8 AS last_run,
-                   extract(epoch FROM lr.finished_at - lr.started_at)::float8 AS last_duration,
-                   extract(epoch FROM ls.finished_at)::float8 AS last_success,
-                   extract(epoch FROM ls.finished_at - ls.started_at)::float8 AS success_duration,
-                   CASE WHEN j.job IN ('backup', 'snapshot', 'cache-stats') THEN ls.details::text END AS details,
-                   (SELECT count(*) FROM ops.job_runs f
-                    WHERE f.job = j.job AND f.status = 'failed' AND f.started_at > coalesce(ls.started_at, '-infinity')) AS failures
-            FROM unnest($1::text[]) AS j(job)
-            LEFT JOIN LATERAL (SELECT started_at, finished_at FROM ops.job_runs
-                               WHERE job = j.job AND status IN ('succeeded', 'warning', 'failed')
-                               ORDER BY started_at DESC LIMIT 1) lr ON true
-            LEFT JOIN LATERAL (SELECT started_at, finished_at, details FROM ops.job_runs
-                               WHERE job = j.job AND status IN ('succeeded', 'warning')
-                               ORDER BY started_at DESC LIMIT 1) ls ON true
-            """, [jobs])
+        let result = try await connection.query(Self.jobGaugesSQL, [jobs])
         for row in result.rows {
             let job = try row.decode(String.self, "job")
             metrics.set(OpsMetrics.jobLastRun, try row.decode(Double?.self, "last_run") ?? 0, [job])
@@ -102,12 +72,7 @@ struct MetricsQueries {
 
         // Running = the job's advisory lock is held by any session on this database (any replica, any
         // cron one-shot), which a crashed process's leftover 'running' row cannot fake.
-        let locks = try await connection.query("""
-            SELECT ((classid::bigint << 32) | objid::bigint) AS key
-            FROM pg_locks
-            WHERE locktype = 'advisory' AND objsubid = 1 AND granted
-              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-            """)
+        let locks = try await connection.query(Self.heldJobLocksSQL)
         let held = Set(try locks.rows.map { try $0.decode(Int64.self, "key") })
         for job in jobs {
             metrics.set(OpsMetrics.jobRunning, held.contains(AdvisoryLockKey.forName("job:\(job)").value) ? 1 : 0, [job])
@@ -150,18 +115,7 @@ struct MetricsQueries {
         for row in statuses.rows { counts[try row.decode(String.self, "status")] = Double(try row.decode(Int64.self, "n")) }
         for (status, count) in counts { metrics.set(OpsMetrics.sessions, count, [status]) }
 
-        let row = try await connection.query("""
-            SELECT (SELECT count(*) FROM public.sessions WHERE expires_at < now()) AS expired,
-                   (SELECT count(*) FROM public.batches
-                    WHERE archived_at IS NULL AND status IN ('completed', 'failed', 'cancelled', 'expired')
-                      AND completed_at < now() - make_interval(days => $1)) AS archivable,
-                   pg_total_relation_size('public.sessions') AS sessions,
-                   pg_total_relation_size('public.translation_jobs') AS translation_jobs,
-                   pg_total_relation_size('public.files') AS files,
-                   pg_total_relation_size('public.batches') AS batches,
-                   pg_total_relation_size('public.batch_requests') AS batch_requests,
-                   pg_total_relation_size('ops.job_runs') AS ops_job_runs
-            """, [batchArchiveDays])
+        let row = try await connection.query(Self.applicationGaugesSQL, [batchArchiveDays])
         guard let row = row.first else { return }
         metrics.set(OpsMetrics.sessionsExpired, Double(try row.decode(Int64.self, "expired")))
         metrics.set(OpsMetrics.batchesAwaitingArchival, Double(try row.decode(Int64.self, "archivable")))
