@@ -10,11 +10,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("DragonflyDB/Redis URL redis://[:password@]host:port[/db] (default: $REDIS_URL).", valueName: "url"))
     var redisURL: String?
 
-    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
-
-    @Option(name: .long, help: "text or json (one object per line).")
-    var logFormat: String = "text"
+    @OptionGroup var logging: LoggingOptions
 
     @Option(name: .long, help: "Who started this run, recorded in ops.job_runs: manual, cron or schedule.")
     var trigger: String = "manual"
@@ -34,6 +30,23 @@ struct GlobalOptions: ParsableArguments {
         return value
     }
 
+    func bootstrapLogging() throws { try logging.bootstrapLogging() }
+
+    /// Logging, configuration and trigger for a job run.
+    func context(label: String) throws -> JobContext {
+        try bootstrapLogging()
+        return JobContext(configuration: try configuration(), logger: Logger(label: "auto-i18n-ops.\(label)"), trigger: try jobTrigger())
+    }
+}
+
+/// Logging options, alone for the commands that touch no store (`schedule check`, `schedule next`).
+struct LoggingOptions: ParsableArguments {
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    @Option(name: .long, help: "text or json (one object per line).")
+    var logFormat: String = "text"
+
     func bootstrapLogging() throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw OpsError(.usage, "--log-level \(logLevel) is not valid: use trace, debug, info, notice, warning, error or critical")
@@ -42,12 +55,6 @@ struct GlobalOptions: ParsableArguments {
             throw OpsError(.usage, "--log-format \(logFormat) is not valid: use text or json")
         }
         LoggingOnce.bootstrap(format: format, level: level)
-    }
-
-    /// Logging, configuration and trigger for a job run.
-    func context(label: String) throws -> JobContext {
-        try bootstrapLogging()
-        return JobContext(configuration: try configuration(), logger: Logger(label: "auto-i18n-ops.\(label)"), trigger: try jobTrigger())
     }
 }
 

@@ -17,6 +17,9 @@ struct CommandJobCatalog: JobCatalog {
 
     var jobNames: [String] { Self.commands.map { $0.jobName } }
 
+    /// Every job the binary records in `ops.job_runs`, schedulable or not (`history --job` accepts these).
+    static let allJobNames: [String] = (commands + [RestoreCommand.self]).map { $0.jobName }
+
     /// The operational jobs, whose metric series exist from the daemon's start.
     var metricsJobs: [String] { Self.commands.filter { !$0.isDiagnostic }.map { $0.jobName } }
 
@@ -47,7 +50,7 @@ struct CommandJobCatalog: JobCatalog {
     static func rejectProcessOptions(in command: any JobCommandType) throws {
         let global = command.global
         if global.databaseURL != nil || global.redisURL != nil || global.trigger != "manual"
-            || global.logLevel != "info" || global.logFormat != "text" {
+            || global.logging.logLevel != "info" || global.logging.logFormat != "text" {
             throw OpsError(.usage, "global options (--database-url, --redis-url, --trigger, --log-*) belong to 'run', not to a schedule line")
         }
         if command.jobOptions.json || command.jobOptions.textfileDir != nil {

@@ -17,8 +17,7 @@ struct Main {
                 // --help, --version: print and exit 0.
                 AutoI18nOps.exit(withError: error)
             }
-            let message = AutoI18nOps.fullMessage(for: error)
-            FileHandle.standardError.write(Data((message + "\n").utf8))
+            FileHandle.standardError.write(Data((usageLine(for: error) + "\n").utf8))
             exit(ExitCode.usage)
         }
         do {
@@ -41,7 +40,7 @@ struct Main {
                 print(message)
                 exit(ExitCode.ok)
             }
-            FileHandle.standardError.write(Data((message + "\n").utf8))
+            FileHandle.standardError.write(Data((usageLine(for: error) + "\n").utf8))
             exit(ExitCode.usage)
         } catch {
             let mapped = Stores.opsError(error)
@@ -49,6 +48,19 @@ struct Main {
             FileHandle.standardError.write(Data("auto-i18n-ops: \(mapped)\n".utf8))
             exit(code)
         }
+    }
+}
+
+extension Main {
+    /// An argument error as the one line every error is: `auto-i18n-ops: <what is wrong> (see '<command> --help')`.
+    static func usageLine(for error: any Error) -> String {
+        let message = AutoI18nOps.message(for: error).split(separator: "\n").first.map(String.init) ?? ""
+        let full = AutoI18nOps.fullMessage(for: error)
+        var line = "auto-i18n-ops: " + (message.isEmpty ? "invalid arguments" : message)
+        if let range = full.range(of: #"See '[^']+'"#, options: .regularExpression) {
+            line += " (see " + full[range].dropFirst(4) + ")"
+        }
+        return line
     }
 }
 

@@ -75,9 +75,23 @@ package struct HealthReport: Sendable {
     }
 
     /// A readable table: check, status, value, note.
-    package var table: String {
+    package var table: String { table(now: Date()) }
+
+    /// The table with ages measured from `now` (`last snapshot 3 min ago`), sizes in binary units and
+    /// durations in words, as a person reads them; `--json` keeps the raw values.
+    package func table(now: Date) -> String {
         let rows = checks.map { check -> [String] in
             let value: String
+            switch (check.observedValue, check.observedUnit) {
+            case (.int(let bytes)?, let unit?) where unit == "bytes" || unit.hasPrefix("bytes "):
+                return [check.key, check.status.rawValue.uppercased(), ByteCount.format(bytes) + unit.dropFirst(5), check.output ?? ""]
+            case (.int(let seconds)?, "unix time"?):
+                let age = max(0, now.timeIntervalSince1970 - Double(seconds))
+                return [check.key, check.status.rawValue.uppercased(), "\(DurationText.format(seconds: age)) ago", check.output ?? ""]
+            case (.double(let seconds)?, "s"?):
+                return [check.key, check.status.rawValue.uppercased(), DurationText.format(seconds: seconds), check.output ?? ""]
+            default: break
+            }
             switch check.observedValue {
             case .none: value = ""
             case .string(let text)?: value = text

@@ -48,6 +48,7 @@ package enum JSONValue: Sendable, Hashable, Codable {
     }
 
     package var stringValue: String? { if case .string(let value) = self { return value }; return nil }
+    package var boolValue: Bool? { if case .bool(let value) = self { return value }; return nil }
     package var intValue: Int64? {
         switch self {
         case .int(let value): return value

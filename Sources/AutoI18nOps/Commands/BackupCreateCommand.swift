@@ -7,7 +7,8 @@ import OpsSupport
 struct BackupCreateCommand: JobCommandType {
     static let configuration = CommandConfiguration(
         commandName: "create",
-        abstract: "Back up the DATABASE_URL database into $BACKUP_REPO/<database>/<id>.tar.zst (plus <id>.manifest.json).")
+        abstract: "Back up the DATABASE_URL database into $BACKUP_REPO/<database>/<id>.tar.zst (plus <id>.manifest.json).",
+        discussion: EnvironmentHelp.discussion("", EnvironmentHelp.database, EnvironmentHelp.repository, EnvironmentHelp.connections))
     static let jobName = "backup"
     static let commandPath = ["backup", "create"]
     @OptionGroup var global: GlobalOptions

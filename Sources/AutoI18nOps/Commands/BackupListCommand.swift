@@ -6,7 +6,8 @@ import OpsSupport
 
 struct BackupListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "List complete backups in $BACKUP_REPO: id, time, database, size, duration, verified state.")
+        commandName: "list", abstract: "List complete backups in $BACKUP_REPO: id, time, database, size, duration, verified state.",
+        discussion: EnvironmentHelp.discussion("", EnvironmentHelp.repository))
     @OptionGroup var global: GlobalOptions
     @Option(help: "Only this database's backups (default: all).") var database: String?
     @Flag(help: "Print JSON.") var json = false

@@ -6,7 +6,8 @@ import OpsSupport
 struct BackupPruneCommand: JobCommandType {
     static let configuration = CommandConfiguration(
         commandName: "prune",
-        abstract: "Delete backups outside a grandfather-father-son policy; never the newest verified one.")
+        abstract: "Delete backups outside a grandfather-father-son policy; never the newest verified one.",
+        discussion: EnvironmentHelp.discussion("", EnvironmentHelp.repository, EnvironmentHelp.database))
     static let jobName = "backup-prune"
     static let commandPath = ["backup", "prune"]
     @OptionGroup var global: GlobalOptions

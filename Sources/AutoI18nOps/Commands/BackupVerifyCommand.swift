@@ -6,7 +6,8 @@ import OpsSupport
 struct BackupVerifyCommand: JobCommandType {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check a backup's structure and every checksum; --restore-test also restores it into a scratch database.")
+        abstract: "Check a backup's structure and every checksum; --restore-test also restores it into a scratch database.",
+        discussion: EnvironmentHelp.discussion("", EnvironmentHelp.repository, EnvironmentHelp.database, EnvironmentHelp.connections))
     static let jobName = "backup-verify"
     static let commandPath = ["backup", "verify"]
     @OptionGroup var global: GlobalOptions

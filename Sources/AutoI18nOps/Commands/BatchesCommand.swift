@@ -12,11 +12,11 @@ struct BatchesUnarchiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unarchive",
         abstract: "Restore an archived batch's requests exactly from its archive, then clear archived_at.",
-        discussion: """
+        discussion: EnvironmentHelp.discussion("""
             Verifies the archive's SHA-256 against batches.archive_sha256 first and changes nothing when the \
             archive is missing or corrupt. The archive file is kept. The next retention run archives the \
             batch again if it is still older than BATCH_ARCHIVE_DAYS.
-            """)
+            """, EnvironmentHelp.database, EnvironmentHelp.repository))
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The batch's batch_id.") var batchID: String
 

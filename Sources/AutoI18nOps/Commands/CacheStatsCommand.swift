@@ -8,7 +8,7 @@ struct CacheStatsCommand: JobCommandType {
     static let configuration = CommandConfiguration(
         commandName: "stats",
         abstract: "Keys per family (SCAN, bounded in time), batch:queue length, memory, evictions, hit ratio.",
-        discussion: "Exit 0 when the scan completed, 10 when --max-time cut it short (counts partial), 3 when the server is unreachable or refuses the password.")
+        discussion: EnvironmentHelp.discussion("Exit 0 when the scan completed, 10 when --max-time cut it short (counts partial), 3 when the server is unreachable or refuses the password.", EnvironmentHelp.redis, EnvironmentHelp.database))
     static let jobName = "cache-stats"
     static let commandPath = ["cache", "stats"]
     @OptionGroup var global: GlobalOptions

@@ -7,7 +7,8 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo", abstract: "Demo data for a local stack.", subcommands: [Seed.self])
 
     struct Seed: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Insert realistic demo sessions, files and batches (migrated database required), and demo cache keys when REDIS_URL is set.")
+        static let configuration = CommandConfiguration(abstract: "Insert realistic demo sessions, files and batches (migrated database required), and demo cache keys when REDIS_URL is set.",
+        discussion: EnvironmentHelp.discussion("", EnvironmentHelp.database, EnvironmentHelp.redis))
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {

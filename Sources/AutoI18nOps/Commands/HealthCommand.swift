@@ -9,7 +9,8 @@ import Telemetry
 struct HealthCommand: JobCommandType {
     static let configuration = CommandConfiguration(
         commandName: "health",
-        abstract: "Check PostgreSQL and the Redis-compatible server; exit 0 on pass or warn.")
+        abstract: "Check PostgreSQL and the Redis-compatible server; exit 0 on pass or warn.",
+        discussion: EnvironmentHelp.discussion("", EnvironmentHelp.database, EnvironmentHelp.redis, ["ENABLE_CACHE"]))
     static let jobName = "health"
     static let commandPath = ["health"]
     @OptionGroup var global: GlobalOptions

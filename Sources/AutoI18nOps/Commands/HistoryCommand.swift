@@ -1,15 +1,24 @@
 import ArgumentParser
 import Foundation
 import OpsCore
+import OpsSupport
 import PGClient
 
 struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "history", abstract: "Show recent job runs from ops.job_runs.")
+        commandName: "history", abstract: "Show recent job runs from ops.job_runs.",
+        discussion: EnvironmentHelp.discussion("", EnvironmentHelp.database))
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Only this job.") var job: String?
-    @Option(help: "How many runs.") var limit = 20
+    @Option(help: ArgumentHelp("Only this job (backup, retention, snapshot, …; see README, \"Commands\").", valueName: "job")) var job: String?
+    @Option(help: "How many runs (1-10000).") var limit = 20
     @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be from 1 to 10000") }
+        if let job, !CommandJobCatalog.allJobNames.contains(job) {
+            throw ValidationError("--job \(job) is not a job: use one of \(CommandJobCatalog.allJobNames.joined(separator: ", "))")
+        }
+    }
 
     func run() async throws {
         let context = try global.context(label: "history")
@@ -24,9 +33,14 @@ struct HistoryCommand: AsyncParsableCommand {
             return
         }
         let formatter = ISO8601DateFormatter()
-        for run in runs {
-            let seconds = run.finishedAt.map { String(format: "%.1fs", $0.timeIntervalSince(run.startedAt)) } ?? "-"
-            print("\(run.id)  \(formatter.string(from: run.startedAt))  \(run.job)  \(run.trigger)  \(run.status)  \(seconds)  \(run.error ?? "")")
+        let rows = runs.map { run in
+            [String(run.id), formatter.string(from: run.startedAt), run.job, run.trigger, run.status,
+             run.finishedAt.map { DurationText.format(seconds: max(0, $0.timeIntervalSince(run.startedAt))) } ?? "-", run.error ?? ""]
         }
+        guard !rows.isEmpty else {
+            print(job.map { "no runs of \($0) recorded" } ?? "no runs recorded")
+            return
+        }
+        print(TextTable.render(header: ["ID", "STARTED (UTC)", "JOB", "TRIGGER", "STATUS", "DURATION", "ERROR"], rows: rows))
     }
 }

@@ -7,7 +7,8 @@ import OpsSupport
 struct RestoreCommand: JobCommandType {
     static let configuration = CommandConfiguration(
         commandName: "restore",
-        abstract: "Restore a backup (or a plain pg_dump .sql/.sql.gz/.sql.zst script) into --target-url, checksums verified first.")
+        abstract: "Restore a backup (or a plain pg_dump .sql/.sql.gz/.sql.zst script) into --target-url, checksums verified first.",
+        discussion: EnvironmentHelp.discussion("", EnvironmentHelp.repository, EnvironmentHelp.database, EnvironmentHelp.connections))
     static let jobName = "restore"
     static let commandPath = ["restore"]
     @OptionGroup var global: GlobalOptions

@@ -7,13 +7,13 @@ struct RetentionCommand: JobCommandType {
     static let configuration = CommandConfiguration(
         commandName: "retention",
         abstract: "Delete expired sessions (with their jobs, files, batches) and archive finished batches.",
-        discussion: """
+        discussion: EnvironmentHelp.discussion("""
             Sessions whose expires_at has passed are deleted in transactions of --batch-size sessions that \
             skip rows the application holds; their cache keys are deleted from the Redis server. Batches \
             finished more than BATCH_ARCHIVE_DAYS ago have their requests archived to \
             $BACKUP_REPO/archive/batches/YYYY/MM/<batch_id>.tar.zst. Exit 10: completed with warnings \
             (e.g. the Redis server was down; the database work is done).
-            """)
+            """, EnvironmentHelp.database, EnvironmentHelp.redis, ["ENABLE_CACHE", "SESSION_EXPIRY_DAYS", "BATCH_ARCHIVE_DAYS"], EnvironmentHelp.repository))
     static let jobName = "retention"
     static let commandPath = ["retention"]
     @OptionGroup var global: GlobalOptions

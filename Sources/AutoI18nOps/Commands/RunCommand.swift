@@ -13,12 +13,12 @@ struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the scheduler daemon with /metrics, /healthz and /readyz (stop with SIGTERM, reload with SIGHUP).",
-        discussion: """
+        discussion: EnvironmentHelp.discussion("""
             Runs each line of the schedule file at its cron slots, once across all replicas. SIGTERM/SIGINT: no new \
             runs start, running ones get --shutdown-grace to finish, then are cancelled; exit 0. SIGHUP re-reads \
             the schedule and keeps the old one if the new file is invalid. METRICS_TOKEN, when set, is the bearer \
             token /metrics requires.
-            """)
+            """, EnvironmentHelp.database, EnvironmentHelp.redis, ["METRICS_LISTEN", "METRICS_TOKEN", "ENABLE_CACHE", "SESSION_EXPIRY_DAYS", "BATCH_ARCHIVE_DAYS"], EnvironmentHelp.repository, EnvironmentHelp.connections))
 
     @OptionGroup var global: GlobalOptions
 

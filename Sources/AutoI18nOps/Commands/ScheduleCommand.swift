@@ -14,7 +14,7 @@ struct ScheduleCommand: AsyncParsableCommand {
             abstract: "Validate a schedule file and print each line's next 5 fire times.",
             discussion: "Exit 0 when valid; 2 with one line naming the file, line, field and reason otherwise.")
 
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var logging: LoggingOptions
 
         @Argument(help: ArgumentHelp("The schedule file.", valueName: "file"))
         var file = "Cron/schedule"
@@ -23,7 +23,7 @@ struct ScheduleCommand: AsyncParsableCommand {
         var count = 5
 
         func run() async throws {
-            try global.bootstrapLogging()
+            try logging.bootstrapLogging()
             let schedule = try Schedule.load(path: file, catalog: CommandJobCatalog())
             let now = Date()
             print("\(file): \(schedule.items.count) job line(s), valid")
@@ -43,7 +43,7 @@ struct ScheduleCommand: AsyncParsableCommand {
             abstract: "Print the next fire times of a cron expression, one ISO 8601 time with offset per line.",
             discussion: "Like `systemd-analyze calendar --iterations N`. Example: schedule next '30 2 * * *' --tz Europe/Berlin --from 2026-03-28T12:00")
 
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var logging: LoggingOptions
 
         @Argument(help: ArgumentHelp("Five cron fields or an @ macro, quoted.", valueName: "expr"))
         var expression: String
@@ -58,7 +58,7 @@ struct ScheduleCommand: AsyncParsableCommand {
         var tz: String?
 
         func run() async throws {
-            try global.bootstrapLogging()
+            try logging.bootstrapLogging()
             let zone: TimeZone
             if let tz {
                 guard let named = TimeZone(identifier: tz) else {

@@ -9,6 +9,7 @@ struct ScheduleSleepCommand: JobCommandType {
     static let configuration = CommandConfiguration(
         commandName: "sleep",
         abstract: "Diagnostic job: wait SECONDS (cancellable), then succeed or fail as asked.",
+        discussion: EnvironmentHelp.discussion("", EnvironmentHelp.database),
         shouldDisplay: false)
     static let jobName = "sleep"
     static let commandPath = ["schedule", "sleep"]

@@ -10,7 +10,8 @@ struct SchemaCommand: AsyncParsableCommand {
         subcommands: [Migrate.self, Status.self])
 
     struct Migrate: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Apply pending migrations (each in one transaction, under an advisory lock).")
+        static let configuration = CommandConfiguration(abstract: "Apply pending migrations (each in one transaction, under an advisory lock).",
+        discussion: EnvironmentHelp.discussion("", EnvironmentHelp.database))
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
@@ -23,7 +24,8 @@ struct SchemaCommand: AsyncParsableCommand {
     }
 
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List applied and pending migrations.")
+        static let configuration = CommandConfiguration(abstract: "List applied and pending migrations.",
+        discussion: EnvironmentHelp.discussion("", EnvironmentHelp.database))
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Print JSON.") var json = false
 

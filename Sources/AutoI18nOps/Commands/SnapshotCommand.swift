@@ -7,11 +7,11 @@ struct SnapshotCommand: JobCommandType {
     static let configuration = CommandConfiguration(
         commandName: "snapshot",
         abstract: "Trigger a DragonflyDB/Redis snapshot (BGSAVE) and wait until it is proven saved.",
-        discussion: """
+        discussion: EnvironmentHelp.discussion("""
             Exit 0 when a save that started after the trigger finished successfully, 1 when the save \
             failed, the server refused BGSAVE or --timeout passed, 2 for bad options, 3 when the server \
             is unreachable, refuses the password or goes away while saving.
-            """)
+            """, EnvironmentHelp.redis, EnvironmentHelp.database, EnvironmentHelp.repository))
     static let jobName = "snapshot"
     static let commandPath = ["snapshot"]
     @OptionGroup var global: GlobalOptions

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Maintenance
 import OpsCore
-import Retention
+import OpsSupport
 
 struct StatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +12,8 @@ struct StatsCommand: AsyncParsableCommand {
 struct StatsRefreshCommand: JobCommandType {
     static let configuration = CommandConfiguration(
         commandName: "refresh",
-        abstract: "REFRESH MATERIALIZED VIEW CONCURRENTLY translation_stats (job stats-refresh).")
+        abstract: "REFRESH MATERIALIZED VIEW CONCURRENTLY translation_stats (job stats-refresh).",
+        discussion: EnvironmentHelp.discussion("", EnvironmentHelp.database))
     static let jobName = "stats-refresh"
     static let commandPath = ["stats", "refresh"]
     @OptionGroup var global: GlobalOptions
@@ -23,6 +24,14 @@ struct StatsRefreshCommand: JobCommandType {
     func run() async throws {
         let context = try global.context(label: "stats")
         try Stores.validate(context.configuration)
-        try await JobCommand.run(try makeJob(), context: context, options: jobOptions)
+        try await JobCommand.run(try makeJob(), context: context, options: jobOptions, summary: summary)
+    }
+
+    /// `translation_stats refreshed (concurrently): 2 rows in 95 ms`; `--json` prints the details instead.
+    func summary(_ outcome: JobOutcome) -> String {
+        let details = outcome.details
+        let how = details["concurrent"]?.boolValue == false ? "(first population, not concurrently)" : "(concurrently)"
+        return "translation_stats refreshed \(how): \(details["rows"]?.intValue ?? 0) rows in "
+            + DurationText.format(seconds: details["duration_seconds"]?.doubleValue ?? 0)
     }
 }
