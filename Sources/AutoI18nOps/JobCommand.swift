@@ -20,6 +20,8 @@ enum JobCommand {
     static func run(_ job: some OpsJob, context: JobContext, options: JobOptions,
                     summary: (JobOutcome) -> String = { $0.details.jsonString(pretty: true) }) async throws {
         let report = await JobRunner(context: context).run(job)
+        // The run is recorded; a webhook delivery (bounded retries, ~25 s at most) finishes before exit.
+        await report.notification?.value
         if let directory = options.textfileDir {
             do { try TextfileExporter.write(report, to: directory) }
             catch { context.logger.error("cannot write textfile metrics: \(error)") }

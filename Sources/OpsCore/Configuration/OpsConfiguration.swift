@@ -26,6 +26,8 @@ package struct OpsConfiguration: Sendable {
     package var metricsListen: String?
     /// `METRICS_TOKEN`: the bearer token /metrics requires; nil = none. Never printed.
     package var metricsToken: String?
+    /// `NOTIFY_WEBHOOK_URL`: receives a JSON POST when a job fails and when it recovers. Never printed.
+    package var notifyWebhookURL: URL?
 
     package init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         func value(_ key: String) -> String? {
@@ -58,6 +60,12 @@ package struct OpsConfiguration: Sendable {
         connectTimeoutSeconds = try integer("CONNECT_TIMEOUT", default: 5, range: 1...600)
         metricsListen = value("METRICS_LISTEN")
         metricsToken = value("METRICS_TOKEN")
+        if let raw = value("NOTIFY_WEBHOOK_URL") {
+            guard let url = URL(string: raw), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false else {
+                throw OpsError(.configuration, "NOTIFY_WEBHOOK_URL is not valid: expected an http:// or https:// URL with a host")
+            }
+            notifyWebhookURL = url
+        }
     }
 
     /// The database URL, or a usage error saying how to provide it.
@@ -94,6 +102,7 @@ extension OpsConfiguration: CustomStringConvertible, CustomDebugStringConvertibl
             "connectTimeoutSeconds": connectTimeoutSeconds,
             "metricsListen": metricsListen ?? "default",
             "metricsToken": metricsToken == nil ? "not set" : "set",
+            "notifyWebhookURL": notifyWebhookURL == nil ? "not set" : "set",
         ]
     }
 

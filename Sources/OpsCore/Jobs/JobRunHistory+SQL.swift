@@ -17,4 +17,10 @@ extension JobRunHistory {
         SELECT id, job, trigger, status, started_at, finished_at, details::text AS details, error
         FROM ops.job_runs WHERE ($1::text IS NULL OR job = $1) ORDER BY started_at DESC, id DESC LIMIT $2
         """
+
+    static let previousFinishedStatusSQL = """
+        SELECT status FROM ops.job_runs
+        WHERE job = $1 AND id < $2 AND status IN ('succeeded', 'warning', 'failed')
+        ORDER BY id DESC LIMIT 1
+        """
 }

@@ -60,5 +60,11 @@ package struct JobRunHistory: Sendable {
         }
     }
 
+    /// The status of the job's newest finished run (succeeded, warning or failed) other than `runID`.
+    package func previousFinishedStatus(job: String, before runID: Int64) async throws -> JobRunStatus? {
+        try await connection.query(Self.previousFinishedStatusSQL, [job, runID]).first
+            .flatMap { try $0.decode(String.self, "status") }.flatMap(JobRunStatus.init(rawValue:))
+    }
+
     static let hostName: String = ProcessInfo.processInfo.hostName
 }

@@ -20,7 +20,13 @@ extension JobRunner {
 
         /// Records the end of the run and releases the lock. A lost connection (the server restarted
         /// during a long job) is replaced once to record the end; its lock went with it.
-        func finish(_ report: Report, configuration: OpsConfiguration, logger: Logger) async {
+        /// - Returns: the status of the job's previous finished run, when a webhook wants to know it.
+        @discardableResult
+        func finish(_ report: Report, configuration: OpsConfiguration, logger: Logger) async -> JobRunStatus? {
+            var previous: JobRunStatus?
+            if configuration.notifyWebhookURL != nil, let connection, let runID {
+                previous = try? await JobRunHistory(connection: connection).previousFinishedStatus(job: job, before: runID)
+            }
             if let runID {
                 let message = report.error.map { String(describing: $0) }
                 let details = report.outcome?.details ?? [:]
@@ -41,6 +47,7 @@ extension JobRunner {
                 if recording { _ = try? await connection.advisoryUnlock(lock.value) }
                 await connection.close()
             }
+            return previous
         }
     }
 

@@ -56,6 +56,9 @@ package struct JobRunner: Sendable {
         package let skipReason: SkipReason?
         /// How many times the job body ran (0 when it did not start).
         package let attempts: Int
+        /// The webhook delivery this run started (`NOTIFY_WEBHOOK_URL`), if any: one-shot runs wait
+        /// for it (bounded) before exiting; the daemon lets it finish in the background.
+        package var notification: Task<Void, Never>?
 
         package init(job: String, status: JobRunStatus, outcome: JobOutcome? = nil, error: (any Error)? = nil, startedAt: Date = Date(),
                     duration: Duration = .zero, runID: Int64? = nil, skipReason: SkipReason? = nil, attempts: Int = 0) {
@@ -150,7 +153,11 @@ package struct JobRunner: Sendable {
         }
 
         let finished = result
-        await Self.shielded { await session.finish(finished, configuration: context.configuration, logger: runLogger) }
+        let previous = await Self.shielded { await session.finish(finished, configuration: context.configuration, logger: runLogger) }
+        if let url = context.configuration.notifyWebhookURL, let event = WebhookNotifier.event(status: result.status, previous: previous) {
+            let body = WebhookNotifier.payload(event, report: result, trigger: context.trigger, host: JobRunHistory.hostName)
+            result.notification = Task { await WebhookNotifier(url: url).deliver(body, logger: runLogger) }
+        }
         return result
     }
 
