@@ -64,7 +64,7 @@ struct AgeCLIInteropTests {
     @Test func keysWeGenerateWorkWithAgeAndAgeKeygen() throws {
         let dir = try AgeScratchDirectory()
         let identity = AgeX25519Identity.generate()
-        FileManager.default.createFile(atPath: dir.path("ours.txt"), contents: Data(identity.keyFileContents().utf8), attributes: [.posixPermissions: 0o600])
+        try #require(FileManager.default.createFile(atPath: dir.path("ours.txt"), contents: Data(identity.keyFileContents().utf8), attributes: [.posixPermissions: 0o600]))
         // age-keygen derives the same public key from our secret key (Bech32 and X25519 agree).
         let derived = try AgeCLI.succeed("age-keygen", ["-y", dir.path("ours.txt")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(derived == identity.recipient.encoded)
@@ -122,7 +122,7 @@ struct AgeCLIInteropTests {
     @Test func damageIsRejectedByAgeAndByUsAlike() throws {
         let dir = try AgeScratchDirectory()
         let identity = AgeX25519Identity.generate()
-        FileManager.default.createFile(atPath: dir.path("key.txt"), contents: Data(identity.keyFileContents().utf8), attributes: [.posixPermissions: 0o600])
+        try #require(FileManager.default.createFile(atPath: dir.path("key.txt"), contents: Data(identity.keyFileContents().utf8), attributes: [.posixPermissions: 0o600]))
         let plaintext = AgeFiles.random(150_000, seed: 9)
         try AgeFiles.encrypt(plaintext, to: [identity.recipient], path: dir.path("ours.age"))
         let file = try AgeFiles.bytes(dir.path("ours.age"))

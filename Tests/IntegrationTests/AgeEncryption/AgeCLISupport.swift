@@ -27,7 +27,7 @@ enum AgeCLI {
         let out = Pipe(), err = Pipe()
         var file: FileHandle?
         if let stdoutPath {
-            FileManager.default.createFile(atPath: stdoutPath, contents: nil, attributes: [.posixPermissions: 0o600])
+            try #require(FileManager.default.createFile(atPath: stdoutPath, contents: nil, attributes: [.posixPermissions: 0o600]))
             file = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
             process.standardOutput = file
             try out.fileHandleForWriting.close()
@@ -70,7 +70,7 @@ final class AgeFileSink: ByteSink {
     private let handle: FileHandle
     private let path: String
     init(path: String) throws {
-        FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        try #require(FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]))
         self.path = path
         handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
     }

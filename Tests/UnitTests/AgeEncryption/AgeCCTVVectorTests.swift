@@ -1,5 +1,6 @@
 import AgeEncryption
 import Foundation
+import OpsSupport
 import Testing
 
 /// The 143 vectors of the C2SP/CCTV age test suite (../shared/testdata/age-cctv/).
@@ -48,7 +49,7 @@ struct AgeCCTVVectorTests {
         // Read with several read sizes: the outcome must not depend on how the source delivers bytes.
         for maxRead in [Int.max, 4093, 1] where maxRead != 1 || vector.file.count < 300_000 {
             let (released, error) = Self.decrypt(vector.file, identities: identities, maxRead: maxRead)
-            let releasedHash = AgeTestHex.sha256(released)
+            let releasedHash = SHA256Hex.of(released)
             if vector.expect == "success" {
                 #expect(error == nil, "\(vector.name): \(String(describing: error))")
                 #expect(releasedHash == vector.payloadHash, "\(vector.name): wrong plaintext")

@@ -46,12 +46,6 @@ struct AgeTestRandom: RandomNumberGenerator {
     mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) } }
 }
 
-enum AgeTestHex {
-    static func sha256(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-    }
-}
-
 /// Reads everything `source` releases, until the end or an error; returns both.
 func ageDrain(_ source: any ByteSource, readSize: Int = 65536) -> (plaintext: [UInt8], error: (any Error)?) {
     var out: [UInt8] = []
