@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// One C2SP/CCTV age test vector: a textual header, an empty line, the age file (maybe zlib-compressed).
 struct AgeTestVector: CustomStringConvertible {
@@ -13,20 +14,9 @@ struct AgeTestVector: CustomStringConvertible {
 
     var description: String { name }
 
-    /// `../shared/testdata/age-cctv/` beside the package root, found from this source file so that any
-    /// clone placed next to `shared/` works.
-    static let directory: URL = {
-        // The nearest ancestor of this file holding shared/testdata/age-cctv: the package root's parent
-        // in a normal clone (Tests/UnitTests/AgeEncryption/ -> root -> ..).
-        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while url.path != "/" {
-            let candidate = url.appendingPathComponent("shared/testdata/age-cctv", isDirectory: true)
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-            url.deleteLastPathComponent()
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../../../shared/testdata/age-cctv", isDirectory: true).standardizedFileURL
-    }()
+    /// `../shared/testdata/age-cctv/` from the package root, which `RepositoryPath` finds from its own
+    /// source file (#filePath), so any clone placed next to `shared/` works.
+    static let directory: URL = RepositoryPath.url("../shared/testdata/age-cctv").standardizedFileURL
 
     static func loadAll() throws -> [AgeTestVector] {
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
