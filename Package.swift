@@ -35,6 +35,9 @@ let package = Package(
         // files, byte streams, blocking I/O, lock box, SHA-256 hex, the duration grammar, JSON values).
         .target(name: "OpsSupport", dependencies: [crypto], swiftSettings: swiftSettings),
 
+        // The age-encryption.org/v1 file format (X25519 recipients), over the OpsSupport byte streams.
+        .target(name: "AgeEncryption", dependencies: ["OpsSupport", crypto], swiftSettings: swiftSettings),
+
         // Thin safe wrappers: the only code that touches C pointers.
         .target(name: "PGClient", dependencies: ["CLibPQ", "OpsSupport"], swiftSettings: swiftSettings),
         .target(name: "RedisClient", dependencies: ["CHiredis", "OpsSupport"], swiftSettings: swiftSettings),
@@ -78,11 +81,11 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "UnitTests", dependencies: [
             "TestSupport", "OpsSupport", "PGClient", "RedisClient", "ArchiveIO", "OpsCore", "Cache", "Health", "Backup", "Retention",
-            "Maintenance", "Snapshot", "Telemetry", "Scheduler", logging, crypto,
+            "Maintenance", "Snapshot", "Telemetry", "Scheduler", "AgeEncryption", logging, crypto,
         ], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: [
             "TestSupport", "OpsSupport", "PGClient", "RedisClient", "ArchiveIO", "OpsCore", "Cache", "Health", "Backup", "Retention",
-            "Maintenance", "Snapshot", "Telemetry", "Scheduler", "DemoSeed", logging, crypto,
+            "Maintenance", "Snapshot", "Telemetry", "Scheduler", "DemoSeed", "AgeEncryption", logging, crypto,
         ], swiftSettings: swiftSettings),
     ]
 )
