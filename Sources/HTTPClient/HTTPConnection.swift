@@ -244,7 +244,8 @@ private let readCallback: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int
 extension String {
     fileprivate func trimmingTrailingNewlines() -> String {
         var s = Substring(self)
-        while let last = s.last, last == "\n" || last == "\r" { s = s.dropLast() }
+        // "\r\n" is one Character in Swift: compare against all three.
+        while let last = s.last, last == "\n" || last == "\r" || last == "\r\n" { s = s.dropLast() }
         return String(s)
     }
 

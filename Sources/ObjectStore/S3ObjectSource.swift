@@ -7,7 +7,7 @@ import OpsSupport
 /// A background thread runs the transfer and hands chunks over through a bounded buffer (4 MiB by
 /// default), so memory stays bounded and a slow reader slows the download. When the connection drops
 /// or stalls mid-body, the read resumes with `Range: bytes=<next>-` and `If-Match: <ETag>` (the same
-/// object, not a newer one), at most `maxResumes` times in a row without progress. At the end the
+/// object, not a newer one), at most `maxResumes` times per read. At the end the
 /// number of bytes received must equal the length the store announced.
 ///
 /// `@unchecked Sendable`: shared state is guarded by `condition`; `read` is called from one thread
@@ -31,9 +31,9 @@ package final class S3ObjectSource: ByteSource, @unchecked Sendable {
 
     /// - Parameters:
     ///   - range: an inclusive byte range to read instead of the whole object.
-    ///   - maxResumes: resumed requests allowed in a row without new bytes.
+    ///   - maxResumes: resumed requests allowed in all (each after a dropped or stalled connection).
     package init(client: S3Client, bucket: String, key: String, range: ClosedRange<Int64>? = nil,
-                 maxResumes: Int = 5, bufferLimit: Int = 4 * 1024 * 1024) {
+                 maxResumes: Int = 10, bufferLimit: Int = 4 * 1024 * 1024) {
         self.client = client
         self.bucket = bucket
         self.key = key
@@ -101,10 +101,9 @@ package final class S3ObjectSource: ByteSource, @unchecked Sendable {
         var end: Int64? = range.map { $0.upperBound + 1 } // exclusive, once known
         var lengthPublished = false
         var etag: String?
-        var resumesWithoutProgress = 0
+        var resumes = 0
         var first = true
         while true {
-            let startedAt = next
             do {
                 if let end, next >= end, !first { break }
                 // The first request asks for what the caller asked; a resumed one for the rest.
@@ -139,16 +138,15 @@ package final class S3ObjectSource: ByteSource, @unchecked Sendable {
                 return finish(nil)
             } catch {
                 first = false
-                if next > startedAt { resumesWithoutProgress = 0 }
                 let transient = ((error as? HTTPError)?.isTransient ?? false) || ((error as? S3Error)?.code == .unreachable)
-                resumesWithoutProgress += 1
-                guard transient, end != nil, resumesWithoutProgress <= maxResumes else {
-                    if transient, resumesWithoutProgress > maxResumes {
+                resumes += 1
+                guard transient, end != nil, resumes <= maxResumes else {
+                    if transient, resumes > maxResumes {
                         return finish(S3Error(.unreachable, "GetObject s3://\(bucket)/\(key): connection lost at byte \(next) and \(maxResumes) resumed reads failed: \(error)"))
                     }
                     return finish(error)
                 }
-                Thread.sleep(forTimeInterval: client.settings.retry.delay(afterAttempt: resumesWithoutProgress))
+                Thread.sleep(forTimeInterval: client.settings.retry.delay(afterAttempt: resumes))
             }
         }
         finish(nil)
