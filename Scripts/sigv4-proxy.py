@@ -18,7 +18,9 @@ It can also inject faults for tests, through an admin API on the same port (loop
 `match` is a substring of "METHOD PATH?QUERY" the fault applies to.
 
 Usage: sigv4-proxy.py --listen PORT --upstream http://127.0.0.1:MOTO_PORT --credentials FILE
+                      [--tls-cert CERT.pem --tls-key KEY.pem]
 FILE holds lines "ACCESS_KEY_ID SECRET_ACCESS_KEY" (read from a file so no secret is in argv).
+With --tls-cert/--tls-key it serves HTTPS (for tests of certificate verification and AWS_CA_BUNDLE).
 """
 import argparse
 import datetime
@@ -273,6 +275,8 @@ def main():
     parser.add_argument("--listen", type=int, required=True)
     parser.add_argument("--upstream", required=True)
     parser.add_argument("--credentials", required=True)
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
     args = parser.parse_args()
     UPSTREAM = urllib.parse.urlsplit(args.upstream)
     with open(args.credentials) as f:
@@ -284,6 +288,12 @@ def main():
         sys.exit("sigv4-proxy: no credentials in %s" % args.credentials)
     server = ThreadingHTTPServer(("127.0.0.1", args.listen), Handler)
     server.daemon_threads = True
+    if args.tls_cert:
+        import ssl
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     server.serve_forever()
 
 

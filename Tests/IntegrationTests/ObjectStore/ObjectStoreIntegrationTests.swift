@@ -286,3 +286,40 @@ struct ObjectStoreIntegrationTests {
         #expect(Date().timeIntervalSince(upStarted) >= 1.5)
     }
 }
+
+/// TLS is verified by default; `AWS_CA_BUNDLE` trusts a private CA (the stack's HTTPS proxy is signed
+/// by a throwaway CA).
+@Suite("ObjectStore TLS")
+struct ObjectStoreTLSTests {
+    func environment(caBundle: Bool) throws -> [String: String] {
+        let env = ProcessInfo.processInfo.environment
+        let peer = try S3TestPeer.environment()
+        var out = ["AWS_ACCESS_KEY_ID": peer.accessKeyId, "AWS_SECRET_ACCESS_KEY": peer.secret, "AWS_REGION": peer.region,
+                   "AWS_ENDPOINT_URL_S3": try #require(env["OPS_TEST_S3_TLS_ENDPOINT"], "OPS_TEST_S3_TLS_ENDPOINT is not set: run the tests with Scripts/test")]
+        if caBundle { out["AWS_CA_BUNDLE"] = try #require(env["OPS_TEST_S3_CA_BUNDLE"], "OPS_TEST_S3_CA_BUNDLE is not set") }
+        return out
+    }
+
+    @Test func aPrivateCAIsTrustedThroughAWSCABundle() throws {
+        let bucket = try S3TestPeer.makeBucket()
+        let client = S3Client(configuration: try S3Configuration(environment: environment(caBundle: true)))
+        try client.putObject(bucket: bucket, key: "tls/obj", bytes: [7, 8, 9])
+        #expect(try client.getObjectBytes(bucket: bucket, key: "tls/obj") == [7, 8, 9])
+    }
+
+    @Test func anUntrustedCertificateIsRefusedAndNotRetried() throws {
+        var settings = S3TransferSettings()
+        settings.retry = S3RetryPolicy(maxAttempts: 5, baseDelay: 1, maxDelay: 1, maxTotalTime: 30)
+        let client = S3Client(configuration: try S3Configuration(environment: environment(caBundle: false)), settings: settings)
+        let started = Date()
+        do {
+            _ = try client.listObjects(bucket: "any-bucket", prefix: "")
+            Issue.record("an untrusted certificate was accepted")
+        } catch let error as S3Error {
+            #expect(error.code == .unreachable)
+            #expect(error.description.lowercased().contains("certificate"), "\(error.description)")
+            #expect(!error.description.contains("gave up"))
+        }
+        #expect(Date().timeIntervalSince(started) < 1) // no backoff pause: not retried
+    }
+}
