@@ -84,7 +84,7 @@ package struct S3Configuration: Sendable, CustomStringConvertible, CustomDebugSt
     }
 
     /// The scheme and authority requests go to, and whether the bucket is in the path.
-    func target(bucket: String) -> (scheme: String, authority: String, pathStyle: Bool) {
+    package func target(bucket: String) -> (scheme: String, authority: String, pathStyle: Bool) {
         let pathStyle: Bool
         switch addressingStyle {
         case .path: pathStyle = true

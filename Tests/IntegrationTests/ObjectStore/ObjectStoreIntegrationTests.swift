@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 import ObjectStore
 import OpsSupport
 import Testing
@@ -24,6 +25,25 @@ struct ObjectStoreIntegrationTests {
         #expect(wrong.status != 0)
         #expect(wrong.stderr.contains("SignatureDoesNotMatch"))
         #expect((try S3TestPeer.stats()["rejected"] ?? 0) > before)
+    }
+
+    /// The proxy canonicalises what it received as S3 does, so a request signed over a path encoded
+    /// differently from the one S3 would derive (`%2F` for `/`) is refused, while the same request
+    /// signed over the canonical path passes.
+    @Test func theProxyRefusesASignatureOverADifferentlyEncodedPath() throws {
+        let bucket = try S3TestPeer.makeBucket()
+        let env = try S3TestPeer.environment()
+        let host = String(env.endpoint.dropFirst("http://".count))
+        let signer = SigV4Signer(credentials: SigV4Credentials(accessKeyId: env.accessKeyId, secretAccessKey: env.secret), region: env.region)
+        func status(signedPath: String) throws -> Int {
+            let headers: [(name: String, value: String)] = [("Host", host), ("x-amz-content-sha256", SigV4Signer.emptyPayloadHash)]
+            let request = SigV4Signer.Request(method: "GET", canonicalURI: signedPath, headers: headers, payloadHash: SigV4Signer.emptyPayloadHash)
+            let all = headers + signer.sign(request, date: Date())
+            return try HTTPConnection().perform(HTTPRequest(method: "GET", url: "\(env.endpoint)/\(bucket)/a%2Fb", headers: all),
+                                                options: HTTPTransferOptions()) { _, _ in }.status
+        }
+        #expect(try status(signedPath: "/\(bucket)/a%2Fb") == 403)
+        #expect(try status(signedPath: "/\(bucket)/a/b") == 404) // signature accepted; no such key
     }
 
     @Test func putGetRangeHeadListAndDeleteWithAwkwardKeys() throws {

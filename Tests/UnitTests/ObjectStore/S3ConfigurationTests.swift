@@ -169,3 +169,22 @@ struct ObjectStoreRateLimitTests {
         #expect(total >= 490 << 30) // ~492 GiB fit in 10,000 parts
     }
 }
+
+@Suite("ObjectStore addressing")
+struct ObjectStoreAddressingTests {
+    let credentials = SigV4Credentials(accessKeyId: "AKID", secretAccessKey: "s")
+
+    @Test func customEndpointsUsePathStyleAndAWSUsesVirtualHosts() throws {
+        let custom = try S3Configuration(credentials: credentials, endpoint: "http://127.0.0.1:9000")
+        #expect(custom.target(bucket: "b1x").authority == "127.0.0.1:9000")
+        #expect(custom.target(bucket: "b1x").pathStyle)
+        let aws = try S3Configuration(credentials: credentials, region: "eu-central-1")
+        #expect(aws.target(bucket: "my-bucket") == ("https", "my-bucket.s3.eu-central-1.amazonaws.com", false))
+        #expect(aws.target(bucket: "dotted.bucket").pathStyle) // a dot would break the TLS wildcard
+        let forcedVirtual = try S3Configuration(credentials: credentials, endpoint: "https://minio.example:443", addressingStyle: .virtual)
+        #expect(forcedVirtual.target(bucket: "b1x").authority == "b1x.minio.example")
+        let forcedPath = try S3Configuration(credentials: credentials, addressingStyle: .path)
+        #expect(forcedPath.target(bucket: "b1x").authority == "s3.us-east-1.amazonaws.com")
+        #expect(try S3Configuration(environment: ["AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b", "AWS_S3_ADDRESSING_STYLE": "Virtual"]).addressingStyle == .virtual)
+    }
+}
