@@ -215,6 +215,19 @@ struct ObjectStoreIntegrationTests {
         #expect(stats["faults_left"] == 0)
     }
 
+    /// A response that stalls longer than the stall timeout is abandoned and retried, not waited for.
+    @Test func aStalledResponseTimesOutAndIsRetried() throws {
+        let client = try S3TestPeer.client(stallTimeout: 1)
+        let bucket = try S3TestPeer.makeBucket()
+        try client.putObject(bucket: bucket, key: "slow", bytes: [4, 2])
+        try S3TestPeer.admin("reset")
+        try S3TestPeer.admin("fault?kind=slow&delay=6&count=1&match=GET")
+        let started = Date()
+        #expect(try client.getObjectBytes(bucket: bucket, key: "slow") == [4, 2])
+        #expect(Date().timeIntervalSince(started) < 5.5) // did not wait for the 6 s answer
+        #expect(try S3TestPeer.stats()["faults_injected"] == 1)
+    }
+
     @Test func boundedRetriesGiveUpWithAClearError() throws {
         let client = try S3TestPeer.client()
         let bucket = try S3TestPeer.makeBucket()

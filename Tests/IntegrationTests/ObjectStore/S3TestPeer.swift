@@ -18,7 +18,7 @@ enum S3TestPeer {
     static let fastRetry = S3RetryPolicy(maxAttempts: 3, baseDelay: 0.05, maxDelay: 0.2, maxTotalTime: 20)
 
     static func client(secret: String? = nil, accessKeyId: String? = nil, endpoint: String? = nil, rateLimit: RateLimit? = nil,
-                       retry: S3RetryPolicy = fastRetry) throws -> S3Client {
+                       retry: S3RetryPolicy = fastRetry, stallTimeout: Int = 20) throws -> S3Client {
         let env = try environment()
         let configuration = try S3Configuration(
             credentials: SigV4Credentials(accessKeyId: accessKeyId ?? env.accessKeyId, secretAccessKey: secret ?? env.secret),
@@ -26,7 +26,7 @@ enum S3TestPeer {
         var settings = S3TransferSettings()
         settings.retry = retry
         settings.rateLimit = rateLimit
-        settings.stallTimeout = 20
+        settings.stallTimeout = stallTimeout
         return S3Client(configuration: configuration, settings: settings)
     }
 
