@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HTTPClient
 
 /// An unfinished multipart upload.
 package struct S3MultipartUpload: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OpsSupport
 
 /// AWS credentials. Printing them (`description`, `dump`, string interpolation) shows the access key
 /// id only; the secret key and the session token never appear.
@@ -184,7 +185,7 @@ package struct SigV4Signer: Sendable {
                       Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
     }
 
-    package static func sha256Hex<D: DataProtocol>(_ data: D) -> String { hex(SHA256.hash(data: data)) }
+    package static func sha256Hex<D: DataProtocol>(_ data: D) -> String { SHA256Hex.of(data) }
 
     static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
         let digits = Array("0123456789abcdef".utf8)

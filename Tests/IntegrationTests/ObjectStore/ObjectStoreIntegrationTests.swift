@@ -233,7 +233,7 @@ struct ObjectStoreIntegrationTests {
         let bucket = try S3TestPeer.makeBucket()
         try S3TestPeer.admin("reset")
         try S3TestPeer.admin("fault?kind=status&code=500&count=100&match=PUT")
-        defer { try? S3TestPeer.admin("reset") }
+        defer { _ = try? S3TestPeer.admin("reset") }
         do {
             try client.putObject(bucket: bucket, key: "never", bytes: [1])
             Issue.record("put succeeded despite the faults")
@@ -258,7 +258,7 @@ struct ObjectStoreIntegrationTests {
 
         // Every attempt dropped: bounded, then a clear error.
         try S3TestPeer.admin("fault?kind=drop&after=1000&count=100&match=GET")
-        defer { try? S3TestPeer.admin("reset") }
+        defer { _ = try? S3TestPeer.admin("reset") }
         let failing = S3ObjectSource(client: client, bucket: bucket, key: "resume/obj", maxResumes: 2)
         do {
             _ = try S3TestPeer.readAll(failing)
@@ -275,7 +275,7 @@ struct ObjectStoreIntegrationTests {
         let sink = S3UploadSink(client: client, bucket: bucket, key: "cut/b.tar")
         try S3TestPeer.admin("reset")
         try S3TestPeer.admin("fault?kind=reset&count=1000&match=partNumber=2")
-        defer { try? S3TestPeer.admin("reset") }
+        defer { _ = try? S3TestPeer.admin("reset") }
         let data = S3TestPeer.bytes(count: 20 * 1024 * 1024, seed: 5)
         let failed: Bool
         do {
@@ -329,7 +329,10 @@ struct ObjectStoreTLSTests {
         let peer = try S3TestPeer.environment()
         var out = ["AWS_ACCESS_KEY_ID": peer.accessKeyId, "AWS_SECRET_ACCESS_KEY": peer.secret, "AWS_REGION": peer.region,
                    "AWS_ENDPOINT_URL_S3": try #require(env["OPS_TEST_S3_TLS_ENDPOINT"], "OPS_TEST_S3_TLS_ENDPOINT is not set: run the tests with Scripts/test")]
-        if caBundle { out["AWS_CA_BUNDLE"] = try #require(env["OPS_TEST_S3_CA_BUNDLE"], "OPS_TEST_S3_CA_BUNDLE is not set") }
+        if caBundle {
+            let bundle: String = try #require(env["OPS_TEST_S3_CA_BUNDLE"], "OPS_TEST_S3_CA_BUNDLE is not set")
+            out["AWS_CA_BUNDLE"] = bundle
+        }
         return out
     }
 
