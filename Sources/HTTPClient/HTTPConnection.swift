@@ -53,7 +53,8 @@ package final class HTTPConnection {
         try withoutActuallyEscaping(onBody) { onBody in
             try withoutActuallyEscaping(body ?? { _ in 0 }) { body in
                 let context = TransferContext(body: body, onBody: onBody)
-                return try run(request, options: options, context: context)
+                // The callbacks get an unretained pointer to `context`: keep it alive for the transfer.
+                return try withExtendedLifetime(context) { try run(request, options: options, context: context) }
             }
         }
     }
@@ -70,9 +71,7 @@ package final class HTTPConnection {
         headerList = curl_slist_append(headerList, "Expect:")
         headerList = curl_slist_append(headerList, "Accept:")
 
-        let unmanaged = Unmanaged.passUnretained(context)
-        defer { _ = unmanaged } // context outlives the transfer: it is held by the caller's frame
-        let opaque = unmanaged.toOpaque()
+        let opaque = Unmanaged.passUnretained(context).toOpaque()
 
         try set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
         try set(CURLOPT_URL, string: request.url)
@@ -184,7 +183,7 @@ private final class TransferContext {
     let onBody: (HTTPResponseHead, UnsafeRawBufferPointer) throws -> Void
     var status = 0
     var headers: [(name: String, value: String)] = []
-    var thrown: (any Error & Sendable)?
+    var thrown: (any Error)?
 
     init(body: @escaping (UnsafeMutableRawBufferPointer) throws -> Int,
          onBody: @escaping (HTTPResponseHead, UnsafeRawBufferPointer) throws -> Void) {
@@ -193,7 +192,7 @@ private final class TransferContext {
     }
 
     func record(_ error: any Error) {
-        thrown = (error as? any Error & Sendable) ?? HTTPError(code: .aborted, curlCode: 0, message: String(describing: error))
+        thrown = error
     }
 }
 

@@ -92,9 +92,9 @@ package struct HTTPError: Error, CustomStringConvertible, Sendable {
     /// Human text: what failed, where, and curl's explanation.
     package var message: String
     /// The error a body callback threw (code `.aborted`).
-    package var underlying: (any Error & Sendable)?
+    package var underlying: (any Error)?
 
-    package init(code: Code, curlCode: Int, message: String, underlying: (any Error & Sendable)? = nil) {
+    package init(code: Code, curlCode: Int, message: String, underlying: (any Error)? = nil) {
         self.code = code
         self.curlCode = curlCode
         self.message = message
