@@ -30,6 +30,7 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CLibArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Leaf target with no C dependency: the mechanics several modules share (syscall funnel, atomic
         // files, byte streams, blocking I/O, lock box, SHA-256 hex, the duration grammar, JSON values).
@@ -42,6 +43,7 @@ let package = Package(
         .target(name: "PGClient", dependencies: ["CLibPQ", "OpsSupport"], swiftSettings: swiftSettings),
         .target(name: "RedisClient", dependencies: ["CHiredis", "OpsSupport"], swiftSettings: swiftSettings),
         .target(name: "ArchiveIO", dependencies: ["CLibArchive", "OpsSupport"], swiftSettings: swiftSettings),
+        .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: swiftSettings),
 
         // Core: configuration, errors, job protocol and runner, job-run history, schema migrations, stores.
         .target(name: "OpsCore", dependencies: ["OpsSupport", "PGClient", "RedisClient", logging, crypto],
@@ -70,6 +72,9 @@ let package = Package(
         // Demo data for throwaway stacks; only the executable links it.
         .target(name: "DemoSeed", dependencies: ["OpsCore", "OpsSupport", "PGClient", "RedisClient"], swiftSettings: swiftSettings),
 
+        // S3-compatible object storage: SigV4 signing, S3 API calls, multipart upload sink, GET source.
+        .target(name: "ObjectStore", dependencies: ["OpsSupport", "HTTPClient", crypto], swiftSettings: swiftSettings),
+
         // The executable only parses arguments and calls the domain modules.
         .executableTarget(name: "AutoI18nOps", dependencies: [
             "OpsCore", "OpsSupport", "Cache", "Health", "Backup", "Retention", "Maintenance", "Snapshot", "Telemetry",
@@ -81,11 +86,11 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "UnitTests", dependencies: [
             "TestSupport", "OpsSupport", "PGClient", "RedisClient", "ArchiveIO", "OpsCore", "Cache", "Health", "Backup", "Retention",
-            "Maintenance", "Snapshot", "Telemetry", "Scheduler", "AgeEncryption", logging, crypto,
-        ], swiftSettings: swiftSettings),
+            "Maintenance", "Snapshot", "Telemetry", "Scheduler", "AgeEncryption", "HTTPClient", "ObjectStore", logging, crypto,
+        ], exclude: ["ObjectStore/Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: [
             "TestSupport", "OpsSupport", "PGClient", "RedisClient", "ArchiveIO", "OpsCore", "Cache", "Health", "Backup", "Retention",
-            "Maintenance", "Snapshot", "Telemetry", "Scheduler", "DemoSeed", "AgeEncryption", logging, crypto,
+            "Maintenance", "Snapshot", "Telemetry", "Scheduler", "DemoSeed", "AgeEncryption", "HTTPClient", "ObjectStore", logging, crypto,
         ], swiftSettings: swiftSettings),
     ]
 )
