@@ -22,10 +22,7 @@ enum JobCommand {
         let report = await JobRunner(context: context).run(job)
         // The run is recorded; a webhook delivery (bounded retries, ~25 s at most) finishes before exit.
         await report.notification?.value
-        if let directory = options.textfileDir {
-            do { try TextfileExporter.write(report, to: directory) }
-            catch { context.logger.error("cannot write textfile metrics: \(error)") }
-        }
+        let textfileError = await exportTextfile(report, configuration: context.configuration, options: options)
         if options.json {
             var object: [String: JSONValue] = [
                 "job": .string(report.job),
@@ -45,13 +42,41 @@ enum JobCommand {
         }
         switch report.status {
         case .succeeded, .running:
-            return
+            if let textfileError { throw textfileError }
         case .warning:
+            if let textfileError { throw textfileError }
             throw ArgumentParser.ExitCode(ExitCode.warning)
         case .skipped, .failed:
+            if let textfileError { FileHandle.standardError.write(Data("auto-i18n-ops: \(textfileError.message)\n".utf8)) }
             if let error = report.error as? OpsError { throw error }
             throw OpsError(.jobFailed, "\(report.job) failed: \(report.error.map { String(describing: $0) } ?? "unknown error")")
         }
+    }
+
+    /// Writes the run's textfile metrics when `--textfile-dir` is given, with what a probe of the stores
+    /// sees now (nil configuration: nothing is known of the stores, only the job file is written).
+    /// Returns the error to end the process with when the file cannot be written: a run whose metrics
+    /// go stale must not look fine.
+    static func exportTextfile(_ report: JobRunner.Report, configuration: OpsConfiguration?, options: JobOptions) async -> OpsError? {
+        guard let directory = options.textfileDir else { return nil }
+        var stores: StoreProbe.Status?
+        if let configuration { stores = await StoreProbe.check(configuration) }
+        do {
+            try TextfileExporter.write(report, stores: stores, to: directory)
+            return nil
+        } catch {
+            return OpsError(.jobFailed, "cannot write textfile metrics into \(directory): \(error); make the directory writable by this user or fix --textfile-dir")
+        }
+    }
+
+    /// A run that failed before the job could start (a configuration or usage error): its textfile says
+    /// so, so the previous run's "succeeded" does not go stale. Rethrows `error`.
+    static func failedBeforeStart(job: String, error: any Error, configuration: OpsConfiguration?, options: JobOptions) async throws -> Never {
+        let report = JobRunner.Report(job: job, status: .failed, error: error)
+        if let textfileError = await exportTextfile(report, configuration: configuration, options: options) {
+            FileHandle.standardError.write(Data("auto-i18n-ops: \(textfileError.message)\n".utf8))
+        }
+        throw error
     }
 }
 
@@ -90,9 +115,17 @@ extension JobCommandType {
 
     /// A one-shot run: the job under the runner, its summary, textfile metrics, the exit code.
     func run() async throws {
-        let job = try makeJob()
-        let context = try global.context(label: Self.jobName)
-        try preflight(context)
+        let job: any OpsJob
+        let context: JobContext
+        do {
+            job = try makeJob()
+            context = try global.context(label: Self.jobName)
+        } catch {
+            try await JobCommand.failedBeforeStart(job: Self.jobName, error: error, configuration: nil, options: jobOptions)
+        }
+        do { try preflight(context) } catch {
+            try await JobCommand.failedBeforeStart(job: Self.jobName, error: error, configuration: context.configuration, options: jobOptions)
+        }
         try await JobCommand.run(job, context: context, options: jobOptions, summary: summary)
     }
 }

@@ -8,24 +8,73 @@ import OpsSupport
 ///
 /// The gauges have the daemon's names and the `ops_job` label (see ``OpsMetrics``), so one set of alert
 /// rules serves both deployments. Figures of the last *successful* run (its end time, a backup's size)
-/// survive failed and skipped runs: they are carried over from the previous file.
+/// survive failed and skipped runs: they are carried over from the previous file, and so is the count of
+/// consecutive failures (the previous file is the state between one-shot processes).
+///
+/// The store series (`postgres_up`, `redis_up`, their pings, `metrics_refresh_timestamp_seconds`) have no
+/// `ops_job` label, exactly as the daemon exports them, so they live in one shared file,
+/// `auto_i18n_ops_stores.prom`, that every run replaces with what it saw last (node_exporter refuses the
+/// same series in two files).
 package enum TextfileExporter {
-    /// Writes the metrics of `report` to `<directory>/auto_i18n_ops_<job>.prom`.
+    /// The shared store file's name.
+    package static let storesFile = "auto_i18n_ops_stores.prom"
+
+    /// Writes the metrics of `report` to `<directory>/auto_i18n_ops_<job>.prom` and, when `stores` is
+    /// given, the store series to `<directory>/auto_i18n_ops_stores.prom`.
     ///
     /// - Parameters:
     ///   - report: the run.
-    ///   - directory: node_exporter's `--collector.textfile.directory`; created (0700 parents) if missing.
+    ///   - exitCode: the process's exit status for this run.
+    ///   - stores: what the run saw of the stores (nil: nothing known, e.g. the configuration did not load).
+    ///   - directory: node_exporter's `--collector.textfile.directory`; created (0755) if missing.
     ///   - now: the run's end.
-    package static func write(_ report: JobRunner.Report, to directory: String, now: Date = Date()) throws {
+    package static func write(_ report: JobRunner.Report, exitCode: Int32? = nil, stores: StoreProbe.Status? = nil,
+                              to directory: String, now: Date = Date()) throws {
         let safeJob = report.job.map { $0.isLetter || $0.isNumber ? $0 : "_" }
         let path = (directory as NSString).appendingPathComponent("auto_i18n_ops_\(String(safeJob)).prom")
         // node_exporter runs as another user: the directory (when we create it) and the file must be readable.
         try AtomicFile.makeDirectories(directory, mode: 0o755)
-        try AtomicFile.write(Data(render(report, now: now, previous: previousSamples(at: path)).utf8), to: path, mode: 0o644)
+        let text = render(report, exitCode: exitCode ?? defaultExitCode(report), now: now, previous: previousSamples(at: path))
+        try AtomicFile.write(Data(text.utf8), to: path, mode: 0o644)
+        if let stores {
+            try AtomicFile.write(Data(renderStores(stores, now: now).utf8),
+                                 to: (directory as NSString).appendingPathComponent(storesFile), mode: 0o644)
+        }
+    }
+
+    /// The exit status a report ends the process with (Main's mapping, README "Exit codes").
+    package static func defaultExitCode(_ report: JobRunner.Report) -> Int32 {
+        switch report.status {
+        case .succeeded, .running: return ExitCode.ok
+        case .warning: return ExitCode.warning
+        case .skipped, .failed:
+            if let error = report.error.map(Stores.opsError) as? OpsError { return error.code.exitCode }
+            return ExitCode.failure
+        }
+    }
+
+    /// The store file's text: the daemon's names, no job label.
+    static func renderStores(_ stores: StoreProbe.Status, now: Date) -> String {
+        var lines: [String] = []
+        func metric(_ family: OpsMetrics.Family, _ value: Double) {
+            lines.append("# HELP auto_i18n_ops_\(family.name) \(family.help)")
+            lines.append("# TYPE auto_i18n_ops_\(family.name) gauge")
+            lines.append("auto_i18n_ops_\(family.name) \(format(value))")
+        }
+        if let postgres = stores.postgres {
+            metric(OpsMetrics.postgresUp, postgres.up ? 1 : 0)
+            metric(OpsMetrics.postgresPing, postgres.ping)
+        }
+        if let redis = stores.redis {
+            metric(OpsMetrics.redisUp, redis.up ? 1 : 0)
+            metric(OpsMetrics.redisPing, redis.ping)
+        }
+        metric(OpsMetrics.refreshTimestamp, now.timeIntervalSince1970)
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// The file's text for `report`, carrying success figures over from `previous` samples.
-    static func render(_ report: JobRunner.Report, now: Date, previous: [String: Double]) -> String {
+    static func render(_ report: JobRunner.Report, exitCode: Int32? = nil, now: Date, previous: [String: Double]) -> String {
         let job = escape(report.job)
         let jobLabel = "ops_job=\"\(job)\""
         let succeeded = report.status == .succeeded || report.status == .warning
@@ -50,6 +99,14 @@ package enum TextfileExporter {
                [(jobLabel, carried("job_last_success_timestamp_seconds", jobLabel, current: now.timeIntervalSince1970, counts: succeeded))])
         metric("job_last_duration_seconds", "Duration of the job's last run that ended.",
                [(jobLabel, carried("job_last_duration_seconds", jobLabel, current: seconds(report.duration), counts: ran))])
+        let failures: Double = switch report.status {
+        case .failed: (previous["auto_i18n_ops_job_consecutive_failures{\(jobLabel)}"] ?? 0) + 1
+        case .succeeded, .warning: 0
+        case .skipped, .running: previous["auto_i18n_ops_job_consecutive_failures{\(jobLabel)}"] ?? 0
+        }
+        metric(OpsMetrics.jobConsecutiveFailures.name, OpsMetrics.jobConsecutiveFailures.help, [(jobLabel, failures)])
+        metric("job_last_exit_code", "Exit status of the job's last one-shot run (README, Exit codes).",
+               [(jobLabel, Double(exitCode ?? defaultExitCode(report)))])
         metric("job_last_status", "1 for the status of the job's last one-shot run, 0 for the others.",
                JobRunStatus.allCases.filter { $0 != .running }.map { ("\(jobLabel),status=\"\($0.rawValue)\"", $0 == report.status ? 1 : 0) })
 

@@ -37,14 +37,11 @@ struct BackupCreateCommand: JobCommandType {
         return BackupCreateJob(options: options)
     }
 
-    func run() async throws {
-        let job = try makeJob()
-        try await JobCommand.run(job, context: try global.context(label: "backup"), options: jobOptions) { outcome in
-            let details = outcome.details
-            return "backup \(details["id"]?.stringValue ?? "?") of \(details["database"]?.stringValue ?? "?"): "
-                + "\(details["tables"]?.intValue ?? 0) tables, \(details["rows"]?.intValue ?? 0) rows, "
-                + "\(ByteCount.format(details["bytes"]?.intValue ?? 0)) in \(String(format: "%.1f", details["duration_seconds"]?.doubleValue ?? 0)) s\n"
-                + "  \(details["path"]?.stringValue ?? "")"
-        }
+    func summary(_ outcome: JobOutcome) -> String {
+        let details = outcome.details
+        return "backup \(details["id"]?.stringValue ?? "?") of \(details["database"]?.stringValue ?? "?"): "
+            + "\(details["tables"]?.intValue ?? 0) tables, \(details["rows"]?.intValue ?? 0) rows, "
+            + "\(ByteCount.format(details["bytes"]?.intValue ?? 0)) in \(String(format: "%.1f", details["duration_seconds"]?.doubleValue ?? 0)) s\n"
+            + "  \(details["path"]?.stringValue ?? "")"
     }
 }

@@ -25,22 +25,20 @@ struct BackupPruneCommand: JobCommandType {
         return BackupPruneJob(policy: policy, database: database, dryRun: dryRun)
     }
 
-    func run() async throws {
-        try await JobCommand.run(try makeJob(), context: try global.context(label: "backup-prune"), options: jobOptions) { outcome in
-            let details = outcome.details
-            let dryRun = details["dry_run"] == .bool(true)
-            var lines: [String] = []
-            if case .array(let kept)? = details["kept"] {
-                for item in kept {
-                    let reasons: [String]
-                    if case .array(let values)? = item["reasons"] { reasons = values.compactMap(\.stringValue) } else { reasons = [] }
-                    lines.append("keep    \(item["id"]?.stringValue ?? "?")  (\(reasons.joined(separator: ", ")))")
-                }
+    func summary(_ outcome: JobOutcome) -> String {
+        let details = outcome.details
+        let dryRun = details["dry_run"] == .bool(true)
+        var lines: [String] = []
+        if case .array(let kept)? = details["kept"] {
+            for item in kept {
+                let reasons: [String]
+                if case .array(let values)? = item["reasons"] { reasons = values.compactMap(\.stringValue) } else { reasons = [] }
+                lines.append("keep    \(item["id"]?.stringValue ?? "?")  (\(reasons.joined(separator: ", ")))")
             }
-            if case .array(let deleted)? = details["deleted"] {
-                for item in deleted { lines.append("\(dryRun ? "would delete" : "deleted")  \(item.stringValue ?? "?")") }
-            }
-            return lines.isEmpty ? "no backups" : lines.joined(separator: "\n")
         }
+        if case .array(let deleted)? = details["deleted"] {
+            for item in deleted { lines.append("\(dryRun ? "would delete" : "deleted")  \(item.stringValue ?? "?")") }
+        }
+        return lines.isEmpty ? "no backups" : lines.joined(separator: "\n")
     }
 }

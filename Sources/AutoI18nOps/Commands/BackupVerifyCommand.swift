@@ -21,14 +21,12 @@ struct BackupVerifyCommand: JobCommandType {
         BackupVerifyJob(backup: backup, database: database, restoreTest: restoreTest, jobs: jobs)
     }
 
-    func run() async throws {
-        try await JobCommand.run(try makeJob(), context: try global.context(label: "backup-verify"), options: jobOptions) { outcome in
-            let details = outcome.details
-            var line = "backup \(details["id"]?.stringValue ?? "?") is intact: \(details["members"]?.intValue ?? 0) members, every checksum matches"
-            if details["restore_test"] == .bool(true) {
-                line += "; restore test passed (\(details["tables_compared"]?.intValue ?? 0) tables, \(details["rows"]?.intValue ?? 0) rows)"
-            }
-            return line
+    func summary(_ outcome: JobOutcome) -> String {
+        let details = outcome.details
+        var line = "backup \(details["id"]?.stringValue ?? "?") is intact: \(details["members"]?.intValue ?? 0) members, every checksum matches"
+        if details["restore_test"] == .bool(true) {
+            line += "; restore test passed (\(details["tables_compared"]?.intValue ?? 0) tables, \(details["rows"]?.intValue ?? 0) rows)"
         }
+        return line
     }
 }

@@ -28,13 +28,10 @@ struct CacheStatsCommand: JobCommandType {
         return CacheStatsJob(scanner: CacheKeyScanner(maxTime: maxTime, count: scanCount))
     }
 
-    func run() async throws {
-        let job = try makeJob()
-        let context = try global.context(label: "cache-stats")
+    func preflight(_ context: JobContext) throws {
         // Only the Redis URL must be valid: the job runs (unrecorded) without PostgreSQL.
         _ = try context.configuration.requireRedisURL()
-        try await JobCommand.run(job, context: context, options: jobOptions) { outcome in
-            CacheStats.table(outcome.details)
-        }
     }
+
+    func summary(_ outcome: JobOutcome) -> String { CacheStats.table(outcome.details) }
 }

@@ -54,9 +54,18 @@ struct HealthCommand: JobCommandType {
     } }
 
     func run() async throws {
-        let context = try global.context(label: "health")
-        let thresholds = try thresholds
-        try Stores.validate(context.configuration, requireRedis: context.configuration.enableCache)
+        let textfile = jobOptions
+        var loaded: JobContext?
+        let context: JobContext
+        let thresholds: HealthThresholds
+        do {
+            context = try global.context(label: "health")
+            loaded = context
+            thresholds = try self.thresholds
+            try Stores.validate(context.configuration, requireRedis: context.configuration.enableCache)
+        } catch {
+            try await JobCommand.failedBeforeStart(job: "health", error: error, configuration: loaded?.configuration, options: textfile)
+        }
         let clock = ContinuousClock()
         let begin = clock.now
         let report = await HealthJob(thresholds: thresholds).check(context.configuration)
@@ -65,10 +74,13 @@ struct HealthCommand: JobCommandType {
         if let textfileDir {
             // One-shot mode for system cron: the same gauges as the daemon's, for node_exporter.
             let status: JobRunStatus = report.status == .fail ? .failed : report.status == .warn ? .warning : .succeeded
-            let run = JobRunner.Report(job: "health", status: status,
-                                       duration: clock.now - begin)
-            do { try TextfileExporter.write(run, to: textfileDir) }
-            catch { context.logger.error("cannot write textfile metrics: \(error)") }
+            var failure: (any Error)?
+            if case .failure(let error) = verdict { failure = error }
+            let run = JobRunner.Report(job: "health", status: status, error: failure, duration: clock.now - begin)
+            if let error = await JobCommand.exportTextfile(run, configuration: context.configuration, options: textfile) {
+                if case .success = verdict { throw error }
+                FileHandle.standardError.write(Data("auto-i18n-ops: \(error.message)\n".utf8))
+            }
         }
         try verdict.get()
     }

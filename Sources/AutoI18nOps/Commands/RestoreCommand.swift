@@ -29,12 +29,10 @@ struct RestoreCommand: JobCommandType {
                                            preserveRowOrder: preserveRowOrder))
     }
 
-    func run() async throws {
-        try await JobCommand.run(try makeJob(), context: try global.context(label: "restore"), options: jobOptions) { outcome in
-            let details = outcome.details
-            return "restored \(details["source"]?.stringValue ?? "?") into \(details["target"]?.stringValue ?? "?"): "
-                + "\(details["statements"]?.intValue ?? 0) statements, \(details["rows"]?.intValue ?? 0) rows in "
-                + String(format: "%.1f s", details["duration_seconds"]?.doubleValue ?? 0)
-        }
+    func summary(_ outcome: JobOutcome) -> String {
+        let details = outcome.details
+        return "restored \(details["source"]?.stringValue ?? "?") into \(details["target"]?.stringValue ?? "?"): "
+            + "\(details["statements"]?.intValue ?? 0) statements, \(details["rows"]?.intValue ?? 0) rows in "
+            + String(format: "%.1f s", details["duration_seconds"]?.doubleValue ?? 0)
     }
 }

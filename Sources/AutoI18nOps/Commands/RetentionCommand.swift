@@ -57,10 +57,9 @@ struct RetentionCommand: JobCommandType {
         return RetentionJob(options: try options.validate())
     }
 
-    func run() async throws {
-        let job = try makeJob()
-        let context = try global.context(label: "retention")
+    func preflight(_ context: JobContext) throws {
         try Stores.validate(context.configuration)
-        try await JobCommand.run(job, context: context, options: jobOptions) { RetentionReport.summary($0.details) }
     }
+
+    func summary(_ outcome: JobOutcome) -> String { RetentionReport.summary(outcome.details) }
 }

@@ -57,12 +57,11 @@ struct SnapshotCommand: JobCommandType {
 
     func makeJob() throws -> any OpsJob { SnapshotJob(options: try options) }
 
-    func run() async throws {
-        let job = SnapshotJob(options: try options)
-        let context = try global.context(label: "snapshot")
+    func preflight(_ context: JobContext) throws {
         try Stores.validate(context.configuration, requireRedis: true)
-        try await JobCommand.run(job, context: context, options: jobOptions) { outcome in
-            outcome.details["summary"]?.stringValue ?? outcome.details.jsonString(pretty: true)
-        }
+    }
+
+    func summary(_ outcome: JobOutcome) -> String {
+        outcome.details["summary"]?.stringValue ?? outcome.details.jsonString(pretty: true)
     }
 }

@@ -21,10 +21,8 @@ struct StatsRefreshCommand: JobCommandType {
 
     func makeJob() throws -> any OpsJob { StatsRefreshJob() }
 
-    func run() async throws {
-        let context = try global.context(label: "stats")
+    func preflight(_ context: JobContext) throws {
         try Stores.validate(context.configuration)
-        try await JobCommand.run(try makeJob(), context: context, options: jobOptions, summary: summary)
     }
 
     /// `translation_stats refreshed (concurrently): 2 rows in 95 ms`; `--json` prints the details instead.
