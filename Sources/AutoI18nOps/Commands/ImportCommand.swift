@@ -48,7 +48,7 @@ struct ImportLegacyCommand: AsyncParsableCommand {
         options.senders = senders
         options.includeExpired = includeExpired
         options.jobs = jobs
-        options.progress = ImportProgress.defaultDisplay(quiet: quiet || json && isatty(STDERR_FILENO) != 1)
+        options.progress = ImportProgress.defaultDisplay(quiet: quiet)
         return try options.validate()
     }
 

@@ -82,10 +82,11 @@ package final class SessionImporter: @unchecked Sendable {
 
     private struct Rollback: Error {}
 
-    /// Errors about the data (bad input syntax, constraint violations), not about the server.
+    /// Errors about the data (bad input syntax, constraint violations, a value over a limit such as a
+    /// file whose tsvector exceeds 1 MB), not about the server.
     static func isDataError(_ error: PostgresError) -> Bool {
         guard let state = error.sqlState else { return false }
-        return state.hasPrefix("22") || state.hasPrefix("23") || state == "21000"
+        return state.hasPrefix("22") || state.hasPrefix("23") || state.hasPrefix("54") || state == "21000"
     }
 
     /// Reads a small JSON document (metadata, manifest): UTF-8, at most 10 MiB, syntax errors with line.

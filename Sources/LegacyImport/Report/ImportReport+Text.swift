@@ -28,7 +28,7 @@ extension ImportReport {
             if int(details["ignored_count"]) > 20 { lines.append("  … and \(int(details["ignored_count"]) - 20) more (see --json)") }
         }
         if case .array(let refused)? = details["refused"], !refused.isEmpty {
-            lines.append("refused (rolled back, nothing of these sessions was written):")
+            lines.append(mode == "verify" ? "not importable:" : "refused (rolled back, nothing of these sessions was written):")
             for entry in refused {
                 let line = entry["line"]?.intValue.map { " line \($0)" } ?? ""
                 lines.append("  \(entry["sender_id"]?.stringValue ?? ""): \(entry["file"]?.stringValue ?? "")\(line): \(entry["reason"]?.stringValue ?? "")")
