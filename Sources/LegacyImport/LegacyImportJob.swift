@@ -9,15 +9,15 @@ import PGClient
 ///
 /// Outcome: succeeded; warning (exit 10) when sessions were refused; failed with the report (exit 1)
 /// when `--verify` found differences.
-public struct LegacyImportJob: OpsJob {
-    public let name = "import"
+package struct LegacyImportJob: OpsJob {
+    package let name = "import"
     package let options: LegacyImportOptions
 
     package init(options: LegacyImportOptions) {
         self.options = options
     }
 
-    public func run(_ context: JobContext) async throws -> JobOutcome {
+    package func run(_ context: JobContext) async throws -> JobOutcome {
         let options = try options.validate(maxConnections: context.configuration.postgresMaxConnections)
         let tree = try LegacyTree.open(options.directory, only: options.senders)
         let report = try await Self.run(tree: tree, options: options, context: context)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LegacyImport
 import OpsCore
+import OpsSupport
 
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OpsSupport
 
 /// The COPY producer for a session's files: each file is read in 256 KiB pieces and written into the
 /// row as it is read, with its SHA-256 computed on the way, so a 10 MB file never sits in memory.
@@ -77,7 +78,7 @@ package final class FileRowStream {
             guard state.validator.finish() else {
                 throw ImportRefusal(file: state.planned.source, line: state.newlines + 1, "is not valid UTF-8 (it ends inside a character); PostgreSQL text needs UTF-8")
             }
-            let hash = state.hasher.finalize().map { String(format: "%02x", $0) }.joined()
+            let hash = SHA256Hex.string(state.hasher.finalize())
             buffer.tab()
             buffer.field(hash)
             buffer.tab()

@@ -1,5 +1,6 @@
 import Foundation
 import OpsCore
+import OpsSupport
 
 /// COPY producers for a session's batch requests, one JSONL line at a time (bounded memory whatever
 /// the file's size). Each line must be valid UTF-8 and a JSON object with a string `custom_id`;

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OpsCore
+import OpsSupport
 import PGClient
 
 /// What a run does with each session.

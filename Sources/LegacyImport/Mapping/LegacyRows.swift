@@ -1,4 +1,5 @@
 import OpsCore
+import OpsSupport
 
 /// `public.sessions` as mapped from `metadata.json` (and `changes/metadata.json`).
 package struct SessionRow: Sendable, Equatable {

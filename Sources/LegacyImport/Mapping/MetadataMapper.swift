@@ -1,4 +1,5 @@
 import OpsCore
+import OpsSupport
 
 /// Maps the service's JSON documents (camelCase keys) to rows, refusing what the schema's CHECK
 /// constraints would refuse with a reason that names the key.

@@ -1,4 +1,5 @@
 import OpsCore
+import OpsSupport
 
 /// Why a JSON text was refused, with the byte offset of the first bad byte.
 package struct JSONSyntaxError: Error, Sendable, Equatable {

@@ -1,4 +1,5 @@
 import OpsCore
+import OpsSupport
 
 extension ImportReport {
     /// The human report, from the JSON form (so `ops.job_runs.details` and the terminal say the same).

@@ -1,4 +1,5 @@
 import OpsCore
+import OpsSupport
 
 /// Rows inserted, updated and left unchanged in one table.
 package struct RowCounts: Sendable, Equatable {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import OpsCore
+import OpsSupport
 import PGClient
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import OpsCore
+import OpsSupport
 import Testing
 
 /// A tree made by `Scripts/bench/gen-legacy-tree.py` and what the generator says it holds (the tests'

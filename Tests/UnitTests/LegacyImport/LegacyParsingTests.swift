@@ -1,6 +1,7 @@
 import Foundation
 @testable import LegacyImport
 import OpsCore
+import OpsSupport
 import Testing
 
 @Suite("LegacyImportParsing") struct LegacyParsingTests {
