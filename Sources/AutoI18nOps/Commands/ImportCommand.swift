@@ -16,12 +16,14 @@ struct ImportLegacyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "legacy",
         abstract: "Import the service's legacy tmp/ tree (sessions, jobs, files, batches) into PostgreSQL.",
-        discussion: """
+        discussion: EnvironmentHelp.discussion("""
             One transaction per session: a session that cannot be imported is rolled back whole and \
             reported with the file (and line) and the reason; the run goes on. Idempotent: a second \
-            run writes nothing. Exit 0: everything imported; 10: some sessions refused; 1: --verify \
-            found differences; 2: DIR is not such a tree; 75: another import is running.
-            """)
+            run writes nothing. Sessions without expiresAt expire SESSION_EXPIRY_DAYS after createdAt; \
+            expired ones are skipped unless --include-expired. Exit 0: everything imported; 10: some \
+            sessions refused; 1: --verify found differences; 2: DIR is not such a tree; 75: another \
+            import is running.
+            """, EnvironmentHelp.database, EnvironmentHelp.connections, ["SESSION_EXPIRY_DAYS"]))
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: ArgumentHelp("The service's tmp/ folder.", valueName: "dir"))
