@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OpsCore
+import OpsSupport
 import PGClient
 
 /// The `import` job: `auto-i18n-ops import legacy DIR` moves the service's `tmp/` tree into
@@ -19,7 +20,7 @@ package struct LegacyImportJob: OpsJob {
 
     package func run(_ context: JobContext) async throws -> JobOutcome {
         let options = try options.validate(maxConnections: context.configuration.postgresMaxConnections)
-        let tree = try LegacyTree.open(options.directory, only: options.senders)
+        let tree = try await BlockingIO.run(name: "legacy-tree") { try LegacyTree.open(options.directory, only: options.senders) }
         let report = try await Self.run(tree: tree, options: options, context: context)
         var warnings: [String] = []
         if report.refusedCount > 0 {
@@ -41,41 +42,38 @@ package struct LegacyImportJob: OpsJob {
         report.ignored = Array(tree.ignored.prefix(ImportReport.listLimit))
         report.ignoredCount = tree.ignored.count
 
-        let progress: ImportProgress? = options.progress == .none ? nil : {
-            var files = 0
-            var bytes: Int64 = 0
-            for sender in tree.senders {
-                let measured = tree.measure(sender: sender)
-                files += measured.files
-                bytes += measured.bytes
+        var progress: ImportProgress?
+        if options.progress != .none {
+            // The totals walk the tree once (no listing is kept), off the cooperative pool.
+            let (files, bytes) = try await BlockingIO.run(name: "legacy-measure") {
+                tree.senders.reduce((0, Int64(0))) { total, sender in
+                    let measured = tree.measure(sender: sender)
+                    return (total.0 + measured.files, total.1 + measured.bytes)
+                }
             }
-            return ImportProgress(sessions: tree.senders.count, files: files, bytes: bytes, display: options.progress, logger: context.logger)
-        }()
+            progress = ImportProgress(sessions: tree.senders.count, files: files, bytes: bytes, display: options.progress, logger: context.logger)
+        }
+        let shared = progress
         let queue = SenderQueue(tree.senders)
         let workers = min(options.jobs, max(1, tree.senders.count))
-        let ticker = Task { [progress] in await progress?.run() }
+        let ticker = Task { await shared?.run() }
         defer { ticker.cancel() }
         let results = try await withThrowingTaskGroup(of: [SessionResult].self) { group in
             for _ in 0..<workers {
                 group.addTask {
-                    let connection = try await Stores.postgres(context.configuration)
-                    do {
+                    try await Stores.withPostgres(context.configuration) { connection in
                         let importer = try await SessionImporter(connection: connection, tree: tree, options: options,
                                                                  expiryDays: context.configuration.sessionExpiryDays,
-                                                                 progress: progress, logger: context.logger)
+                                                                 progress: shared, logger: context.logger)
                         var done: [SessionResult] = []
                         while let sender = await queue.next() {
                             try Task.checkCancellation()
                             var result = try await importer.run(sender: sender)
                             result.differences = Array(result.differences.prefix(ImportReport.listLimit))
                             done.append(result)
-                            progress?.sessionDone()
+                            shared?.sessionDone()
                         }
-                        await connection.close()
                         return done
-                    } catch {
-                        await connection.close()
-                        throw error
                     }
                 }
             }

@@ -43,22 +43,26 @@ package final class SessionImporter: @unchecked Sendable {
     package func run(sender: String) async throws -> SessionResult {
         var result = SessionResult(sender: sender, state: .refused)
         do {
-            let plan = try SessionPlan.list(root: tree.root, sender: sender)
+            // Listing and reading the small JSON documents block: they run on their own thread.
+            let plan = try await BlockingIO.run(name: "legacy-list") { [tree] in try SessionPlan.list(root: tree.root, sender: sender) }
             result.strayFiles = plan.strayFiles
             result.ignored = plan.ignored
             result.files = plan.files.count
             result.fileBytes = plan.fileBytes
-            let (session, jobs) = try MetadataMapper.session(
-                folder: sender, top: try plan.topMetadata.map { (try readJSON($0), $0) },
-                changes: try plan.changesMetadata.map { (try readJSON($0), $0) }, expiryDays: expiryDays)
+            let expiryDays = self.expiryDays
+            let (session, jobs, batches) = try await BlockingIO.run(name: "legacy-read") { [self] in
+                let (session, jobs) = try MetadataMapper.session(
+                    folder: sender, top: try plan.topMetadata.map { (try readJSON($0), $0) },
+                    changes: try plan.changesMetadata.map { (try readJSON($0), $0) }, expiryDays: expiryDays)
+                let batches = try plan.batches.map { batch in
+                    try MetadataMapper.batch(try readJSON(batch.manifest), file: batch.manifest, folder: batch.folder)
+                }
+                return (session, jobs, batches)
+            }
             result.expiresAt = session.expiresAt
             if session.expiresAt <= now, !options.includeExpired {
                 result.state = .expired
                 return result
-            }
-            var batches: [BatchRow] = []
-            for batch in plan.batches {
-                batches.append(try MetadataMapper.batch(try readJSON(batch.manifest), file: batch.manifest, folder: batch.folder))
             }
             try await connection.transaction {
                 try await self.load(plan: plan, session: session, jobs: jobs, batches: batches, result: &result)
