@@ -21,6 +21,8 @@ package final class RequestRowStream {
     private var reader: JSONLReader?
     private var buffer = CopyBuffer()
     package private(set) var lines = 0
+    /// Bytes of the current file already counted in the progress.
+    private var reported: Int64 = 0
 
     package init(root: String, batches: [SessionPlan.PlannedBatch], kind: Kind, progress: ImportProgress?) {
         self.root = root
@@ -44,13 +46,18 @@ package final class RequestRowStream {
             }
             let (batch, source) = sources[index]
             guard let line = try reader!.next() else {
-                progress?.add(files: 1, bytes: reader!.bytesRead)
+                progress?.add(files: 1, bytes: reader!.bytesRead - reported)
+                reported = 0
                 reader = nil
                 index += 1
                 continue
             }
             try row(line, batch: batch, source: source, number: reader!.lineNumber)
             lines += 1
+        }
+        if let reader {
+            progress?.add(bytes: reader.bytesRead - reported)
+            reported = reader.bytesRead
         }
         return buffer.isEmpty ? nil : buffer.take()
     }
