@@ -65,6 +65,8 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ], swiftSettings: swiftSettings),
+        .target(name: "LegacyImport", dependencies: ["OpsCore", "OpsSupport", "PGClient", logging, crypto],
+                swiftSettings: swiftSettings),
         .target(name: "Scheduler", dependencies: [
             "OpsCore", "OpsSupport", "PGClient", "Telemetry", logging,
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -78,7 +80,7 @@ let package = Package(
         // The executable only parses arguments and calls the domain modules.
         .executableTarget(name: "AutoI18nOps", dependencies: [
             "OpsCore", "OpsSupport", "Cache", "Health", "Backup", "Retention", "Maintenance", "Snapshot", "Telemetry",
-            "Scheduler", "DemoSeed", logging,
+            "Scheduler", "DemoSeed", "LegacyImport", logging,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
 
@@ -86,11 +88,13 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "UnitTests", dependencies: [
             "TestSupport", "OpsSupport", "PGClient", "RedisClient", "ArchiveIO", "OpsCore", "Cache", "Health", "Backup", "Retention",
-            "Maintenance", "Snapshot", "Telemetry", "Scheduler", "AgeEncryption", "HTTPClient", "ObjectStore", logging, crypto,
+            "Maintenance", "Snapshot", "Telemetry", "Scheduler", "AgeEncryption", "HTTPClient", "ObjectStore", "LegacyImport",
+            logging, crypto,
         ], exclude: ["ObjectStore/Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: [
             "TestSupport", "OpsSupport", "PGClient", "RedisClient", "ArchiveIO", "OpsCore", "Cache", "Health", "Backup", "Retention",
-            "Maintenance", "Snapshot", "Telemetry", "Scheduler", "DemoSeed", "AgeEncryption", "HTTPClient", "ObjectStore", logging, crypto,
+            "Maintenance", "Snapshot", "Telemetry", "Scheduler", "DemoSeed", "AgeEncryption", "HTTPClient", "ObjectStore",
+            "LegacyImport", logging, crypto,
         ], swiftSettings: swiftSettings),
     ]
 )

@@ -18,7 +18,7 @@ struct CommandJobCatalog: JobCatalog {
     var jobNames: [String] { Self.commands.map { $0.jobName } }
 
     /// Every job the binary records in `ops.job_runs`, schedulable or not (`history --job` accepts these).
-    static let allJobNames: [String] = (commands + [RestoreCommand.self]).map { $0.jobName }
+    static let allJobNames: [String] = (commands + [RestoreCommand.self]).map { $0.jobName } + ["import"]
 
     /// The operational jobs, whose metric series exist from the daemon's start.
     var metricsJobs: [String] { Self.commands.filter { !$0.isDiagnostic }.map { $0.jobName } }

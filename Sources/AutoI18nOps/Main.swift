@@ -71,5 +71,5 @@ struct AutoI18nOps: AsyncParsableCommand {
         version: OpsVersion.current,
         subcommands: [SchemaCommand.self, HealthCommand.self, DemoCommand.self, HistoryCommand.self,
                       BackupCommand.self, RestoreCommand.self, RetentionCommand.self, BatchesCommand.self, StatsCommand.self,
-                      SnapshotCommand.self, CacheCommand.self, RunCommand.self, ScheduleCommand.self])
+                      SnapshotCommand.self, CacheCommand.self, ImportCommand.self, RunCommand.self, ScheduleCommand.self])
 }
