@@ -92,7 +92,7 @@ package struct LegacyImportJob: OpsJob {
             }
             report.add(result)
         }
-        report.seconds = (clock.now - started).inSecondsDouble
+        report.seconds = (clock.now - started).inSeconds
         return report
     }
 }

@@ -1,4 +1,5 @@
 import OpsCore
+import OpsSupport
 
 /// What `import legacy` was asked to do (README, "import legacy").
 package struct LegacyImportOptions: Sendable {
