@@ -34,7 +34,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Least time between two refreshes of the database-derived metrics.", valueName: "duration"))
     var metricsInterval = "15s"
 
-    @Option(help: "Delete ops.job_runs rows older than this many days (0 = keep all).")
+    @Option(parsing: .unconditional, help: "Delete ops.job_runs rows older than this many days (0 = keep all).")
     var historyDays = 90
 
     /// Test only: run the scheduler's clock this many times faster than real time.
