@@ -43,15 +43,21 @@ struct ConsistentAnswersTests {
         ["backup", "verify", "--jobs", "-1"],
         ["backup", "verify", "--jobs", "0"],
         ["backup", "create", "--jobs", "-1"],
-        ["history", "--limit", "-5"],
     ])
     func negativeAndZeroCountsSayMustBeAtLeastOne(arguments: [String]) throws {
         let result = try CLI.run(arguments)
         #expect(result.status == 2, "\(result.stderr)")
         let option = arguments[arguments.count - 2]
         let value = arguments[arguments.count - 1]
-        #expect(result.stderr == "auto-i18n-ops: \(option) \(value) is not valid: must be at least 1 (and at most \(option == "--limit" || option == "--count" ? 10000 : 1000))\n",
+        #expect(result.stderr == "auto-i18n-ops: \(option) \(value) is not valid: must be at least 1 (and at most \(option == "--count" ? 10000 : 1000))\n",
                 "\(result.stderr)")
+        #expect(!result.stderr.contains("Missing value"))
+    }
+
+    @Test func historyReadsANegativeLimitAsAValue() throws {
+        let result = try CLI.run(["history", "--limit", "-5"])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("auto-i18n-ops: --limit must be from 1 to 10000"), "\(result.stderr)")
         #expect(!result.stderr.contains("Missing value"))
     }
 
