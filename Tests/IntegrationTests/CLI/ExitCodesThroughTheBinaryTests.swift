@@ -64,6 +64,17 @@ struct ExitCodesThroughTheBinaryTests {
         }
     }
 
+    @Test func jobsAboveTheConnectionBudgetAreCappedWithANotice() async throws {
+        let repository = FileManager.default.temporaryDirectory.appendingPathComponent("cap-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: repository) }
+        try await PostgresTestDatabase.with(migrated: true) { database, _ in
+            let environment = ["DATABASE_URL": try url(database), "BACKUP_REPO": repository, "POSTGRES_MAX_CONNECTIONS": "2"]
+            let result = try CLI.run(["backup", "create", "--jobs", "60"], environment: environment)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("--jobs 60 capped to 2 connections by POSTGRES_MAX_CONNECTIONS"), "\(result.stderr)")
+        }
+    }
+
     @Test func scheduleCheckAndNextAsAUserTypesThem() throws {
         let path = RepositoryPath.url("Cron/schedule").path
         let check = try CLI.run(["schedule", "check", path, "--count", "2"])
