@@ -52,6 +52,21 @@ struct DaemonHTTPLimitsTests {
         }
     }
 
+    @Test func readyzIs503WithTheRedisServerDown() async throws {
+        try await PostgresTestDatabase.with(migrated: true) { database, _ in
+            let daemon = try DaemonProcess(database: database, schedule: "0 0 1 1 * stats-refresh\n",
+                                           environment: ["REDIS_URL": "redis://127.0.0.1:1/0", "REDIS_MAX_RETRIES": "0"])
+            let port = try await daemon.port()
+            let ready = try await HTTP.get(port, "/readyz")
+            #expect(ready.status == 503, "\(ready.body)")
+            #expect(ready.contentType == "application/health+json")
+            #expect(ready.body.contains("\"redis:connection\""), "\(ready.body)")
+            #expect((try await HTTP.get(port, "/healthz")).status == 200, "liveness is not readiness")
+            daemon.signal(SIGTERM)
+            #expect(await daemon.wait() == 0, "\(daemon.log)")
+        }
+    }
+
     @Test func badHTTPLimitsAreUsageErrors() throws {
         let timeout = try CLI.run(["run", "--schedule", "/nonexistent", "--http-idle-timeout", "inf"])
         #expect(timeout.status == 2)
