@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        // Already in the graph through hummingbird; named for the HTTP server's idle timeout (`TimeAmount`).
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
     ],
     targets: [
         // C libraries (system-library targets only: modulemap + shim.h).
@@ -64,6 +66,8 @@ let package = Package(
             "OpsCore", "OpsSupport", "PGClient", "RedisClient", logging,
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: swiftSettings),
         .target(name: "LegacyImport", dependencies: ["OpsCore", "OpsSupport", "PGClient", logging, crypto],
                 swiftSettings: swiftSettings),

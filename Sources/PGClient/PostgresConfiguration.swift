@@ -38,6 +38,15 @@ package struct PostgresConfiguration: Sendable, CustomStringConvertible, CustomD
             if let value = cursor.pointee.val { options[String(cString: keyword)] = String(cString: value) }
             cursor += 1
         }
+        // libpq accepts any text here and fails only when connecting ("invalid port number"), which
+        // would read as an outage (exit 3); a bad port is a configuration error, as for Redis.
+        if let ports = options["port"], !ports.isEmpty {
+            for port in ports.split(separator: ",", omittingEmptySubsequences: false) where !port.isEmpty {
+                guard let number = Int(port), (1...65535).contains(number) else {
+                    throw PostgresError(.invalidConfiguration, "the PostgreSQL port must be a number from 1 to 65535, got '\(port.prefix(20))'")
+                }
+            }
+        }
         self.connectionString = trimmed
         self.connectTimeoutSeconds = Int(options["connect_timeout"] ?? "") ?? connectTimeoutSeconds
         self.applicationName = applicationName

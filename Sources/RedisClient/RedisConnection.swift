@@ -221,7 +221,14 @@ package final class RedisConnection: @unchecked Sendable {
         }
         let check = url.database != 0 ? ["SELECT", String(url.database)] : ["PING"]
         let args = check.map { Array($0.utf8) }
-        if case .error(let text) = try run(args) { throw replyError(text, command: args) }
+        if case .error(let text) = try run(args) {
+            let error = replyError(text, command: args)
+            // Only this refusal: a `LOADING` reply stays a server error the caller may retry.
+            guard error.code == .serverError, url.database != 0, text.contains("DB index") || text.contains("out of range") else { throw error }
+            // `ERR DB index is out of range`: the URL names a database this server does not have.
+            throw RedisError(.databaseUnavailable, server: url.server, command: "SELECT",
+                             message: "\(url.database) (server said: \(scrub(text))); use an index below the server's `databases` setting (usually 0-15)")
+        }
     }
 
     /// Sends one command; error replies are returned, not thrown.

@@ -9,7 +9,7 @@ package struct RedisError: Error, CustomStringConvertible, Sendable {
     package struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable {
             case invalidURL, connectionFailed, timeout, connectionLost, connectionClosed
-            case authenticationFailed, serverError, protocolError
+            case authenticationFailed, serverError, protocolError, databaseUnavailable
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -34,6 +34,8 @@ package struct RedisError: Error, CustomStringConvertible, Sendable {
         package static let serverError = Code(.serverError)
         /// The server's answer could not be parsed, or the command could not be sent as given.
         package static let protocolError = Code(.protocolError)
+        /// The URL's database index is one the server does not have (`SELECT` refused while connecting).
+        package static let databaseUnavailable = Code(.databaseUnavailable)
 
         package var description: String { base.rawValue }
     }
@@ -74,6 +76,8 @@ package struct RedisError: Error, CustomStringConvertible, Sendable {
             return "authentication to \(target) failed\(during): \(message)"
         case .serverError:
             return "\(target) answered\(during) with an error: \(message)"
+        case .databaseUnavailable:
+            return "\(target) has no database \(message)"
         case .protocolError:
             return "protocol error talking to \(target)\(during): \(message)"
         default:

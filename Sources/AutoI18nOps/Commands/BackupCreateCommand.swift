@@ -17,11 +17,11 @@ struct BackupCreateCommand: JobCommandType {
     @Option(name: .customLong("exclude-table-data"), help: ArgumentHelp("Keep the table's definition but not its rows (pg_dump pattern: schema.table, * and ?). Repeatable.", valueName: "pattern"))
     var excludeTableData: [String] = []
     @Option(help: "zstd, gzip or none.") var compression: String = "zstd"
-    @Option(help: "Compression level (zstd 1-19, default 3; gzip 0-9, default 6).") var level: Int?
-    @Option(help: "Connections copying tables at once (default: number of cores, at most POSTGRES_MAX_CONNECTIONS).") var jobs: Int?
+    @Option(parsing: .unconditional, help: "Compression level (zstd 1-19, default 3; gzip 0-9, default 6).") var level: Int?
+    @Option(parsing: .unconditional, help: "Connections copying tables at once (default: number of cores, at most POSTGRES_MAX_CONNECTIONS).") var jobs: Int?
     @Option(help: ArgumentHelp("How long to wait for each table's lock before failing (e.g. 5s, 500ms; a bare number is seconds).", valueName: "duration"))
     var lockWaitTimeout = "5s"
-    @Option(help: "zstd worker threads (default: number of cores, at most 2; 0 compresses on the archive-writing thread, using the least memory).") var compressionThreads: Int?
+    @Option(parsing: .unconditional, help: "zstd worker threads (default: number of cores, at most 2; 0 compresses on the archive-writing thread, using the least memory).") var compressionThreads: Int?
     @Flag(help: "No ALTER … OWNER TO statements.") var noOwner = false
     @Flag(help: "No GRANT/REVOKE statements.") var noPrivileges = false
 
@@ -29,6 +29,8 @@ struct BackupCreateCommand: JobCommandType {
         guard let kind = BackupOptions.Compression(rawValue: compression) else {
             throw OpsError(.usage, "--compression \(compression) is not valid: use zstd, gzip or none")
         }
+        if let jobs { _ = try NumberOption.int(jobs, "--jobs", range: NumberOption.connections) }
+        if let compressionThreads { _ = try NumberOption.int(compressionThreads, "--compression-threads", range: 0...64) }
         let options = BackupOptions(
             dump: DumpOptions(noOwner: noOwner, noPrivileges: noPrivileges, excludeTableData: excludeTableData),
             compression: kind, level: level, jobs: jobs ?? BackupOptions.defaultJobs, lockWaitTimeout: try DurationText.option(lockWaitTimeout, "--lock-wait-timeout", range: DurationText.postgresTimeoutRange).inSeconds,

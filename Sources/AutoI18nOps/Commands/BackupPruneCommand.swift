@@ -12,10 +12,10 @@ struct BackupPruneCommand: JobCommandType {
     static let commandPath = ["backup", "prune"]
     @OptionGroup var global: GlobalOptions
     @OptionGroup var jobOptions: JobOptions
-    @Option(help: "Keep the newest N backups.") var keepLast = 0
-    @Option(help: "Keep the newest backup of each of the last N days with backups.") var keepDaily = 0
-    @Option(help: "Keep the newest backup of each of the last N ISO weeks with backups.") var keepWeekly = 0
-    @Option(help: "Keep the newest backup of each of the last N months with backups.") var keepMonthly = 0
+    @Option(parsing: .unconditional, help: "Keep the newest N backups.") var keepLast = 0
+    @Option(parsing: .unconditional, help: "Keep the newest backup of each of the last N days with backups.") var keepDaily = 0
+    @Option(parsing: .unconditional, help: "Keep the newest backup of each of the last N ISO weeks with backups.") var keepWeekly = 0
+    @Option(parsing: .unconditional, help: "Keep the newest backup of each of the last N months with backups.") var keepMonthly = 0
     @Option(help: "The database whose backups to prune (default: DATABASE_URL's, or the only one).") var database: String?
     @Flag(help: "Only say what would be deleted.") var dryRun = false
 

@@ -15,10 +15,11 @@ struct BackupVerifyCommand: JobCommandType {
     @Argument(help: "A backup id, 'latest' (default) or an archive path.") var backup: String?
     @Option(help: "The database whose backups ID and 'latest' refer to (default: DATABASE_URL's).") var database: String?
     @Flag(help: "Restore into ops_verify_<id> on the DATABASE_URL server, compare row counts with the manifest, drop it.") var restoreTest = false
-    @Option(help: "Connections for the restore test.") var jobs = 1
+    @Option(parsing: .unconditional, help: "Connections for the restore test.") var jobs = 1
 
     func makeJob() throws -> any OpsJob {
-        BackupVerifyJob(backup: backup, database: database, restoreTest: restoreTest, jobs: jobs)
+        BackupVerifyJob(backup: backup, database: database, restoreTest: restoreTest,
+                        jobs: try NumberOption.int(jobs, "--jobs", range: NumberOption.connections))
     }
 
     func summary(_ outcome: JobOutcome) -> String {

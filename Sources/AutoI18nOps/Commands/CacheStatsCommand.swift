@@ -17,7 +17,7 @@ struct CacheStatsCommand: JobCommandType {
     @Option(help: ArgumentHelp("Stop scanning after this long and report partial counts, e.g. 10s.", valueName: "duration"))
     var maxTime = "10s"
 
-    @Option(help: ArgumentHelp("The COUNT hint of each SCAN call.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The COUNT hint of each SCAN call.", valueName: "n"))
     var scanCount = 1000
 
     func makeJob() throws -> any OpsJob {

@@ -15,16 +15,16 @@ struct HealthCommand: JobCommandType {
     static let commandPath = ["health"]
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Print application/health+json.") var json = false
-    @Option(help: "Warn when this share of max_connections is in use.") var connectionsWarn = 0.8
-    @Option(help: "Fail when this share of max_connections is in use.") var connectionsFail = 0.95
+    @Option(parsing: .unconditional, help: "Warn when this share of max_connections is in use.") var connectionsWarn = 0.8
+    @Option(parsing: .unconditional, help: "Fail when this share of max_connections is in use.") var connectionsFail = 0.95
     @Option(help: ArgumentHelp("Warn when a transaction has been open this long (e.g. 1h, 30m; a bare number is seconds).", valueName: "duration"))
     var transactionAgeWarn = "1h"
     @Option(help: ArgumentHelp("Fail when a transaction has been open this long (e.g. 6h; a bare number is seconds).", valueName: "duration"))
     var transactionAgeFail = "6h"
     @Option(help: ArgumentHelp("Warn when a round trip takes longer (e.g. 250ms, 1s; a bare number is milliseconds).", valueName: "duration"))
     var responseTimeWarn = "100ms"
-    @Option(help: "Warn when this share of maxmemory is used.") var memoryWarn = 0.9
-    @Option(help: "Fail when this share of maxmemory is used.") var memoryFail = 0.98
+    @Option(parsing: .unconditional, help: "Warn when this share of maxmemory is used.") var memoryWarn = 0.9
+    @Option(parsing: .unconditional, help: "Fail when this share of maxmemory is used.") var memoryFail = 0.98
     @Option(help: ArgumentHelp("Warn when the last successful snapshot is older (e.g. 1h, 90m; a bare number is seconds; 0 = off).", valueName: "duration"))
     var snapshotAgeWarn = "1h"
     @Option(name: .long, help: ArgumentHelp("Write node_exporter textfile metrics for this check into DIR (atomically).", valueName: "dir"))
@@ -42,13 +42,16 @@ struct HealthCommand: JobCommandType {
 
     var thresholds: HealthThresholds { get throws {
         var thresholds = HealthThresholds()
-        thresholds.connectionsWarn = connectionsWarn
-        thresholds.connectionsFail = connectionsFail
+        thresholds.connectionsWarn = try NumberOption.share(connectionsWarn, "--connections-warn")
+        thresholds.connectionsFail = try NumberOption.share(connectionsFail, "--connections-fail")
+        try NumberOption.ordered(warn: thresholds.connectionsWarn, "--connections-warn", fail: thresholds.connectionsFail, "--connections-fail")
         thresholds.transactionAgeWarn = try DurationText.option(transactionAgeWarn, "--transaction-age-warn").inSeconds
         thresholds.transactionAgeFail = try DurationText.option(transactionAgeFail, "--transaction-age-fail").inSeconds
         thresholds.responseTimeWarnMs = try DurationText.option(responseTimeWarn, "--response-time-warn", bareUnit: .milliseconds).inSeconds * 1000
-        thresholds.memoryWarn = memoryWarn
-        thresholds.memoryFail = memoryFail
+        try NumberOption.ordered(warn: thresholds.transactionAgeWarn, "--transaction-age-warn", fail: thresholds.transactionAgeFail, "--transaction-age-fail")
+        thresholds.memoryWarn = try NumberOption.share(memoryWarn, "--memory-warn")
+        thresholds.memoryFail = try NumberOption.share(memoryFail, "--memory-fail")
+        try NumberOption.ordered(warn: thresholds.memoryWarn, "--memory-warn", fail: thresholds.memoryFail, "--memory-fail")
         thresholds.snapshotAgeWarn = try DurationText.option(snapshotAgeWarn, "--snapshot-age-warn", range: .zero...DurationText.maximum).inSeconds
         return thresholds
     } }

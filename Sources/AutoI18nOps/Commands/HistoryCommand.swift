@@ -10,7 +10,7 @@ struct HistoryCommand: AsyncParsableCommand {
         discussion: EnvironmentHelp.discussion("", EnvironmentHelp.database))
     @OptionGroup var global: GlobalOptions
     @Option(help: ArgumentHelp("Only this job (backup, retention, snapshot, …; see README, \"Commands\").", valueName: "job")) var job: String?
-    @Option(help: "How many runs (1-10000).") var limit = 20
+    @Option(parsing: .unconditional, help: "How many runs (1-10000).") var limit = 20
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {

@@ -17,7 +17,7 @@ struct RestoreCommand: JobCommandType {
     @Option(help: ArgumentHelp("The database to restore into (URL or conninfo).", valueName: "url")) var targetURL: String
     @Option(help: "The database whose backups ID and 'latest' refer to (default: DATABASE_URL's, or the only one).") var database: String?
     @Flag(help: "Drop every non-system schema of the target first (with --table: only the selected tables).") var clean = false
-    @Option(help: "Connections: load data, then build indexes and constraints, in parallel (archives only).") var jobs = 1
+    @Option(parsing: .unconditional, help: "Connections: load data, then build indexes and constraints, in parallel (archives only).") var jobs = 1
     @Option(name: .customLong("table"), help: ArgumentHelp("Restore only this table (schema.name): definition, rows, indexes, constraints, triggers. Repeatable.", valueName: "table"))
     var tables: [String] = []
     @Flag(help: "Run the whole restore in one transaction (all or nothing).") var singleTransaction = false
@@ -25,7 +25,7 @@ struct RestoreCommand: JobCommandType {
 
     func makeJob() throws -> any OpsJob {
         RestoreJob(source: source, database: database, targetURL: targetURL,
-                   options: RestoreOptions(clean: clean, jobs: jobs, tables: tables, singleTransaction: singleTransaction,
+                   options: RestoreOptions(clean: clean, jobs: try NumberOption.int(jobs, "--jobs", range: NumberOption.connections), tables: tables, singleTransaction: singleTransaction,
                                            preserveRowOrder: preserveRowOrder))
     }
 

@@ -23,7 +23,7 @@ struct RetentionCommand: JobCommandType {
     var only: String?
     @Flag(help: "Count what would be deleted and archived; change nothing.")
     var dryRun = false
-    @Option(help: "Sessions per transaction (also the page size for batches).")
+    @Option(parsing: .unconditional, help: "Sessions per transaction (also the page size for batches).")
     var batchSize = 1000
     @Option(help: ArgumentHelp("Start no new transaction after this long, e.g. 10m (default: until done).", valueName: "duration"))
     var maxRuntime: String?
@@ -33,7 +33,7 @@ struct RetentionCommand: JobCommandType {
     var statementTimeout = "30s"
     @Option(help: ArgumentHelp("VACUUM the tables the run deleted from: auto (those it deleted at least 10000 rows and 1% of the rows from), always or never.", valueName: "when"))
     var vacuum = "auto"
-    @Option(help: ArgumentHelp("Also delete batch rows archived more than DAYS days ago (default: keep them).", valueName: "days"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Also delete batch rows archived more than DAYS days ago (default: keep them).", valueName: "days"))
     var deleteArchivedBatchesAfter: Int?
 
     func makeJob() throws -> any OpsJob {

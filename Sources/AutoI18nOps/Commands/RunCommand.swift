@@ -34,7 +34,13 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Least time between two refreshes of the database-derived metrics.", valueName: "duration"))
     var metricsInterval = "15s"
 
-    @Option(help: "Delete ops.job_runs rows older than this many days (0 = keep all).")
+    @Option(help: ArgumentHelp("Close an HTTP connection with no request in progress (idle, or headers never finished) after this long.", valueName: "duration"))
+    var httpIdleTimeout = "60s"
+
+    @Option(parsing: .unconditional, help: "Most HTTP connections served at once (1-10000); more wait in the listen backlog, jobs are not affected.")
+    var httpMaxConnections = 256
+
+    @Option(parsing: .unconditional, help: "Delete ops.job_runs rows older than this many days (0 = keep all).")
     var historyDays = 90
 
     /// Test only: run the scheduler's clock this many times faster than real time.
@@ -46,6 +52,9 @@ struct RunCommand: AsyncParsableCommand {
         let grace = try DurationText.option(shutdownGrace, "--shutdown-grace", range: .zero ... .seconds(86_400))
         let interval = try DurationText.option(metricsInterval, "--metrics-interval", range: .zero ... .seconds(86_400))
         try Stores.validate(context.configuration)
+        let httpLimits = MetricsServer.Limits(
+            idleTimeout: try DurationText.option(httpIdleTimeout, "--http-idle-timeout", range: .milliseconds(100) ... .seconds(86_400)),
+            maxConnections: try NumberOption.int(httpMaxConnections, "--http-max-connections", range: 1...10_000))
         let address = try ListenAddress(parsing: listen ?? context.configuration.metricsListen ?? ListenAddress.default.description)
         guard historyDays >= 0 else { throw OpsError(.usage, "--history-days must be 0 or more") }
         let catalog = CommandJobCatalog()
@@ -54,8 +63,9 @@ struct RunCommand: AsyncParsableCommand {
 
         var options = OpsDaemon.Options(listen: address, metricsToken: context.configuration.metricsToken,
                                         shutdownGrace: grace, metricsRefreshInterval: interval, historyRetentionDays: historyDays)
+        options.httpLimits = httpLimits
         if let scale = testTimeScale {
-            guard scale > 0 else { throw OpsError(.usage, "--test-time-scale must be more than 0") }
+            guard scale > 0, scale.isFinite else { throw OpsError(.usage, "--test-time-scale must be more than 0") }
             options.clock = AcceleratedClock(scale: scale)
             context.logger.warning("test clock: scheduler time runs \(scale)x faster than real time")
         }

@@ -19,11 +19,12 @@ struct ScheduleCommand: AsyncParsableCommand {
         @Argument(help: ArgumentHelp("The schedule file.", valueName: "file"))
         var file = "Cron/schedule"
 
-        @Option(help: "How many fire times to print per line.")
+        @Option(parsing: .unconditional, help: "How many fire times to print per line (1-10000).")
         var count = 5
 
         func run() async throws {
             try logging.bootstrapLogging()
+            let count = try NumberOption.int(count, "--count", range: NumberOption.fireTimes)
             let schedule = try Schedule.load(path: file, catalog: CommandJobCatalog())
             let now = Date()
             print("\(file): \(schedule.items.count) job line(s), valid")
@@ -31,9 +32,13 @@ struct ScheduleCommand: AsyncParsableCommand {
                 let entry = item.entry
                 let words = ([entry.expression.description] + entry.options.map { "\($0.name)=\($0.value)" } + [entry.job] + entry.arguments)
                 print("\nline \(entry.line): \(words.joined(separator: " "))  (\(entry.timeZone.identifier))")
-                let dates = entry.expression.nextDates(after: now, count: count, in: entry.timeZone)
-                if dates.isEmpty { print("  never fires") }
-                for date in dates { print("  \(TimeText.iso8601(date, in: entry.timeZone))") }
+                // Streamed: one line per fire time as it is found, nothing accumulated.
+                var from = now
+                for _ in 0..<count {
+                    guard let date = entry.expression.next(after: from, in: entry.timeZone) else { break }
+                    print("  \(TimeText.iso8601(date, in: entry.timeZone))")
+                    from = date
+                }
             }
         }
     }
@@ -51,7 +56,7 @@ struct ScheduleCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Start after this time (ISO 8601; without an offset it is read in --tz). Default: now.", valueName: "time"))
         var from: String?
 
-        @Option(help: "How many fire times.")
+        @Option(parsing: .unconditional, help: "How many fire times (1-10000).")
         var count = 5
 
         @Option(help: ArgumentHelp("Time zone of the expression and the output (default: the system's).", valueName: "zone"))
@@ -68,13 +73,21 @@ struct ScheduleCommand: AsyncParsableCommand {
             } else {
                 zone = .current
             }
-            guard count > 0 else { throw OpsError(.usage, "--count must be at least 1") }
+            let count = try NumberOption.int(count, "--count", range: NumberOption.fireTimes)
             let expression: CronExpression
             do { expression = try CronExpression(self.expression) } catch { throw OpsError(.usage, "invalid cron expression '\(self.expression)': \(error)") }
             let start = try from.map { try TimeText.parseISO8601($0, defaultTimeZone: zone) } ?? Date()
-            let dates = expression.nextDates(after: start, count: count, in: zone)
-            if dates.isEmpty { throw OpsError(.usage, "'\(self.expression)' never fires") }
-            for date in dates { print(TimeText.iso8601(date, in: zone)) }
+            guard expression.canFire else { throw OpsError(.usage, "'\(self.expression)' never fires") }
+            // Streamed: one line per fire time as it is found, nothing accumulated.
+            var from = start
+            for index in 0..<count {
+                guard let date = expression.next(after: from, in: zone) else {
+                    if index == 0 { throw OpsError(.usage, "'\(self.expression)' never fires") }
+                    break
+                }
+                print(TimeText.iso8601(date, in: zone))
+                from = date
+            }
         }
     }
 }

@@ -24,7 +24,7 @@ struct ScheduleSleepCommand: JobCommandType {
     @Option(help: ArgumentHelp("Fail instead of succeeding: 'transient' (a store unavailable; retried) or 'logic'.", valueName: "kind"))
     var fail: String?
 
-    @Option(help: "Fail transiently only on the first N attempts of this process, then succeed.")
+    @Option(parsing: .unconditional, help: "Fail transiently only on the first N attempts of this process, then succeed.")
     var failAttempts: Int?
 
     func makeJob() throws -> any OpsJob {

@@ -29,10 +29,10 @@ struct SnapshotCommand: JobCommandType {
     @Flag(help: "Pack the snapshot's files into $BACKUP_REPO/dragonfly/<UTC time>.tar.zst with a SHA-256 manifest (the server's dir must be readable here).")
     var copyToRepo = false
 
-    @Option(help: ArgumentHelp("With --copy-to-repo: keep the newest N copies.", valueName: "n")) var keepLast = 0
-    @Option(help: ArgumentHelp("With --copy-to-repo: keep the newest copy of each of the last N days.", valueName: "n")) var keepDaily = 0
-    @Option(help: ArgumentHelp("With --copy-to-repo: keep the newest copy of each of the last N ISO weeks.", valueName: "n")) var keepWeekly = 0
-    @Option(help: ArgumentHelp("With --copy-to-repo: keep the newest copy of each of the last N months.", valueName: "n")) var keepMonthly = 0
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --copy-to-repo: keep the newest N copies.", valueName: "n")) var keepLast = 0
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --copy-to-repo: keep the newest copy of each of the last N days.", valueName: "n")) var keepDaily = 0
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --copy-to-repo: keep the newest copy of each of the last N ISO weeks.", valueName: "n")) var keepWeekly = 0
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --copy-to-repo: keep the newest copy of each of the last N months.", valueName: "n")) var keepMonthly = 0
 
     @Option(help: .hidden) var pollInterval = "200ms"
 

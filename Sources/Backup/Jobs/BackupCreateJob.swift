@@ -16,6 +16,8 @@ package struct BackupCreateJob: OpsJob {
     package func run(_ context: JobContext) async throws -> JobOutcome {
         try await BackupError.mapped {
             let repository = BackupRepository(root: context.configuration.backupRepository)
+            var options = options
+            options.jobs = context.configuration.cappedConnections(options.jobs, logger: context.logger)
             let creator = BackupCreator(configuration: context.configuration, repository: repository, options: options, logger: context.logger)
             let result = try await creator.create()
             return JobOutcome(details: [

@@ -21,7 +21,8 @@ package struct BackupVerifyJob: OpsJob {
         try await BackupError.mapped {
             let repository = BackupRepository(root: context.configuration.backupRepository)
             let entry = try repository.resolve(backup, database: BackupRepository.database(option: database, configuration: context.configuration))
-            let report = try await BackupVerifier(configuration: context.configuration, logger: context.logger, jobs: jobs)
+            let report = try await BackupVerifier(configuration: context.configuration, logger: context.logger,
+                                                    jobs: context.configuration.cappedConnections(jobs, logger: context.logger))
                 .verify(entry, restoreTest: restoreTest)
             return JobOutcome(details: [
                 "id": .string(report.id),

@@ -26,6 +26,8 @@ package struct RestoreJob: OpsJob {
             let target: PostgresConfiguration
             do { target = try PostgresConfiguration(targetURL, connectTimeoutSeconds: context.configuration.connectTimeoutSeconds) }
             catch { throw Stores.opsError(error) }
+            var options = options
+            options.jobs = context.configuration.cappedConnections(options.jobs, logger: context.logger)
             let restorer = Restorer(target: target, options: options, logger: context.logger)
             let clock = ContinuousClock()
             let start = clock.now

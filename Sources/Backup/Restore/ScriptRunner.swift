@@ -153,7 +153,8 @@ final class ScriptRunner {
                 inString.toggle()
                 continue
             }
-            if !inString { out.append(character) }
+            // Never echo control characters or undecodable bytes of a file to the terminal.
+            if !inString { out.append(character.isASCII && !(character.isLetter || character.isNumber || character.isPunctuation || character.isSymbol || character == " ") || character == "\u{FFFD}" ? "?" : character) }
         }
         return String(out.prefix(100))
     }

@@ -14,9 +14,14 @@ enum ScriptSource {
             var splitter = SQLScriptSplitter(source: label)
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
             defer { buffer.deallocate() }
+            var first = true
             while true {
                 let count = try reader.read(into: buffer)
                 if count == 0 { break }
+                if first {
+                    try PlainScriptCheck.check(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), label: label)
+                    first = false
+                }
                 splitter.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
                 while let event = try splitter.next() { try channel.send(.script(event)) }
             }

@@ -36,6 +36,11 @@ enum ArchiveChecker {
                 seen.append((entry.name, bytes, hasher.finalizeHex()))
             }
         } catch let error as ArchiveError {
+            if beside == nil && seen.isEmpty && embedded == nil {
+                // Nothing readable and no manifest saying it is a backup: bad input (2), as `backup
+                // verify` answers for the same file, not a damaged backup (1).
+                throw BackupError(.usage, "\(label) is not a backup archive (\(error)); restore takes an archive made by 'backup create' or a plain .sql, .sql.gz or .sql.zst script")
+            }
             throw BackupError(.invalidArchive, "backup \(label) is damaged: \(error)")
         }
         guard let manifest = embedded else {

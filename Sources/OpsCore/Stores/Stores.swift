@@ -92,7 +92,7 @@ package enum Stores {
         case let error as RedisError:
             switch error.code {
             case .invalidURL: return OpsError(.configuration, error.description)
-            case .connectionFailed, .timeout, .connectionLost, .connectionClosed, .authenticationFailed:
+            case .connectionFailed, .timeout, .connectionLost, .connectionClosed, .authenticationFailed, .databaseUnavailable:
                 return OpsError(.storeUnavailable, error.description)
             default: return OpsError(.jobFailed, error.description)
             }

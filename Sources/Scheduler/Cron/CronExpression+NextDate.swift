@@ -66,6 +66,8 @@ extension CronExpression {
     /// False when no month in the month field has any day of the day-of-month field and the two day
     /// fields are combined with AND (`0 0 30 2 *`, `0 0 31 4,6 *`). With OR every weekday occurs in
     /// every month, and a (month, day) pair recurs on every weekday over the years.
+    package var canFire: Bool { isSatisfiable }
+
     var isSatisfiable: Bool {
         guard dayOfMonthIsStar || dayOfWeekIsStar else { return true }
         let longest = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]

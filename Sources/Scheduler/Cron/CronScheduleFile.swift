@@ -135,6 +135,9 @@ package struct CronScheduleFile: Sendable, Equatable {
             expression = try CronExpression(fields: Array(words.prefix(5)))
             words = words.dropFirst(5)
         }
+        guard expression.canFire else {
+            throw CronError(.invalidField, "'\(expression)' can never fire: none of its months has that day", field: .dayOfMonth)
+        }
         var options: [Entry.Option] = []
         while let word = words.first, let option = option(word) {
             if options.contains(where: { $0.name == option.name }) {

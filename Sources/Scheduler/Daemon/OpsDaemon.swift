@@ -21,6 +21,8 @@ package enum OpsDaemon {
         package var historyRetentionDays: Int
         /// Test only: an accelerated clock; the wall clock otherwise.
         package var clock: any SchedulerClock
+        /// The HTTP side's idle/header-read timeout and connection limit.
+        package var httpLimits = MetricsServer.Limits()
 
         package init(listen: ListenAddress = .default, metricsToken: String? = nil, shutdownGrace: Duration = .seconds(30),
                     metricsRefreshInterval: Duration = .seconds(15), historyRetentionDays: Int = 90,
@@ -62,7 +64,7 @@ package enum OpsDaemon {
                                  shutdownGrace: options.shutdownGrace, historyRetentionDays: options.historyRetentionDays),
             observer: observer, logger: logger)
         let http = MetricsServer.service(address: options.listen, token: options.metricsToken, collector: collector,
-                                         readiness: readiness, logger: logger, onListening: onListening)
+                                         readiness: readiness, logger: logger, limits: options.httpLimits, onListening: onListening)
         let reload = ReloadSignal { scheduler.reload() }
         defer { reload.cancel() }
 

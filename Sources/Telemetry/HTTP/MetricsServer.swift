@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import NIOCore
 import Logging
 import OpsCore
 
@@ -8,7 +10,8 @@ import OpsCore
 ///   `Authorization: Bearer <token>` (401 otherwise).
 /// - `GET /healthz`: 200 while the process runs (liveness).
 /// - `GET /readyz`: 200 when PostgreSQL and the Redis server are reachable, else 503, with the
-///   `application/health+json` body of `health --json` (readiness).
+///   `application/health+json` body of `health --json` (readiness), from a state refreshed at most
+///   once a second (``ReadinessCache``).
 package enum MetricsServer {
     /// Readiness as the executable computes it (this module does not know the health checks).
     package struct Readiness: Sendable {
@@ -19,6 +22,21 @@ package enum MetricsServer {
         package init(ready: Bool, body: String) {
             self.ready = ready
             self.body = body
+        }
+    }
+
+    /// Limits of the HTTP side (issue 14): idle connections could otherwise exhaust the daemon's file
+    /// descriptors and starve the jobs.
+    package struct Limits: Sendable {
+        /// A connection with no request in progress (idle keep-alive, or headers never finished) is
+        /// closed after this long.
+        package var idleTimeout: Duration = .seconds(60)
+        /// Connections accepted at once; further ones wait in the listen backlog.
+        package var maxConnections: Int = 256
+
+        package init(idleTimeout: Duration = .seconds(60), maxConnections: Int = 256) {
+            self.idleTimeout = idleTimeout
+            self.maxConnections = maxConnections
         }
     }
 
@@ -33,9 +51,11 @@ package enum MetricsServer {
     ///   - collector: serves the exposition.
     ///   - readiness: checks both stores, for `/readyz`.
     ///   - logger: the server's logger.
+    ///   - limits: idle timeout and connection limit.
     ///   - onListening: called with the bound port (useful with port 0).
     package static func service(address: ListenAddress, token: String?, collector: MetricsCollector,
                                readiness: @escaping @Sendable () async -> Readiness, logger: Logger,
+                               limits: Limits = Limits(),
                                onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router()
         let expected = token.flatMap { $0.isEmpty ? nil : Array("Bearer \($0)".utf8) }
@@ -50,14 +70,17 @@ package enum MetricsServer {
         router.get("/healthz") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
         }
+        let cachedReadiness = ReadinessCache(check: readiness)
         router.get("/readyz") { _, _ -> Response in
-            let result = await readiness()
+            let result = await cachedReadiness.current()
             return Response(status: result.ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/health+json"],
                              body: .init(byteBuffer: ByteBuffer(string: result.body + "\n")))
         }
         return Application(
             router: router,
-            configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: nil),
+            server: .http1(configuration: .init(idleTimeout: TimeAmount.nanoseconds(limits.idleTimeout.components.seconds * 1_000_000_000 + limits.idleTimeout.components.attoseconds / 1_000_000_000))),
+            configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: nil,
+                                                    availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? address.port
                 logger.notice("listening on http://\(ListenAddress(host: address.host, port: port))/metrics")

@@ -91,10 +91,18 @@ package actor MetricsCollector {
         var failed = false
         async let redisResult = pingRedis()
         do {
-            let connection = try await postgres()
-            let start = clock.now
-            try await connection.query("SELECT 1")
-            metrics.set(OpsMetrics.postgresPing, seconds(clock.now - start))
+            let connection: PostgresConnection
+            do {
+                connection = try await pingedPostgres()
+            } catch {
+                // The kept connection died with a server restart or a terminated backend: reconnect
+                // once before declaring PostgreSQL down (issue 14).
+                guard let stale = self.connection else { throw error }
+                logger.info("metrics refresh: reconnecting to PostgreSQL after: \(Stores.opsError(error))")
+                await stale.close()
+                self.connection = nil
+                connection = try await pingedPostgres()
+            }
             metrics.set(OpsMetrics.postgresUp, 1)
             failed = await refreshFromDatabase(connection) || failed
         } catch {
@@ -126,6 +134,15 @@ package actor MetricsCollector {
     private func pingRedis() async -> Result<Duration, any Error>? {
         guard let redis else { return nil }
         do { return .success(try await redis.ping()) } catch { return .failure(error) }
+    }
+
+    /// The kept (or a new) connection after a `SELECT 1`, whose round trip is the ping gauge.
+    private func pingedPostgres() async throws -> PostgresConnection {
+        let connection = try await postgres()
+        let start = clock.now
+        try await connection.query("SELECT 1")
+        metrics.set(OpsMetrics.postgresPing, seconds(clock.now - start))
+        return connection
     }
 
     private func postgres() async throws -> PostgresConnection {

@@ -137,6 +137,14 @@ struct SchedulerServiceTests {
                 try "61 * * * * \(catalog.prefix)-fast\n".write(toFile: path, atomically: true, encoding: .utf8)
                 service.reload()
                 #expect(try await SchedulerTest.eventually { tally["reloadFailed"] == 1 })
+                // A line that can never fire is refused on reload as on start (issue 14).
+                try "* * 31 feb * \(catalog.prefix)-fast\n".write(toFile: path, atomically: true, encoding: .utf8)
+                service.reload()
+                #expect(try await SchedulerTest.eventually { tally["reloadFailed"] == 2 })
+                // Job arguments the job's command rejects are refused too, not a crash at the next minute.
+                try "* * * * * \(catalog.prefix)-slow --seconds\n".write(toFile: path, atomically: true, encoding: .utf8)
+                service.reload()
+                #expect(try await SchedulerTest.eventually { tally["reloadFailed"] == 3 })
                 try "* * * * * \(catalog.prefix)-slow --seconds 0\n".write(toFile: path, atomically: true, encoding: .utf8)
                 service.reload()
                 try await waitFor(db, "SELECT count(*) AS n FROM ops.job_runs WHERE job = $1 AND status = 'succeeded'", ["\(catalog.prefix)-slow"])

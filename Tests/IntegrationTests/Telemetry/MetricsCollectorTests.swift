@@ -33,6 +33,41 @@ struct MetricsCollectorTests {
         String(decoding: await collector.exposition(), as: UTF8.self)
     }
 
+    /// A server restart (here: the collector's backend terminated) does not show as `postgres_up 0`:
+    /// the refresh reconnects once, and the job figures stay (issue 14).
+    @Test func aLostConnectionIsReconnectedOnceBeforePostgresCountsAsDown() async throws {
+        try await PostgresTestDatabase.with { name, db in
+            let job = "m\(UUID().uuidString.prefix(6).lowercased())"
+            let collector = try collector(name, jobs: [job])
+            let runner = JobRunner(context: JobContext(configuration: try PostgresTestDatabase.opsConfiguration(database: name), logger: Logger(label: "test"), trigger: .cron))
+            _ = await runner.run(QuickJob(name: job, fails: false))
+            await collector.refresh()
+            let terminated = try await db.query("""
+                SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = 'auto-i18n-ops'
+                """).first?.decode(Int.self, "n")
+            try #require((terminated ?? 0) >= 1, "the collector's connection was not found")
+            await collector.refresh()
+            let text = await scrape(collector)
+            #expect(sample("auto_i18n_ops_postgres_up", in: text) == 1)
+            #expect(sample(#"auto_i18n_ops_job_runs_total{ops_job="\#(job)",result="succeeded"}"#, in: text) == 1)
+            #expect(sample(#"auto_i18n_ops_job_last_success_timestamp_seconds{ops_job="\#(job)"}"#, in: text) ?? 0 > 1_700_000_000)
+        }
+    }
+
+    /// With PostgreSQL unreachable the failure series say so: `postgres_up 0` and a refresh error.
+    @Test func aStoreDownShowsInTheFailureSeries() async throws {
+        var configuration = try OpsConfiguration()
+        configuration.databaseURL = "postgresql://ops@127.0.0.1:1/nowhere?connect_timeout=2"
+        let collector = MetricsCollector(configuration: configuration, jobs: ["backup"], refreshInterval: .seconds(60), logger: Logger(label: "test"))
+        await collector.refresh()
+        let text = await scrape(collector)
+        #expect(sample("auto_i18n_ops_postgres_up", in: text) == 0)
+        #expect(sample("auto_i18n_ops_metrics_refresh_errors_total", in: text) ?? 0 >= 1, "\(text)")
+        let check = try Promtool.checkMetrics(text)
+        #expect(check.status == 0, "\(check.output)")
+    }
+
     /// Runs recorded by anyone (here: JobRunner, as a cron one-shot would) are counted; pruning the
     /// history does not make the counters go down.
     @Test func runsInTheHistoryAreCountedAndCountersSurvivePruning() async throws {

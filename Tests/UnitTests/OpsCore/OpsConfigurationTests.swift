@@ -60,7 +60,11 @@ struct OpsConfigurationTests {
 
     @Test func advisoryLockKeysAreStable() {
         // Fixed values: replicas built from different versions must contend for the same lock.
-        #expect(AdvisoryLockKey.forName("job:backup").value == AdvisoryLockKey.forName("job:backup").value)
+        // Pinned literals (FNV-1a 64 of `auto-i18n-ops:<name>`, computed independently): a change here
+        // would let two versions run one job at once.
+        #expect(AdvisoryLockKey.forName("job:backup").value == 132_374_613_394_753_119)
+        #expect(AdvisoryLockKey.forName("job:retention").value == 7_318_479_282_647_811_409)
+        #expect(AdvisoryLockKey.forName("job:snapshot").value == -834_038_256_699_800_627)
         #expect(AdvisoryLockKey.forName("job:backup").value != AdvisoryLockKey.forName("job:retention").value)
         #expect(AdvisoryLockKey.forName("schema-migrate").value == 8_906_726_005_448_757_045)
     }

@@ -46,6 +46,8 @@ struct CronScheduleFileTests {
     @Test("errors carry the file, the line, the field and the reason", arguments: [
         ("0 3 * * * backup\n\n# ok\n\n\n\n0 3 32 * * backup", "Cron/schedule:7: field 3 (day-of-month): 32 is out of range 1-31"),
         ("0 24 * * * backup", "Cron/schedule:1: field 2 (hour): 24 is out of range 0-23"),
+        ("* * 31 feb * backup", "Cron/schedule:1: field 3 (day-of-month): '* * 31 feb *' can never fire: none of its months has that day"),
+        ("0 0 31 4,6,9,11 * backup", "Cron/schedule:1: field 3 (day-of-month): '0 0 31 4,6,9,11 *' can never fire: none of its months has that day"),
         ("# x\n@reboot backup", "Cron/schedule:2: @reboot is not supported: this scheduler fires at times of day, not at start-up"),
         ("0 3 * * backup", "Cron/schedule:1: field 5 (day-of-week): unknown name 'backup' (use sun-sat or 0-7)"),
         ("0 3 * backup", "Cron/schedule:1: expected 5 fields (minute hour day-of-month month day-of-week) and a job, found 4 words"),

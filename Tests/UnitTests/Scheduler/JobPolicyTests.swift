@@ -57,11 +57,15 @@ struct JobPolicyTests {
 
     @Test func theStartDelayIsStableAndWithinTheJitter() {
         let policy = JobPolicy(timeout: nil, retry: .none, jitter: .seconds(300))
-        for job in ["backup", "retention", "snapshot", "health"] {
-            let delay = policy.startDelay(for: job)
-            #expect(delay == policy.startDelay(for: job))
-            #expect(delay >= .zero && delay < .seconds(300))
+        // Pinned (FNV-1a 64 of `auto-i18n-ops:jitter:<job>` mod the jitter, computed independently):
+        // replicas of different versions must pick the same second.
+        let pinned: [String: Int64] = ["backup": 244, "retention": 176, "snapshot": 22, "health": 44]
+        for (job, seconds) in pinned {
+            #expect(policy.startDelay(for: job) == .seconds(seconds), "\(job)")
         }
+        let hour = JobPolicy(timeout: nil, retry: .none, jitter: .seconds(3600))
+        #expect(hour.startDelay(for: "backup") == .seconds(2944))
+        #expect(hour.startDelay(for: "retention") == .seconds(476))
         #expect(JobPolicy(timeout: nil, retry: .none).startDelay(for: "backup") == .zero)
     }
 }
