@@ -132,10 +132,13 @@ final class ScriptRunner {
         return BackupError(.scriptError, "restore failed at \(source) line \(line) (\(preview)): \(error)")
     }
 
-    /// `SET …` (not `SET LOCAL`, `SET CONSTRAINTS`, `SET TRANSACTION`) and `SELECT pg_catalog.set_config(…)`.
+    /// `SET …` (not `SET LOCAL`, `SET CONSTRAINTS`, `SET TRANSACTION`), `RESET …` and
+    /// `SELECT pg_catalog.set_config(…)`. pg_dump writes `SET SESSION AUTHORIZATION grantor; GRANT …;
+    /// RESET SESSION AUTHORIZATION;` for grants made by another role: the RESET is replayed too.
     static func isSessionSetting(_ sql: String) -> Bool {
         let words = SQLWords.words(sql.utf8.prefix(200))
         guard let first = words.first else { return false }
+        if first == "RESET" { return true }
         if first == "SET" { return !["LOCAL", "CONSTRAINTS", "TRANSACTION"].contains(words.dropFirst().first ?? "") }
         return first == "SELECT" && words.dropFirst().starts(with: ["PG_CATALOG", "SET_CONFIG"])
     }
