@@ -45,9 +45,13 @@ package struct BackupCreator: Sendable {
         do {
             let pgDump = try PgDump.locate(serverVersionNumber: snapshot.serverVersionNumber)
             let target = try Stores.postgresTarget(configuration)
-            // pg_dump writes the pre-data section while we take the locks and join the snapshot.
+            // pg_dump writes the schema sections, and pg_dumpall the roles, while we take the locks and
+            // join the snapshot.
             let sections = PgDumpSections(pgDump: pgDump, target: target, snapshotID: snapshot.snapshotID, options: options)
-            async let preData = BlockingIO.run(name: "backup-pg_dump-pre") { try sections.run(.preData) }
+            async let postData = BlockingIO.run(name: "backup-pg_dump-post") { try sections.run(.postData) }
+            async let preData = BlockingIO.run(name: "backup-pg_dump-pre") { () throws -> ([UInt8], [UInt8]) in
+                (try sections.run(.preData), try sections.globals())
+            }
             let prepared: (Int, [BackupTable], [PostgresConnection])
             do {
                 let locked = try await snapshot.lockTables(timeout: options.lockWaitTimeout)
@@ -58,12 +62,15 @@ package struct BackupCreator: Sendable {
                 prepared = (locked, tables, try await snapshot.join(count: jobs - 1, configuration: configuration))
             } catch {
                 _ = try? await preData
+                _ = try? await postData
                 throw error
             }
             connections += prepared.2
-            let pre = try await preData
-            let result = try await write(preData: pre, tables: prepared.1, sections: sections, snapshot: snapshot,
-                                         connections: connections, begin: begin, clock: clock)
+            let (pre, globals) = try await preData
+            let post = try await postData
+            let source = try await Self.sourceDatabase(snapshot.main)
+            let result = try await write(preData: pre, postData: post, globals: globals, source: source, tables: prepared.1,
+                                         sections: sections, snapshot: snapshot, connections: connections, begin: begin, clock: clock)
             for connection in connections { await connection.close() }
             return result
         } catch {
@@ -72,7 +79,18 @@ package struct BackupCreator: Sendable {
         }
     }
 
-    private func write(preData: [UInt8], tables: [BackupTable], sections: PgDumpSections, snapshot: BackupSnapshot,
+    static func sourceDatabase(_ connection: PostgresConnection) async throws -> BackupManifest.SourceDatabase? {
+        guard let row = try await connection.query("""
+            SELECT pg_catalog.pg_encoding_to_char(encoding) AS encoding, datcollate, datctype, datlocprovider::text AS provider,
+                   daticulocale, pg_catalog.pg_get_userbyid(datdba) AS owner
+            FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()
+            """).first else { return nil }
+        return BackupManifest.SourceDatabase(encoding: try row.decode(String.self, "encoding"), collate: try row.decode(String.self, "datcollate"),
+                                             ctype: try row.decode(String.self, "datctype"), localeProvider: try row.decode(String.self, "provider"),
+                                             iculocale: row["daticulocale"], owner: try row.decode(String.self, "owner"))
+    }
+
+    private func write(preData: [UInt8], postData: [UInt8], globals: [UInt8], source: BackupManifest.SourceDatabase?, tables: [BackupTable], sections: PgDumpSections, snapshot: BackupSnapshot,
                        connections: [PostgresConnection], begin: ContinuousClock.Instant, clock: ContinuousClock) async throws -> Result {
         let database = snapshot.database
         let repository = self.repository
@@ -103,12 +121,17 @@ package struct BackupCreator: Sendable {
             let heading = "--\n-- auto-i18n-ops backup \(backupID) of database \(database)\n-- Dumped from database version \(snapshot.serverVersion)\n-- Dumped by auto-i18n-ops \(OpsVersion.current) with pg_dump \(sections.pgDump.major)\n--\n\n"
             let pre = Array(heading.utf8) + preData
             try channel.sendWithoutWaiting(.member(PendingMember(name: "0000-pre-data.sql", kind: .preData, body: pre, items: PgDumpScript.items(in: pre))))
+            var references = RoleReferences()
+            try references.collect(preData)
+            try references.collect(postData)
+            let roles = try GlobalsFilter.filter(globals, roles: references.all.union(source.map { [$0.owner] } ?? []))
+            try channel.sendWithoutWaiting(.member(PendingMember(name: BackupManifest.globalsMemberName, kind: .globals, body: roles)))
+            let owners = references.owners.sorted(), grantees = references.grantees.sorted()
 
-            // pg_dump writes post-data and the data section's remaining items (sequence values, large
-            // objects, extension configuration tables) beside the COPY streams.
-            async let rest = BlockingIO.run(name: "backup-pg_dump-post") { () throws -> ([UInt8], [UInt8]) in
-                let data = try sections.run(.data(excludingCopied: tables))
-                return (data, try sections.run(.postData))
+            // pg_dump writes the data section's remaining items (sequence values, large objects,
+            // extension configuration tables) beside the COPY streams.
+            async let rest = BlockingIO.run(name: "backup-pg_dump-data") { () throws -> [UInt8] in
+                try sections.run(.data(excludingCopied: tables))
             }
             let copied: [BackupManifest.Table]
             do { copied = try await copyTables(tables, connections: connections, channel: channel) }
@@ -116,7 +139,7 @@ package struct BackupCreator: Sendable {
                 _ = try? await rest
                 throw error
             }
-            let (dataSection, postData) = try await rest
+            let dataSection = try await rest
             for (name, kind, body) in [("7000-sequence-set.sql", BackupManifest.Member.Kind.sequenceSet, dataSection),
                                        ("8000-post-data.sql", .postData, postData)] {
                 try channel.sendWithoutWaiting(.member(PendingMember(name: name, kind: kind, body: body, items: PgDumpScript.items(in: body))))
@@ -136,7 +159,8 @@ package struct BackupCreator: Sendable {
                                    noOwner: options.dump.noOwner, noPrivileges: options.dump.noPrivileges,
                                    excludeTableData: options.dump.excludeTableData, chunkBytes: options.chunkBytes),
                     preamble: preamble, members: members, tables: copied,
-                    totalBytes: members.reduce(0) { $0 + $1.bytes }, totalRows: copied.reduce(0) { $0 + $1.rows })
+                    totalBytes: members.reduce(0) { $0 + $1.bytes }, totalRows: copied.reduce(0) { $0 + $1.rows },
+                    ownerRoles: owners, grantRoles: grantees, sourceDatabase: source)
             })
             channel.finish()
             let (manifest, manifestData) = try await sinkResult

@@ -227,6 +227,15 @@ struct PgDumpSections: Sendable {
         return arguments
     }
 
+    /// `pg_dumpall --globals-only --no-role-passwords --no-tablespaces` (the binary beside pg_dump).
+    func globals() throws -> [UInt8] {
+        let directory = (pgDump.path as NSString).deletingLastPathComponent
+        let tool = PgDump(path: directory.isEmpty ? "pg_dumpall" : (directory as NSString).appendingPathComponent("pg_dumpall"), major: pgDump.major)
+        var arguments = ["--globals-only", "--no-role-passwords", "--no-tablespaces", "--no-password", "--encoding=UTF8"]
+        if let database = target.database { arguments += ["--database", database] }
+        return try tool.dump(arguments, target: target, label: "pg_dumpall --globals-only")
+    }
+
     func run(_ section: Section) throws -> [UInt8] {
         let label: String
         switch section {
