@@ -100,14 +100,24 @@ package struct Restorer: Sendable {
         let selection = options.tables.isEmpty ? nil : try TableSelection(names: options.tables, manifest: manifest)
         let selected = selection.map { selection in manifest.tables.filter { selection.tables.contains($0.displayName) } }
         let jobs = options.singleTransaction ? 1 : max(1, options.jobs)
-        if options.create { try await createDatabase(manifest: manifest) }
-        var globals: [UInt8]?
         if options.createRoles {
             guard manifest.members.contains(where: { $0.kind == .globals }) else {
                 throw BackupError(.usage, "--create-roles: backup \(manifest.id) has no roles member (made before roles were backed up); create the roles by hand or use --no-owner --no-privileges")
             }
-            globals = try await BlockingIO.run(name: "restore-roles") { try ArchiveChecker.member(BackupManifest.globalsMemberName, path: path) }
+            let globals = try await BlockingIO.run(name: "restore-roles") { try ArchiveChecker.member(BackupManifest.globalsMemberName, path: path) }
+            // Roles are cluster-wide: created before the database (its owner may be one of them).
+            let connection = try await PostgresConnection.connect(options.create ? try target.withDatabase("postgres") : target)
+            do {
+                let (created, skipped) = try await RoleCreator.run(globals, on: connection, logger: logger)
+                logger.notice("--create-roles", metadata: ["created": "\(created.joined(separator: ", "))", "existing": "\(skipped.count)"])
+                await connection.close()
+            } catch {
+                await connection.close()
+                throw error
+            }
         }
+        if options.create { try await createDatabase(manifest: manifest) }
+        let globals: [UInt8]? = nil
         // A table whose rows are one member loads in one transaction that truncates it, so COPY can
         // freeze the rows; in --single-transaction every table was created in the same transaction.
         let freeze = options.singleTransaction ? Set(manifest.members.filter { $0.kind == .data }.map(\.name))
