@@ -62,6 +62,10 @@ struct RestoreRolesTests {
                     // Restore ends with the tables analyzed.
                     let analyzed = try await connection.query("SELECT last_analyze IS NOT NULL AS done FROM pg_stat_user_tables WHERE relname = 'items'").first
                     #expect(analyzed?["done"] == "t")
+                    // Its one data member loaded with COPY FREEZE: every page all-frozen (after the dumps above).
+                    try await connection.execute("CREATE EXTENSION pg_visibility")
+                    let frozen = try await connection.query("SELECT all_frozen, all_visible FROM pg_visibility_map_summary('app.items')").first
+                    #expect(frozen?["all_frozen"] == "1" && frozen?["all_visible"] == "1", "\(String(describing: frozen))")
                 }
                 try await PostgresTestDatabase.with(migrated: false) { target, _ in
                     _ = try await Restorer(target: try BackupTestSupport.target(target), options: RestoreOptions(jobs: 2, createRoles: true),
