@@ -3,18 +3,18 @@ import PGClient
 
 /// A table whose rows the backup copies itself (`COPY … TO STDOUT` into data members), as pg_dump
 /// would write its data block.
-public struct BackupTable: Sendable, Hashable {
-    public var schema: String
-    public var name: String
+package struct BackupTable: Sendable, Hashable {
+    package var schema: String
+    package var name: String
     /// `schema.name` quoted as the server quotes it (`quote_ident`, as pg_dump's `fmtId`).
-    public var qualifiedName: String
+    package var qualifiedName: String
     /// Quoted column list for COPY without generated and dropped columns, e.g. `(id, "Name", body)`;
     /// empty for a table without such columns.
-    public var columnList: String
+    package var columnList: String
     /// Bytes on disk (`pg_relation_size`), to plan parallel copies.
-    public var estimatedBytes: Int64
+    package var estimatedBytes: Int64
 
-    public init(schema: String, name: String, qualifiedName: String, columnList: String, estimatedBytes: Int64) {
+    package init(schema: String, name: String, qualifiedName: String, columnList: String, estimatedBytes: Int64) {
         self.schema = schema
         self.name = name
         self.qualifiedName = qualifiedName
@@ -23,9 +23,9 @@ public struct BackupTable: Sendable, Hashable {
     }
 
     /// The statement that copies the rows out, as pg_dump writes it.
-    public var copyOutSQL: String { "COPY \(qualifiedName) \(columnList) TO STDOUT" }
+    package var copyOutSQL: String { "COPY \(qualifiedName) \(columnList) TO STDOUT" }
     /// The header of the data block in the plain script, as pg_dump writes it.
-    public var copyInHeader: String { "COPY \(qualifiedName) \(columnList) FROM stdin;\n" }
+    package var copyInHeader: String { "COPY \(qualifiedName) \(columnList) FROM stdin;\n" }
 
     /// A pg_dump pattern matching exactly this table (`"schema"."name"`, quotes doubled).
     var exactPattern: String {
@@ -35,18 +35,18 @@ public struct BackupTable: Sendable, Hashable {
 }
 
 /// Which objects and rows are dumped (pg_dump's options of the same names, handed to pg_dump).
-public struct DumpOptions: Sendable {
+package struct DumpOptions: Sendable {
     /// `--no-owner`: no `ALTER … OWNER TO`.
-    public var noOwner = false
+    package var noOwner = false
     /// `--no-privileges`: no `GRANT`/`REVOKE`.
-    public var noPrivileges = false
+    package var noPrivileges = false
     /// `--exclude-table-data PATTERN` (pg_dump's pattern syntax: `schema.table`, `*` and `?` wildcards,
     /// double quotes keep case and special characters; as in pg_dump, an unqualified pattern matches the
     /// tables visible in the default `search_path`, normally `public`): schema kept, rows (and a matched
     /// sequence's `setval`) not copied.
-    public var excludeTableData: [String] = []
+    package var excludeTableData: [String] = []
 
-    public init(noOwner: Bool = false, noPrivileges: Bool = false, excludeTableData: [String] = []) {
+    package init(noOwner: Bool = false, noPrivileges: Bool = false, excludeTableData: [String] = []) {
         self.noOwner = noOwner
         self.noPrivileges = noPrivileges
         self.excludeTableData = excludeTableData

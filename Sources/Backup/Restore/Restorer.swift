@@ -269,12 +269,12 @@ package struct Restorer: Sendable {
             names += try extra.rows.map { try $0.decode(String.self, "name") }
         }
         guard !names.isEmpty else { return }
-        let queue = WorkQueue(Array(names.indices))
+        let queue = LockedBox.queue(Array(names.indices))
         let all = names
         try await withThrowingTaskGroup(of: Void.self) { group in
             for connection in connections {
                 group.addTask {
-                    while let index = queue.next() { try await connection.execute("ANALYZE \(all[index])") }
+                    while let index: Int = queue.next() { try await connection.execute("ANALYZE \(all[index])") }
                 }
             }
             try await group.waitForAll()
