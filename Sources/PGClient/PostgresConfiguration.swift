@@ -16,6 +16,8 @@ package struct PostgresConfiguration: Sendable, CustomStringConvertible, CustomD
     package let port: String
     package let user: String?
     package private(set) var database: String?
+    /// Every keyword libpq parsed from the string (password included): never print it.
+    let parsedOptions: [String: String]
 
     /// - Parameters:
     ///   - string: a URL or conninfo string.
@@ -48,6 +50,7 @@ package struct PostgresConfiguration: Sendable, CustomStringConvertible, CustomD
             }
         }
         self.connectionString = trimmed
+        self.parsedOptions = options
         self.connectTimeoutSeconds = Int(options["connect_timeout"] ?? "") ?? connectTimeoutSeconds
         self.applicationName = applicationName
         self.password = options["password"].flatMap { $0.isEmpty ? nil : $0 }
@@ -99,6 +102,33 @@ package struct PostgresConfiguration: Sendable, CustomStringConvertible, CustomD
         if let overrideDatabase { params.append(("dbname", overrideDatabase)) }
         return params
     }
+
+    /// The connection as libpq environment variables (`PGHOST`, `PGPORT`, `PGUSER`, `PGDATABASE`,
+    /// `PGSSLMODE`, …) for a child process such as pg_dump, so nothing of it appears in the process
+    /// list; the password is returned apart (hand it over in a 0600 passfile, never in argv). Keywords
+    /// with no environment variable (keepalives, sslpassword, …) are left out.
+    package var childEnvironment: (variables: [String: String], password: String?) {
+        var variables: [String: String] = [:]
+        for (keyword, value) in parsedOptions where !value.isEmpty {
+            if let name = Self.environmentNames[keyword] { variables[name] = value }
+        }
+        if let overrideDatabase { variables["PGDATABASE"] = overrideDatabase }
+        variables["PGCONNECT_TIMEOUT"] = String(connectTimeoutSeconds)
+        variables["PGAPPNAME"] = applicationName
+        variables["PGCLIENTENCODING"] = "UTF8"
+        return (variables, password)
+    }
+
+    private static let environmentNames: [String: String] = [
+        "host": "PGHOST", "hostaddr": "PGHOSTADDR", "port": "PGPORT", "dbname": "PGDATABASE", "user": "PGUSER",
+        "passfile": "PGPASSFILE", "channel_binding": "PGCHANNELBINDING", "options": "PGOPTIONS",
+        "sslmode": "PGSSLMODE", "requiressl": "PGREQUIRESSL", "sslcompression": "PGSSLCOMPRESSION",
+        "sslcert": "PGSSLCERT", "sslkey": "PGSSLKEY", "sslrootcert": "PGSSLROOTCERT", "sslcrl": "PGSSLCRL",
+        "sslcrldir": "PGSSLCRLDIR", "sslsni": "PGSSLSNI", "requirepeer": "PGREQUIREPEER",
+        "ssl_min_protocol_version": "PGSSLMINPROTOCOLVERSION", "ssl_max_protocol_version": "PGSSLMAXPROTOCOLVERSION",
+        "gssencmode": "PGGSSENCMODE", "krbsrvname": "PGKRBSRVNAME", "gsslib": "PGGSSLIB", "service": "PGSERVICE",
+        "target_session_attrs": "PGTARGETSESSIONATTRS",
+    ]
 
     /// Removes the password from text that came from libpq or the server.
     func scrub(_ text: String) -> String {

@@ -15,7 +15,9 @@ struct BackupListCommand: AsyncParsableCommand {
     func run() async throws {
         try global.bootstrapLogging()
         let configuration = try global.configuration()
-        let entries = BackupRepository(root: configuration.backupRepository).list(database: database)
+        let repository = BackupRepository(root: configuration.backupRepository)
+        do { try repository.requireExists() } catch let error as BackupError { throw error.opsError }
+        let entries = repository.list(database: database)
         if json {
             let objects: [JSONValue] = entries.map { entry in
                 var object: [String: JSONValue] = [

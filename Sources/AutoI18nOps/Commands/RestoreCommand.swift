@@ -22,11 +22,18 @@ struct RestoreCommand: JobCommandType {
     var tables: [String] = []
     @Flag(help: "Run the whole restore in one transaction (all or nothing).") var singleTransaction = false
     @Flag(help: "With --jobs, load each table's rows in the source's physical order (slower for large tables).") var preserveRowOrder = false
+    @Flag(help: "Leave out ALTER … OWNER TO: objects belong to the restoring role.") var noOwner = false
+    @Flag(help: "Leave out GRANT/REVOKE and default privileges.") var noPrivileges = false
+    @Option(help: ArgumentHelp("SET ROLE to this role before loading.", valueName: "role")) var role: String?
+    @Flag(help: "First create the backup's roles that do not exist (its 0500-globals.sql.optional member).") var createRoles = false
+    @Flag(help: "Create the --target-url database first, with the source's encoding, collation and owner.") var create = false
+    @Flag(help: "Do not ANALYZE the restored tables at the end.") var noAnalyze = false
 
     func makeJob() throws -> any OpsJob {
         RestoreJob(source: source, database: database, targetURL: targetURL,
-                   options: RestoreOptions(clean: clean, jobs: try NumberOption.int(jobs, "--jobs", range: NumberOption.connections), tables: tables, singleTransaction: singleTransaction,
-                                           preserveRowOrder: preserveRowOrder))
+                   options: RestoreOptions(clean: clean, jobs: try NumberOption.int(jobs, "--jobs", range: NumberOption.connections), tables: tables,
+                                           singleTransaction: singleTransaction, preserveRowOrder: preserveRowOrder, noOwner: noOwner,
+                                           noPrivileges: noPrivileges, role: role, createRoles: createRoles, create: create, analyze: !noAnalyze))
     }
 
     func summary(_ outcome: JobOutcome) -> String {

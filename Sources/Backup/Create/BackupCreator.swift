@@ -8,10 +8,11 @@ import PGClient
 /// `backup create`: a consistent logical backup of one database, published atomically as
 /// `$BACKUP_REPO/<database>/<id>.tar.zst` plus `<id>.manifest.json`.
 ///
-/// The pipeline: the snapshot connection locks every table and plans the dump (`SchemaDumper`);
-/// `jobs` connections sharing the snapshot stream `COPY … TO STDOUT` rows straight into bounded data
-/// members (largest tables first); one archive thread writes the members while libarchive's zstd
-/// workers compress. Memory stays bounded by the chunk size, whatever the size of the tables.
+/// The pipeline: the snapshot connection exports its snapshot and locks every table; pg_dump, run on
+/// that snapshot, writes the schema (pre-data, post-data) and the rest of the data section (sequence
+/// values, large objects); `jobs` connections sharing the snapshot stream `COPY … TO STDOUT` rows
+/// straight into bounded data members (largest tables first); one archive thread writes the members
+/// while libarchive's zstd workers compress. Memory stays bounded by the chunk size, whatever the size of the tables.
 package struct BackupCreator: Sendable {
     package var configuration: OpsConfiguration
     package var repository: BackupRepository
@@ -42,16 +43,34 @@ package struct BackupCreator: Sendable {
         let snapshot = try await BackupSnapshot.open(configuration)
         var connections = [snapshot.main]
         do {
-            let locked = try await snapshot.lockTables(timeout: options.lockWaitTimeout)
-            logger.info("snapshot taken", metadata: ["database": "\(snapshot.database)", "tables_locked": "\(locked)"])
-            let plan = try await SchemaDumper(connection: snapshot.main, options: options.dump).plan()
-            let jobs = max(1, min(options.jobs, configuration.postgresMaxConnections, plan.tables.count))
-            connections += try await snapshot.join(count: jobs - 1, configuration: configuration)
-            if let encoding = Self.clientEncoding(in: plan.preamble) {
-                // The data must be in the encoding the script declares.
-                for connection in connections { try await connection.query("SELECT pg_catalog.set_config('client_encoding', $1, false)", [encoding]) }
+            let pgDump = try PgDump.locate(serverVersionNumber: snapshot.serverVersionNumber)
+            let target = try Stores.postgresTarget(configuration)
+            // pg_dump writes the schema sections, and pg_dumpall the roles, while we take the locks and
+            // join the snapshot.
+            let sections = PgDumpSections(pgDump: pgDump, target: target, snapshotID: snapshot.snapshotID, options: options)
+            async let postData = BlockingIO.run(name: "backup-pg_dump-post") { try sections.run(.postData) }
+            async let preData = BlockingIO.run(name: "backup-pg_dump-pre") { () throws -> ([UInt8], [UInt8]) in
+                (try sections.run(.preData), try sections.globals())
             }
-            let result = try await write(plan: plan, snapshot: snapshot, connections: connections, begin: begin, clock: clock)
+            let prepared: (Int, [BackupTable], [PostgresConnection])
+            do {
+                let locked = try await snapshot.lockTables(timeout: options.lockWaitTimeout)
+                logger.info("snapshot taken", metadata: ["database": "\(snapshot.database)", "tables_locked": "\(locked)", "pg_dump": "\(pgDump.path)"])
+                let tables = try await BackupTables.list(snapshot.main, options: options.dump)
+                // pg_dump holds one more connection beside the COPY streams.
+                let jobs = max(1, min(options.jobs, configuration.postgresMaxConnections - 1, tables.count))
+                prepared = (locked, tables, try await snapshot.join(count: jobs - 1, configuration: configuration))
+            } catch {
+                _ = try? await preData
+                _ = try? await postData
+                throw error
+            }
+            connections += prepared.2
+            let (pre, globals) = try await preData
+            let post = try await postData
+            let source = try await Self.sourceDatabase(snapshot.main)
+            let result = try await write(preData: pre, postData: post, globals: globals, source: source, tables: prepared.1,
+                                         sections: sections, snapshot: snapshot, connections: connections, begin: begin, clock: clock)
             for connection in connections { await connection.close() }
             return result
         } catch {
@@ -60,8 +79,19 @@ package struct BackupCreator: Sendable {
         }
     }
 
-    private func write(plan: DumpPlan, snapshot: BackupSnapshot, connections: [PostgresConnection],
-                       begin: ContinuousClock.Instant, clock: ContinuousClock) async throws -> Result {
+    static func sourceDatabase(_ connection: PostgresConnection) async throws -> BackupManifest.SourceDatabase? {
+        guard let row = try await connection.query("""
+            SELECT pg_catalog.pg_encoding_to_char(encoding) AS encoding, datcollate, datctype, datlocprovider::text AS provider,
+                   daticulocale, pg_catalog.pg_get_userbyid(datdba) AS owner
+            FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()
+            """).first else { return nil }
+        return BackupManifest.SourceDatabase(encoding: try row.decode(String.self, "encoding"), collate: try row.decode(String.self, "datcollate"),
+                                             ctype: try row.decode(String.self, "datctype"), localeProvider: try row.decode(String.self, "provider"),
+                                             iculocale: row["daticulocale"], owner: try row.decode(String.self, "owner"))
+    }
+
+    private func write(preData: [UInt8], postData: [UInt8], globals: [UInt8], source: BackupManifest.SourceDatabase?, tables: [BackupTable], sections: PgDumpSections, snapshot: BackupSnapshot,
+                       connections: [PostgresConnection], begin: ContinuousClock.Instant, clock: ContinuousClock) async throws -> Result {
         let database = snapshot.database
         let repository = self.repository
         let ext = options.archiveCompression.fileExtension
@@ -88,25 +118,35 @@ package struct BackupCreator: Sendable {
             try ArchiveSink.run(fileDescriptor: fd, label: archivePath, compression: compression, channel: channel)
         }
         do {
-            var preData = plan.preData, postData = plan.postData
-            let sequenceSets = plan.sequenceSets + (preData + postData).filter { $0.kind == "SEQUENCE SET" }
-            preData.removeAll { $0.kind == "SEQUENCE SET" }
-            postData.removeAll { $0.kind == "SEQUENCE SET" }
+            let heading = "--\n-- auto-i18n-ops backup \(backupID) of database \(database)\n-- Dumped from database version \(snapshot.serverVersion)\n-- Dumped by auto-i18n-ops \(OpsVersion.current) with pg_dump \(sections.pgDump.major)\n--\n\n"
+            let pre = Array(heading.utf8) + preData
+            try channel.sendWithoutWaiting(.member(PendingMember(name: "0000-pre-data.sql", kind: .preData, body: pre, items: PgDumpScript.items(in: pre))))
+            var references = RoleReferences()
+            try references.collect(preData)
+            try references.collect(postData)
+            let roles = try GlobalsFilter.filter(globals, roles: references.all.union(source.map { [$0.owner] } ?? []))
+            try channel.sendWithoutWaiting(.member(PendingMember(name: BackupManifest.globalsMemberName, kind: .globals, body: roles)))
+            let owners = references.owners.sorted(), grantees = references.grantees.sorted()
 
-            let heading = "--\n-- auto-i18n-ops backup \(backupID) of database \(database)\n-- Dumped from database version \(snapshot.serverVersion)\n-- Dumped by auto-i18n-ops \(OpsVersion.current)\n--\n\n"
-            let pre = SchemaMemberRenderer.render(prefix: heading + plan.preamble + "\n", items: preData)
-            try channel.sendWithoutWaiting(.member(PendingMember(name: "0000-pre-data.sql", kind: .preData, body: pre.body, items: pre.items)))
-
-            let tables = try await copyTables(plan.tables, connections: connections, channel: channel)
-
-            for (name, kind, items) in [("7000-sequence-set.sql", BackupManifest.Member.Kind.sequenceSet, sequenceSets),
-                                        ("8000-post-data.sql", .postData, postData), ("9000-finalize.sql", .finalize, plan.finalize)] {
-                let rendered = SchemaMemberRenderer.render(items: items)
-                try channel.sendWithoutWaiting(.member(PendingMember(name: name, kind: kind, body: rendered.body, items: rendered.items)))
+            // pg_dump writes the data section's remaining items (sequence values, large objects,
+            // extension configuration tables) beside the COPY streams.
+            async let rest = BlockingIO.run(name: "backup-pg_dump-data") { () throws -> [UInt8] in
+                try sections.run(.data(excludingCopied: tables))
+            }
+            let copied: [BackupManifest.Table]
+            do { copied = try await copyTables(tables, connections: connections, channel: channel) }
+            catch {
+                _ = try? await rest
+                throw error
+            }
+            let dataSection = try await rest
+            for (name, kind, body) in [("7000-sequence-set.sql", BackupManifest.Member.Kind.sequenceSet, dataSection),
+                                       ("8000-post-data.sql", .postData, postData)] {
+                try channel.sendWithoutWaiting(.member(PendingMember(name: name, kind: kind, body: body, items: PgDumpScript.items(in: body))))
             }
             let snapshotEnd = Date()
             let options = self.options
-            let preamble = plan.preamble
+            let preamble = PgDumpScript.preamble(of: preData)
             let duration = clock.now - begin
             let seconds = duration.inSeconds
             try channel.sendWithoutWaiting(.manifest { members in
@@ -118,8 +158,9 @@ package struct BackupCreator: Sendable {
                     options: .init(compression: options.compression.rawValue, level: options.effectiveLevel, jobs: connections.count,
                                    noOwner: options.dump.noOwner, noPrivileges: options.dump.noPrivileges,
                                    excludeTableData: options.dump.excludeTableData, chunkBytes: options.chunkBytes),
-                    preamble: preamble, members: members, tables: tables,
-                    totalBytes: members.reduce(0) { $0 + $1.bytes }, totalRows: tables.reduce(0) { $0 + $1.rows })
+                    preamble: preamble, members: members, tables: copied,
+                    totalBytes: members.reduce(0) { $0 + $1.bytes }, totalRows: copied.reduce(0) { $0 + $1.rows },
+                    ownerRoles: owners, grantRoles: grantees, sourceDatabase: source)
             })
             channel.finish()
             let (manifest, manifestData) = try await sinkResult
@@ -142,7 +183,7 @@ package struct BackupCreator: Sendable {
     }
 
     /// Copies every table, largest first, over all connections; returns the tables in plan order.
-    private func copyTables(_ tables: [DumpPlan.Table], connections: [PostgresConnection],
+    private func copyTables(_ tables: [BackupTable], connections: [PostgresConnection],
                             channel: HandoffChannel<SinkItem>) async throws -> [BackupManifest.Table] {
         let order = tables.indices.sorted { tables[$0].estimatedBytes > tables[$1].estimatedBytes }
         let queue = LockedBox.queue(order)
@@ -173,13 +214,5 @@ package struct BackupCreator: Sendable {
             return all
         }
         return copied.sorted { $0.0 < $1.0 }.map(\.1)
-    }
-
-    /// The value of `SET client_encoding = '…'` in the script's preamble, if any.
-    static func clientEncoding(in preamble: String) -> String? {
-        guard let range = preamble.range(of: "client_encoding = '") else { return nil }
-        let rest = preamble[range.upperBound...]
-        guard let end = rest.firstIndex(of: "'") else { return nil }
-        return String(rest[..<end])
     }
 }

@@ -8,7 +8,7 @@ import Foundation
 /// chunk in text COPY) is appended as raw bytes, with no per-row String work. When a member is full it
 /// is hashed and handed to the archive thread, waiting if the archive thread is behind.
 final class TableChunker {
-    private let table: DumpPlan.Table
+    private let table: BackupTable
     private let tableIndex: Int
     private let chunkBytes: Int
     private let channel: HandoffChannel<SinkItem>
@@ -22,7 +22,7 @@ final class TableChunker {
 
     static let trailer: [UInt8] = Array("\\.\n\n".utf8)
 
-    init(table: DumpPlan.Table, tableIndex: Int, chunkBytes: Int, channel: HandoffChannel<SinkItem>) {
+    init(table: BackupTable, tableIndex: Int, chunkBytes: Int, channel: HandoffChannel<SinkItem>) {
         self.table = table
         self.tableIndex = tableIndex
         self.chunkBytes = chunkBytes
@@ -70,7 +70,7 @@ final class TableChunker {
 
     /// `1000-data-0003-public.files.sql`, then `….1.sql`, `….2.sql` for further chunks. Names keep only
     /// characters safe in any file system and shell; the manifest maps members to tables exactly.
-    static func memberName(tableIndex: Int, table: DumpPlan.Table, chunk: Int) -> String {
+    static func memberName(tableIndex: Int, table: BackupTable, chunk: Int) -> String {
         let index = String(tableIndex)
         let padded = String(repeating: "0", count: max(0, 4 - index.count)) + index
         let suffix = chunk == 0 ? "" : ".\(chunk)"

@@ -20,7 +20,7 @@ package struct BackupVerifyJob: OpsJob {
     package func run(_ context: JobContext) async throws -> JobOutcome {
         try await BackupError.mapped {
             let repository = BackupRepository(root: context.configuration.backupRepository)
-            let entry = try repository.resolve(backup, database: BackupRepository.database(option: database, configuration: context.configuration))
+            let entry = try repository.resolveAny(backup, database: BackupRepository.database(option: database, configuration: context.configuration))
             let report = try await BackupVerifier(configuration: context.configuration, logger: context.logger,
                                                     jobs: context.configuration.cappedConnections(jobs, logger: context.logger))
                 .verify(entry, restoreTest: restoreTest)

@@ -38,6 +38,9 @@ package struct RestoreJob: OpsJob {
                 // An archive copied out of the repository restores on its embedded manifest alone.
                 let entry = try? BackupRepository(root: ".").resolve(source, database: nil)
                 summary = try await restorer.restore(archive: source, beside: entry?.manifest)
+            } else if let source, BackupRepository.archiveExtensions.contains(where: { source.hasSuffix(".\($0)") }),
+                      FileManager.default.fileExists(atPath: source) {
+                summary = try await restorer.restore(archive: source, beside: nil)
             } else {
                 let repository = BackupRepository(root: context.configuration.backupRepository)
                 let entry = try repository.resolve(source, database: BackupRepository.database(option: database, configuration: context.configuration))

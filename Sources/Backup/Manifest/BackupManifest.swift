@@ -5,8 +5,10 @@ import Foundation
 /// archive as `<id>.manifest.json`, which is what `backup list` reads.
 package struct BackupManifest: Codable, Sendable, Hashable {
     /// Bumped when the archive layout changes incompatibly.
-    package static let currentFormatVersion = 1
+    package static let currentFormatVersion = 2
     package static let memberName = "manifest.json"
+    /// The roles member: not `.sql`, so `tar -xOf B --wildcards '*.sql' | psql` does not run it.
+    package static let globalsMemberName = "0500-globals.sql.optional"
 
     package var formatVersion: Int
     /// `OpsVersion.current` of the tool that wrote it.
@@ -31,6 +33,21 @@ package struct BackupManifest: Codable, Sendable, Hashable {
     /// Sum of the members' uncompressed bytes.
     package var totalBytes: Int64
     package var totalRows: Int64
+    /// Roles the dump's SQL names as owners and in grants (format 2; nil in older archives).
+    package var ownerRoles: [String]?
+    package var grantRoles: [String]?
+    /// The source database's encoding, collation, provider and owner, for `restore --create` (format 2).
+    package var sourceDatabase: SourceDatabase?
+
+    package struct SourceDatabase: Codable, Sendable, Hashable {
+        package var encoding: String
+        package var collate: String
+        package var ctype: String
+        /// `c` (libc) or `i` (ICU).
+        package var localeProvider: String
+        package var iculocale: String?
+        package var owner: String
+    }
 
     package struct Options: Codable, Sendable, Hashable {
         package var compression: String
@@ -46,6 +63,8 @@ package struct BackupManifest: Codable, Sendable, Hashable {
     package struct Member: Codable, Sendable, Hashable {
         package enum Kind: String, Codable, Sendable {
             case preData = "pre-data", data, sequenceSet = "sequence-set", postData = "post-data", finalize
+            /// `0500-globals.sql.optional`: the roles, not run by default (format 2).
+            case globals
         }
         package var name: String
         package var kind: Kind

@@ -36,6 +36,37 @@ package struct BackupRepository: Sendable {
         package var verifiedPath: String { (archivePath as NSString).deletingLastPathComponent + "/\(id)\(BackupRepository.verifiedSuffix)" }
     }
 
+    /// An archive file on its own (copied out of the repository, its manifest not beside it): the
+    /// entry made from its embedded manifest, as `restore PATH` takes it.
+    package static func lone(archive path: String) throws -> Entry {
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw BackupError(.notFound, "cannot read \(path): no such file or no permission")
+        }
+        let manifest = try ArchiveChecker.embeddedManifest(path: path)
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
+        return Entry(id: manifest.id, database: manifest.database, archivePath: path, manifestPath: "", manifest: manifest,
+                     archiveBytes: size, verification: nil)
+    }
+
+    /// `[ID|latest|PATH]` as `restore` and `backup verify` take it: a repository backup, an archive
+    /// path with its manifest beside it, or a lone archive file.
+    package func resolveAny(_ spec: String?, database: String?) throws -> Entry {
+        if let spec, spec.contains("/") || Self.archiveExtensions.contains(where: { spec.hasSuffix(".\($0)") }),
+           FileManager.default.fileExists(atPath: spec) {
+            if let entry = try? BackupRepository(root: ".").resolve(spec, database: nil) { return entry }
+            return try Self.lone(archive: spec)
+        }
+        return try resolve(spec, database: database)
+    }
+
+    /// `backup list` and the like on a repository path that does not exist: say so (exit 2).
+    package func requireExists() throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw BackupError(.notFound, "backup repository \(root) does not exist (BACKUP_REPO); check the path, or mount the backup volume")
+        }
+    }
+
     package func directory(database: String) -> String {
         (root as NSString).appendingPathComponent(Self.safeDirectoryName(database))
     }

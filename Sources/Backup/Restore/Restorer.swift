@@ -21,13 +21,34 @@ package struct RestoreOptions: Sendable {
     /// connections at once, which is faster and holds the same rows.
     package var preserveRowOrder: Bool
 
+    /// `--no-owner`: leave out `ALTER … OWNER TO`; objects belong to the role restoring them.
+    package var noOwner: Bool
+    /// `--no-privileges`: leave out `GRANT`/`REVOKE`, default privileges and the grantor switches.
+    package var noPrivileges: Bool
+    /// `--role ROLE`: `SET ROLE` on every connection before loading.
+    package var role: String?
+    /// `--create-roles`: run the backup's roles member first, skipping roles that exist.
+    package var createRoles: Bool
+    /// `--create`: create the target database (the URL's name) with the source's encoding, collation
+    /// and owner, from the server's `postgres` database.
+    package var create: Bool
+    /// End with ANALYZE of every restored table (default on; `--no-analyze`).
+    package var analyze: Bool
+
     package init(clean: Bool = false, jobs: Int = 1, tables: [String] = [], singleTransaction: Bool = false,
-                preserveRowOrder: Bool = false) {
+                preserveRowOrder: Bool = false, noOwner: Bool = false, noPrivileges: Bool = false, role: String? = nil,
+                createRoles: Bool = false, create: Bool = false, analyze: Bool = true) {
         self.clean = clean
         self.jobs = jobs
         self.tables = tables
         self.singleTransaction = singleTransaction
         self.preserveRowOrder = preserveRowOrder
+        self.noOwner = noOwner
+        self.noPrivileges = noPrivileges
+        self.role = role
+        self.createRoles = createRoles
+        self.create = create
+        self.analyze = analyze
     }
 }
 
@@ -67,12 +88,42 @@ package struct Restorer: Sendable {
     ///   - beside: its `<id>.manifest.json`, when known; must equal the embedded one.
     package func restore(archive path: String, beside: BackupManifest? = nil) async throws -> Summary {
         try validate(plain: false)
+        // The preflight works on the manifest beside the archive, or the one inside it.
+        let early: BackupManifest
+        if let beside { early = beside } else {
+            early = try await BlockingIO.run(name: "restore-manifest") { try ArchiveChecker.embeddedManifest(path: path) }
+        }
+        if !options.tables.isEmpty { _ = try TableSelection(names: options.tables, manifest: early) }
+        try await RestorePreflight.check(target: target, manifest: early, options: options, tableSelection: !options.tables.isEmpty)
         let manifest = try await BlockingIO.run(name: "restore-verify") { try ArchiveChecker.check(path: path, beside: beside) }
         logger.info("checksums verified", metadata: ["archive": "\(path)", "members": "\(manifest.members.count)"])
         let selection = options.tables.isEmpty ? nil : try TableSelection(names: options.tables, manifest: manifest)
         let selected = selection.map { selection in manifest.tables.filter { selection.tables.contains($0.displayName) } }
         let jobs = options.singleTransaction ? 1 : max(1, options.jobs)
-        let (rows, statements) = try await run(jobs: jobs, selectedTables: selected) { channel in
+        if options.createRoles {
+            guard manifest.members.contains(where: { $0.kind == .globals }) else {
+                throw BackupError(.usage, "--create-roles: backup \(manifest.id) has no roles member (made before roles were backed up); create the roles by hand or use --no-owner --no-privileges")
+            }
+            let globals = try await BlockingIO.run(name: "restore-roles") { try ArchiveChecker.member(BackupManifest.globalsMemberName, path: path) }
+            // Roles are cluster-wide: created before the database (its owner may be one of them).
+            let connection = try await PostgresConnection.connect(options.create ? try target.withDatabase("postgres") : target)
+            do {
+                let (created, skipped) = try await RoleCreator.run(globals, on: connection, logger: logger)
+                logger.notice("--create-roles", metadata: ["created": "\(created.joined(separator: ", "))", "existing": "\(skipped.count)"])
+                await connection.close()
+            } catch {
+                await connection.close()
+                throw error
+            }
+        }
+        if options.create { try await createDatabase(manifest: manifest) }
+        let globals: [UInt8]? = nil
+        // A table whose rows are one member loads in one transaction that truncates it, so COPY can
+        // freeze the rows; in --single-transaction every table was created in the same transaction.
+        let freeze = options.singleTransaction ? Set(manifest.members.filter { $0.kind == .data }.map(\.name))
+            : Set(manifest.tables.filter { $0.members.count == 1 }.flatMap(\.members))
+        let (rows, statements) = try await run(jobs: jobs, selectedTables: selected, manifestTables: selected ?? manifest.tables,
+                                               globals: globals, freezeMembers: freeze) { channel in
             try ScriptSource.streamArchive(path: path, manifest: manifest, parallel: jobs > 1, selection: selection, channel: channel)
         }
         return Summary(source: path, rows: rows, statements: statements, manifest: manifest,
@@ -85,7 +136,7 @@ package struct Restorer: Sendable {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw BackupError(.notFound, "cannot read \(path): no such file or no permission")
         }
-        let (rows, statements) = try await run(jobs: 1, selectedTables: nil) { channel in
+        let (rows, statements) = try await run(jobs: 1, selectedTables: nil, manifestTables: nil, globals: nil, freezeMembers: []) { channel in
             try ScriptSource.streamPlain(path: path, channel: channel)
         }
         return Summary(source: path, rows: rows, statements: statements, manifest: nil, tables: [])
@@ -101,13 +152,40 @@ package struct Restorer: Sendable {
         guard options.jobs >= 1 else { throw BackupError(.usage, "--jobs must be at least 1") }
     }
 
-    private func run(jobs: Int, selectedTables: [BackupManifest.Table]?,
+    /// `--create`: `CREATE DATABASE` from the server's `postgres` database with the source's encoding,
+    /// locale provider, collation and owner (unless `--no-owner`), from `template0`.
+    private func createDatabase(manifest: BackupManifest) async throws {
+        guard let name = target.database, !name.isEmpty else {
+            throw BackupError(.usage, "--create needs a database name in --target-url")
+        }
+        let admin = try await PostgresConnection.connect(try target.withDatabase("postgres"))
+        defer { Task { await admin.close() } }
+        var sql = "CREATE DATABASE \(RestorePreflight.identifier(name)) WITH TEMPLATE template0"
+        if let source = manifest.sourceDatabase {
+            let literal = { (value: String) in "'" + value.replacingOccurrences(of: "'", with: "''") + "'" }
+            sql += " ENCODING \(literal(source.encoding)) LC_COLLATE \(literal(source.collate)) LC_CTYPE \(literal(source.ctype))"
+            if source.localeProvider == "i" {
+                sql += " LOCALE_PROVIDER icu" + (source.iculocale.map { " ICU_LOCALE \(literal($0))" } ?? "")
+            }
+            if !options.noOwner { sql += " OWNER \(RestorePreflight.identifier(source.owner))" }
+        }
+        try await admin.execute(sql)
+        logger.notice("--create: database created", metadata: ["database": "\(name)"])
+    }
+
+    private func run(jobs: Int, selectedTables: [BackupManifest.Table]?, manifestTables: [BackupManifest.Table]?,
+                     globals: [UInt8]?, freezeMembers: Set<String>,
                      read: @escaping @Sendable (HandoffChannel<RestoreEvent>) throws -> Void) async throws -> (Int64, Int) {
         LargeBuffers.configure()
         let main = try await PostgresConnection.connect(target)
         var connections = [main]
+        var loading = false
         do {
             let targetDatabase = RestoreTarget(connection: main)
+            if let globals {
+                let (created, skipped) = try await RoleCreator.run(globals, on: main, logger: logger)
+                logger.notice("--create-roles", metadata: ["created": "\(created.joined(separator: ", "))", "existing": "\(skipped.count)"])
+            }
             if options.singleTransaction { try await main.execute("BEGIN") }
             if let selectedTables {
                 let existing = try await targetDatabase.existing(tables: selectedTables)
@@ -136,11 +214,18 @@ package struct Restorer: Sendable {
                     """)
             }
 
+            if let role = options.role {
+                for connection in connections { try await connection.execute("SET ROLE \(RestorePreflight.identifier(role))") }
+            }
+
             // Whole data members (up to the chunk size each) queue when loading in parallel; COPY
             // pieces of 256 KiB otherwise. Either way a few MiB to some tens of MiB.
             let channel = HandoffChannel<RestoreEvent>(capacity: jobs > 1 ? 2 : 16)
             async let reading: Void = BlockingIO.run(name: "restore-read") { try read(channel) }
-            let runner = ScriptRunner(connections: connections, preserveRowOrder: options.preserveRowOrder)
+            let runner = ScriptRunner(connections: connections, preserveRowOrder: options.preserveRowOrder,
+                                      filter: RestoreFilter(noOwner: options.noOwner, noPrivileges: options.noPrivileges),
+                                      freezeMembers: freezeMembers, inTransaction: options.singleTransaction)
+            loading = true
             do {
                 try await runner.run(channel)
             } catch {
@@ -149,13 +234,51 @@ package struct Restorer: Sendable {
                 throw error
             }
             try await reading
+            if options.analyze { try await Self.analyze(connections: connections, tables: manifestTables, parents: selectedTables == nil, logger: logger) }
             if options.singleTransaction { try await main.execute("COMMIT") }
             for connection in connections { await connection.close() }
             return (runner.rows, runner.statements)
         } catch {
             if options.singleTransaction { try? await main.execute("ROLLBACK") }
             for connection in connections { await connection.close() }
+            if loading && !options.singleTransaction, let failure = error as? BackupError, failure.code == .scriptError {
+                throw BackupError(.scriptError, failure.message + "; the target keeps what was loaded before that: rerun with --clean to replace it (or with --single-transaction to load all or nothing)")
+            }
             throw error
         }
+    }
+
+    /// ANALYZE of the restored tables (all user tables, partitioned parents and materialized views
+    /// for a whole restore), spread over the connections, so the planner has statistics at once.
+    static func analyze(connections: [PostgresConnection], tables: [BackupManifest.Table]?, parents: Bool, logger: Logger) async throws {
+        guard let tables else {
+            // A plain script: the whole database.
+            try await connections[0].execute("ANALYZE")
+            return
+        }
+        var names: [String] = []
+        for table in tables { names.append(try await connections[0].quoteQualifiedName(schema: table.schema, name: table.name)) }
+        if parents {
+            // Partitioned parents have no rows of their own and are not in the manifest's table list,
+            // but the planner uses their statistics (autovacuum never analyzes them).
+            let extra = try await connections[0].query("""
+                SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS name
+                FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.relkind = 'p' AND \(RestoreTarget.systemSchemaFilter) ORDER BY 1
+                """)
+            names += try extra.rows.map { try $0.decode(String.self, "name") }
+        }
+        guard !names.isEmpty else { return }
+        let queue = LockedBox.queue(Array(names.indices))
+        let all = names
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for connection in connections {
+                group.addTask {
+                    while let index: Int = queue.next() { try await connection.execute("ANALYZE \(all[index])") }
+                }
+            }
+            try await group.waitForAll()
+        }
+        logger.info("analyzed", metadata: ["relations": "\(names.count)"])
     }
 }

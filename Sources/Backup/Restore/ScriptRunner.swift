@@ -17,11 +17,22 @@ final class ScriptRunner {
     private(set) var statements = 0
 
     private let preserveRowOrder: Bool
+    private let filter: RestoreFilter
+    /// Data members loaded with `COPY … WITH (FREEZE)`: outside `inTransaction`, each in its own
+    /// transaction that first truncates the (new, empty) table.
+    private let freezeMembers: Set<String>
+    /// The whole restore runs in one transaction (`--single-transaction`): the script's own `BEGIN;`
+    /// and `COMMIT;` (pg_dump's around large objects) are left out.
+    private let inTransaction: Bool
 
-    init(connections: [PostgresConnection], preserveRowOrder: Bool) {
+    init(connections: [PostgresConnection], preserveRowOrder: Bool, filter: RestoreFilter = RestoreFilter(noOwner: false, noPrivileges: false),
+         freezeMembers: Set<String> = [], inTransaction: Bool = false) {
         precondition(!connections.isEmpty)
         self.connections = connections
         self.preserveRowOrder = preserveRowOrder
+        self.filter = filter
+        self.freezeMembers = freezeMembers
+        self.inTransaction = inTransaction
         self.applied = Array(repeating: 0, count: connections.count)
     }
 
@@ -58,11 +69,13 @@ final class ScriptRunner {
                     let pending = Array(sessionStatements[applied[index]...])
                     applied[index] = sessionStatements.count
                     busy += 1
+                    let freeze = freezeMembers.contains(block.source) ? (inTransaction ? Freeze.inTransaction : .truncating) : Freeze.none
                     group.addTask {
                         for statement in pending { try await connection.execute(statement) }
-                        return (index, try await Self.load(block, on: connection))
+                        return (index, try await Self.load(block, on: connection, freeze: freeze))
                     }
-                case .statements(let batch):
+                case .statements(var batch):
+                    batch.removeAll { filter.skips($0.sql) }
                     while busy > 0 { try await reclaim() }
                     try await applySessionEverywhere()
                     try await PostDataScheduler.run(batch, connections: connections)
@@ -77,6 +90,10 @@ final class ScriptRunner {
         let main = connections[0]
         switch event {
         case .statement(let sql, let line):
+            if filter.skips(sql) { return }
+            if inTransaction, ["BEGIN", "COMMIT"].contains(sql.trimmingCharacters(in: .whitespacesAndNewlines).uppercased().replacingOccurrences(of: ";", with: "")) {
+                return
+            }
             if Self.isSessionSetting(sql) {
                 sessionStatements.append(sql)
                 applied[0] = sessionStatements.count
@@ -84,7 +101,13 @@ final class ScriptRunner {
             do { try await main.execute(sql) }
             catch { throw Self.failure(error, source: source, line: line, sql: sql) }
             statements += 1
-        case .copy(let sql, let line):
+        case .copy(let copySQL, let line):
+            var sql = copySQL
+            let freeze = freezeMembers.contains(source) ? (inTransaction ? Freeze.inTransaction : .truncating) : Freeze.none
+            if freeze != .none, let frozen = Self.freezing(copySQL) { sql = frozen.copy; if freeze == .truncating {
+                do { try await main.execute("BEGIN; TRUNCATE ONLY \(frozen.table)") }
+                catch { throw Self.failure(error, source: source, line: line, sql: copySQL) }
+            } }
             do {
                 rows += try await main.copyIn(sql) {
                     guard let next = try channel.receiveBlocking() else { return nil }
@@ -94,7 +117,9 @@ final class ScriptRunner {
                     default: throw BackupError(.restoreFailed, "internal error: COPY data expected")
                     }
                 }
+                if freeze == .truncating && sql != copySQL { try await main.execute("COMMIT") }
             } catch {
+                if freeze == .truncating && sql != copySQL { try? await main.execute("ROLLBACK") }
                 throw Self.failure(error, source: source, line: line, sql: sql)
             }
             statements += 1
@@ -110,18 +135,44 @@ final class ScriptRunner {
         }
     }
 
-    /// Loads one whole data member.
-    static func load(_ block: DataBlock, on connection: PostgresConnection) async throws -> Int64 {
+    enum Freeze: Equatable { case none, truncating, inTransaction }
+
+    /// `COPY t (…) FROM stdin;` → `COPY t (…) FROM stdin WITH (FREEZE);` and `t` as written (the
+    /// member's own, checksummed, text), for pg_dump's COPY lines only.
+    static func freezing(_ copySQL: String) -> (copy: String, table: String)? {
+        let trimmed = copySQL.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.hasPrefix("COPY "), trimmed.hasSuffix(" FROM stdin;") else { return nil }
+        let tokens = SQLWords.tokens(trimmed.utf8)
+        guard tokens.count >= 4, tokens[2] == .symbol("."), let schema = tokens[1].identifier, let name = tokens[3].identifier else { return nil }
+        let table = RestorePreflight.identifier(schema) + "." + RestorePreflight.identifier(name)
+        return (String(trimmed.dropLast(1)) + " WITH (FREEZE);", table)
+    }
+
+    /// Loads one whole data member; with `freeze`, as `COPY … WITH (FREEZE)`.
+    static func load(_ block: DataBlock, on connection: PostgresConnection, freeze: Freeze = .none) async throws -> Int64 {
         var offset = block.rows.lowerBound
         let end = block.rows.upperBound
+        var sql = block.copySQL
+        var truncating = false
+        if freeze != .none, let frozen = freezing(block.copySQL) {
+            sql = frozen.copy
+            if freeze == .truncating {
+                truncating = true
+                do { try await connection.execute("BEGIN; TRUNCATE ONLY \(frozen.table)") }
+                catch { throw failure(error, source: block.source, line: 1, sql: block.copySQL) }
+            }
+        }
         do {
-            return try await connection.copyIn(block.copySQL) {
+            let rows = try await connection.copyIn(sql) {
                 guard offset < end else { return nil }
                 let next = min(end, offset + 256 * 1024)
                 defer { offset = next }
                 return Array(block.body[offset..<next])
             }
+            if truncating { try await connection.execute("COMMIT") }
+            return rows
         } catch {
+            if truncating { try? await connection.execute("ROLLBACK") }
             throw failure(error, source: block.source, line: 1, sql: block.copySQL)
         }
     }
@@ -132,10 +183,13 @@ final class ScriptRunner {
         return BackupError(.scriptError, "restore failed at \(source) line \(line) (\(preview)): \(error)")
     }
 
-    /// `SET …` (not `SET LOCAL`, `SET CONSTRAINTS`, `SET TRANSACTION`) and `SELECT pg_catalog.set_config(…)`.
+    /// `SET …` (not `SET LOCAL`, `SET CONSTRAINTS`, `SET TRANSACTION`), `RESET …` and
+    /// `SELECT pg_catalog.set_config(…)`. pg_dump writes `SET SESSION AUTHORIZATION grantor; GRANT …;
+    /// RESET SESSION AUTHORIZATION;` for grants made by another role: the RESET is replayed too.
     static func isSessionSetting(_ sql: String) -> Bool {
         let words = SQLWords.words(sql.utf8.prefix(200))
         guard let first = words.first else { return false }
+        if first == "RESET" { return true }
         if first == "SET" { return !["LOCAL", "CONSTRAINTS", "TRANSACTION"].contains(words.dropFirst().first ?? "") }
         return first == "SELECT" && words.dropFirst().starts(with: ["PG_CATALOG", "SET_CONFIG"])
     }

@@ -35,6 +35,14 @@ struct SQLScriptSplitter {
     /// In COPY data: bytes before this offset are complete lines not yet emitted.
     private var copyEmitted = 0
     private var endOfInput = false
+    /// psql's heuristic for SQL-standard bodies (`BEGIN ATOMIC … END`): the first letters of the
+    /// statement's first words when they are CREATE, OR, REPLACE, FUNCTION or PROCEDURE, the number of
+    /// words seen, the parenthesis depth, and BEGIN/CASE … END nesting inside such a statement. A `;`
+    /// ends the statement only outside parentheses and outside such a block.
+    private var words: [UInt8] = []
+    private var wordCount = 0
+    private var parenDepth = 0
+    private var beginDepth = 0
     /// Names the source in errors.
     let source: String
 
@@ -114,7 +122,12 @@ struct SQLScriptSplitter {
                     line += 1
                 case UInt8(ascii: ";"):
                     position += 1
-                    return try endStatement()
+                    if parenDepth == 0 && beginDepth == 0 { return try endStatement() }
+                    continue
+                case UInt8(ascii: "("):
+                    parenDepth += 1
+                case UInt8(ascii: ")"):
+                    parenDepth = max(0, parenDepth - 1)
                 case UInt8(ascii: "'"):
                     let escapes = position > 0 && (buffer[position - 1] | 0x20) == UInt8(ascii: "e")
                         && (position < 2 || !Self.isIdentifier(buffer[position - 2]) || position - 1 == statementStart)
@@ -141,7 +154,15 @@ struct SQLScriptSplitter {
                     let end = lineEnd(from: position) ?? count
                     throw unsupported(buffer[position..<end], at: commandLine)
                 default:
-                    break
+                    if Self.isIdentifier(byte), !(byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")),
+                       position == statementStart || !Self.isIdentifier(buffer[position - 1]) {
+                        var end = position + 1
+                        while end < count, Self.isIdentifier(buffer[end]) { end += 1 }
+                        if end >= count && !endOfInput { return nil }
+                        track(word: buffer[position..<end])
+                        position = end
+                        continue
+                    }
                 }
                 position += 1
 
@@ -230,9 +251,32 @@ struct SQLScriptSplitter {
         return .statement(text, line: statementLine)
     }
 
+    /// psql's `begin_depth` bookkeeping (psqlscan.l) for one word of the statement.
+    private mutating func track(word: ArraySlice<UInt8>) {
+        let lower = String(decoding: word, as: UTF8.self).lowercased()
+        if ["create", "function", "procedure", "or", "replace"].contains(lower), words.count == wordCount, words.count < 4 {
+            words.append(lower.utf8.first!)
+        }
+        wordCount += 1
+        let w = words + [0, 0, 0, 0]
+        let routine = w[0] == UInt8(ascii: "c") && (w[1] == UInt8(ascii: "f") || w[1] == UInt8(ascii: "p")
+            || (w[1] == UInt8(ascii: "o") && w[2] == UInt8(ascii: "r") && (w[3] == UInt8(ascii: "f") || w[3] == UInt8(ascii: "p"))))
+        guard routine, parenDepth == 0 else { return }
+        switch lower {
+        case "begin": beginDepth += 1
+        case "case": if beginDepth >= 1 { beginDepth += 1 }
+        case "end": if beginDepth > 0 { beginDepth -= 1 }
+        default: break
+        }
+    }
+
     private mutating func endStatement() throws -> ScriptEvent {
         let start = statementStart!
         statementStart = nil
+        words = []
+        wordCount = 0
+        parenDepth = 0
+        beginDepth = 0
         let bytes = buffer[start..<position]
         let text = String(decoding: bytes, as: UTF8.self)
         guard Self.isCopyFromStdin(bytes) else { return .statement(text, line: statementLine) }

@@ -67,4 +67,35 @@ enum ArchiveChecker {
         }
         return manifest
     }
+
+    /// The embedded manifest alone (for the restore preflight of an archive without one beside it):
+    /// one pass over the archive, no hashing.
+    static func embeddedManifest(path: String) throws -> BackupManifest {
+        let label = (path as NSString).lastPathComponent
+        do {
+            let reader = try ArchiveReader(path: path)
+            while let entry = try reader.nextEntry() {
+                if entry.name == BackupManifest.memberName {
+                    return try BackupManifest.decode(Data(try reader.readAll(limit: 256 << 20)), source: "\(label) (manifest.json)")
+                }
+            }
+        } catch let error as ArchiveError {
+            throw BackupError(.invalidArchive, "backup \(label) is damaged: \(error)")
+        }
+        throw BackupError(.invalidArchive, "backup \(label) is incomplete: it has no manifest.json (truncated?)")
+    }
+
+    /// One member's body (small members only: the roles member), after `check` has verified it.
+    static func member(_ name: String, path: String) throws -> [UInt8] {
+        let label = (path as NSString).lastPathComponent
+        do {
+            let reader = try ArchiveReader(path: path)
+            while let entry = try reader.nextEntry() {
+                if entry.name == name { return try reader.readAll(limit: 64 << 20) }
+            }
+        } catch let error as ArchiveError {
+            throw BackupError(.invalidArchive, "backup \(label) is damaged: \(error)")
+        }
+        throw BackupError(.invalidArchive, "backup \(label) has no member \(name)")
+    }
 }

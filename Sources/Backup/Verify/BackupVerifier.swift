@@ -43,7 +43,10 @@ package struct BackupVerifier: Sendable {
                                               toolVersion: OpsVersion.current)
         let data = try verification.encoded()
         let verifiedPath = entry.verifiedPath
-        try await BlockingIO.run(name: "backup-verified") { try AtomicFile.write(data, to: verifiedPath) }
+        // A lone archive (no manifest beside it) is not listed anywhere: nothing to record.
+        if !entry.manifestPath.isEmpty {
+            try await BlockingIO.run(name: "backup-verified") { try AtomicFile.write(data, to: verifiedPath) }
+        }
         return Report(id: entry.id, members: manifest.members.count, bytes: manifest.totalBytes, restoreTested: restoreTest,
                       tablesCompared: compared, rows: manifest.totalRows)
     }

@@ -30,6 +30,37 @@ package struct JobRunHistory: Sendable {
         try await connection.query(Self.finishSQL, [id, status.rawValue, details.jsonString(), error])
     }
 
+    /// Ends `running` rows whose run is gone: no session of this database holds their job's advisory
+    /// lock (every run holds it while it runs; `ownJob`'s lock is ours, so its other rows are gone), and,
+    /// for a scheduler's slot claim, started more than a minute ago (it claims the slot just before it
+    /// takes the lock). They come from a killed process, or from the database
+    /// being restored from a backup made while that backup ran. Marked `failed` with error
+    /// `interrupted: …` and `details.interrupted = true`. Returns how many.
+    @discardableResult
+    public func markInterrupted(exceptRun: Int64?, ownJob: String? = nil) async throws -> Int {
+        let jobs = try await connection.query("SELECT DISTINCT job FROM ops.job_runs WHERE status = 'running'").rows
+            .map { try $0.decode(String.self, "job") }
+        var marked = 0
+        for job in jobs {
+            let key = UInt64(bitPattern: AdvisoryLockKey.forName("job:\(job)").value)
+            let result = try await connection.query("""
+                UPDATE ops.job_runs
+                   SET status = 'failed', finished_at = now(),
+                       error = 'interrupted: the run''s process is gone (killed, or this database was restored from a backup taken while it ran)',
+                       details = details || '{"interrupted": true}'::jsonb
+                 WHERE status = 'running' AND job = $1 AND id IS DISTINCT FROM $2::bigint
+                   AND (slot IS NULL OR started_at < now() - interval '1 minute')
+                   AND ($5::text IS NOT DISTINCT FROM job OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l
+                                    WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+                                      AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+                                      AND l.classid = $3::bigint::oid AND l.objid = $4::bigint::oid))
+                RETURNING id
+                """, [job, exceptRun, Int64(key >> 32), Int64(key & 0xFFFF_FFFF), ownJob])
+            marked += result.rows.count
+        }
+        return marked
+    }
+
     /// Records a run that did not start because another instance holds the job.
     package func recordSkipped(job: String, trigger: JobTrigger, slot: Date? = nil, reason: String) async throws {
         try await connection.query(Self.recordSkippedSQL, [job, trigger.rawValue, slot, Self.hostName, Int(getpid()), reason])

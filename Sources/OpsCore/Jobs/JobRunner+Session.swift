@@ -118,6 +118,9 @@ extension JobRunner {
                     try? await history.finish(id: runID, status: .failed, details: [:], error: String(describing: mapped))
                     return await end(.failed, mapped, nil, runID)
                 }
+                if let stale = try? await history.markInterrupted(exceptRun: runID, ownJob: job), stale > 0 {
+                    logger.notice("marked runs whose process is gone as interrupted", metadata: ["runs": "\(stale)"])
+                }
                 return .ready(Session(connection: connection, recording: true, runID: runID, lock: lock, job: job))
             }
             guard try await connection.tryAdvisoryLock(lock.value) else {
@@ -127,6 +130,9 @@ extension JobRunner {
             }
             do {
                 let runID = try await history.start(job: job, trigger: context.trigger, slot: nil)
+                if let stale = try? await history.markInterrupted(exceptRun: runID, ownJob: job), stale > 0 {
+                    logger.notice("marked runs whose process is gone as interrupted", metadata: ["runs": "\(stale)"])
+                }
                 return .ready(Session(connection: connection, recording: true, runID: runID, lock: lock, job: job))
             } catch {
                 _ = try? await connection.advisoryUnlock(lock.value)

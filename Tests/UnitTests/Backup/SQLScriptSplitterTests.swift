@@ -1,4 +1,5 @@
 @testable import Backup
+import Foundation
 import Testing
 
 @Suite("SQL script splitter")
@@ -107,5 +108,63 @@ struct RestorePreviewTests {
         let preview = ScriptRunner.redactedPreview("ALTER ROLE app PASSWORD 'hunter2-secret' VALID UNTIL 'infinity';\nSELECT 1;")
         #expect(!preview.contains("hunter2"))
         #expect(preview == "ALTER ROLE app PASSWORD '…' VALID UNTIL '…';")
+    }
+
+    /// SQL-standard routine bodies hold semicolons: psql's BEGIN … END heuristic keeps them whole, in
+    /// pieces of any size; CASE … END inside them nests; other statements' BEGIN does not.
+    @Test(arguments: [1, 3, 7, 1 << 20])
+    func beginAtomicBodiesStayOneStatement(step: Int) throws {
+        let script = """
+            CREATE OR REPLACE FUNCTION public.f(a int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN a > 0 THEN 1 ELSE 2 END; SELECT 3; END;
+            CREATE PROCEDURE public.p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (1); END;
+            BEGIN;
+            SELECT 1;
+            COMMIT;
+            CREATE TABLE "begin" (x int, "end" int);
+            """
+        let events = try SQLScriptSplitterTests.split(script, step: step)
+        #expect(events.count == 6, "\(events)")
+        #expect(events.first?.hasSuffix("SELECT 3; END;") == true)
+        #expect(events[1].hasSuffix("VALUES (1); END;"))
+        #expect(events[2] == "S3:BEGIN;" && events[3] == "S4:SELECT 1;")
+    }
+
+    /// pg_dump's object headers locate each object in a member.
+    @Test func pgDumpHeadersLocateTheObjects() throws {
+        let body = Array("""
+            --
+            -- PostgreSQL database dump
+            --
+
+            SET lock_timeout = 0;
+
+            --
+            -- Name: t id; Type: DEFAULT; Schema: public; Owner: ops
+            --
+
+            ALTER TABLE ONLY public.t ALTER COLUMN id SET DEFAULT 1;
+
+
+            --
+            -- Data for Name: BLOBS; Type: BLOBS; Schema: -; Owner: -
+            --
+
+            BEGIN;
+            COMMIT;
+
+            --
+            -- PostgreSQL database dump complete
+            --
+
+            """.utf8)
+        let items = PgDumpScript.items(in: body)
+        try #require(items.count == 2)
+        #expect(items[0].kind == "DEFAULT" && items[0].schema == "public" && items[0].name == "t id")
+        #expect(items[1].kind == "BLOBS" && items[1].schema == nil)
+        let first = String(decoding: body[Int(items[0].offset)..<Int(items[0].offset + items[0].length)], as: UTF8.self)
+        #expect(first.trimmingCharacters(in: .whitespacesAndNewlines) == "ALTER TABLE ONLY public.t ALTER COLUMN id SET DEFAULT 1;")
+        let second = String(decoding: body[Int(items[1].offset)..<Int(items[1].offset + items[1].length)], as: UTF8.self)
+        #expect(second.trimmingCharacters(in: .whitespacesAndNewlines) == "BEGIN;\nCOMMIT;")
+        #expect(PgDumpScript.preamble(of: body) == "SET lock_timeout = 0;\n")
     }
 }

@@ -60,44 +60,6 @@ enum PostgresTools {
     }
 }
 
-extension DumpPlan {
-    /// The plan as one plain script, in the order the backup writes its members, with each table's rows
-    /// copied out of `connection` into a `COPY … FROM stdin;` block.
-    ///
-    /// - Parameters:
-    ///   - adversarialPostData: run post-data items in another order their `dependencies` allow: always the
-    ///     last ready item first, as a parallel restore might, to prove the dependencies complete.
-    func script(copyingFrom connection: PostgresConnection, adversarialPostData: Bool = false) async throws -> String {
-        var script = preamble + "\n"
-        for item in preData { script += item.sql + "\n" }
-        for table in tables {
-            var rows = Data()
-            try await connection.copyOut(table.copyOutSQL) { chunk in rows.append(contentsOf: chunk) }
-            script += table.copyInHeader + String(decoding: rows, as: UTF8.self) + "\\.\n\n"
-        }
-        for item in sequenceSets { script += item.sql }
-        script += "\n"
-        for item in adversarialPostData ? Self.lastReadyFirst(postData) : postData { script += item.sql + "\n" }
-        for item in finalize { script += item.sql }
-        return script
-    }
-}
-
-extension DumpPlan {
-    /// A topological order of `items` by their `dependencies` that picks the last ready item each time.
-    static func lastReadyFirst(_ items: [Item]) -> [Item] {
-        var remaining = items
-        var done = Set<String>()
-        var order: [Item] = []
-        while let index = remaining.lastIndex(where: { $0.dependencies.allSatisfy(done.contains) }) {
-            let item = remaining.remove(at: index)
-            done.insert(item.id)
-            order.append(item)
-        }
-        return order + remaining
-    }
-}
-
 /// A first difference between two texts, for readable failures.
 func firstDifference(_ lhs: String, _ rhs: String) -> String {
     let left = lhs.split(separator: "\n", omittingEmptySubsequences: false)
