@@ -16,14 +16,15 @@ struct ScheduleCommand: AsyncParsableCommand {
 
         @OptionGroup var logging: LoggingOptions
 
-        @Argument(help: ArgumentHelp("The schedule file.", valueName: "file"))
-        var file = "Cron/schedule"
+        @Argument(help: ArgumentHelp("The schedule file (default: \(InstallLayout.defaultsHelp(\.scheduleFile))).", valueName: "file"))
+        var file: String?
 
         @Option(help: "How many fire times to print per line.")
         var count = 5
 
         func run() async throws {
             try logging.bootstrapLogging()
+            let file = try self.file ?? InstallLayout.current().scheduleFile
             let schedule = try Schedule.load(path: file, catalog: CommandJobCatalog())
             let now = Date()
             print("\(file): \(schedule.items.count) job line(s), valid")
