@@ -68,7 +68,7 @@ struct AutoI18nOps: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "auto-i18n-ops",
         abstract: "Operations for the auto-i18n service: schema, health, backups, retention, snapshots, scheduling.",
-        version: OpsVersion.current,
+        version: BuildInfo.versionText,
         subcommands: [SchemaCommand.self, HealthCommand.self, DemoCommand.self, HistoryCommand.self,
                       BackupCommand.self, RestoreCommand.self, RetentionCommand.self, BatchesCommand.self, StatsCommand.self,
                       SnapshotCommand.self, CacheCommand.self, ImportCommand.self, RunCommand.self, ScheduleCommand.self])

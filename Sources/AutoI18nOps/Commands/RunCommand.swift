@@ -22,8 +22,8 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: ArgumentHelp("The schedule file.", valueName: "file"))
-    var schedule = "Cron/schedule"
+    @Option(help: ArgumentHelp("The schedule file (default: \(InstallLayout.defaultsHelp(\.scheduleFile))).", valueName: "file"))
+    var schedule: String?
 
     @Option(help: ArgumentHelp("Where to serve /metrics, /healthz and /readyz (default: $METRICS_LISTEN or 127.0.0.1:9465).", valueName: "host:port"))
     var listen: String?
@@ -58,7 +58,7 @@ struct RunCommand: AsyncParsableCommand {
         let address = try ListenAddress(parsing: listen ?? context.configuration.metricsListen ?? ListenAddress.default.description)
         guard historyDays >= 0 else { throw OpsError(.usage, "--history-days must be 0 or more") }
         let catalog = CommandJobCatalog()
-        let path = schedule
+        let path = schedule ?? context.configuration.layout.scheduleFile
         let loaded = try Schedule.load(path: path, catalog: catalog)
 
         var options = OpsDaemon.Options(listen: address, metricsToken: context.configuration.metricsToken,

@@ -16,8 +16,8 @@ struct ScheduleCommand: AsyncParsableCommand {
 
         @OptionGroup var logging: LoggingOptions
 
-        @Argument(help: ArgumentHelp("The schedule file.", valueName: "file"))
-        var file = "Cron/schedule"
+        @Argument(help: ArgumentHelp("The schedule file (default: \(InstallLayout.defaultsHelp(\.scheduleFile))).", valueName: "file"))
+        var file: String?
 
         @Option(parsing: .unconditional, help: "How many fire times to print per line (1-10000).")
         var count = 5
@@ -25,6 +25,7 @@ struct ScheduleCommand: AsyncParsableCommand {
         func run() async throws {
             try logging.bootstrapLogging()
             let count = try NumberOption.int(count, "--count", range: NumberOption.fireTimes)
+            let file = try self.file ?? InstallLayout.current().scheduleFile
             let schedule = try Schedule.load(path: file, catalog: CommandJobCatalog())
             let now = Date()
             print("\(file): \(schedule.items.count) job line(s), valid")

@@ -18,8 +18,11 @@ package struct OpsConfiguration: Sendable {
     package var batchArchiveDays: Int
     /// `ENABLE_CACHE` (true): when false, cache invalidation and cache checks are not attempted.
     package var enableCache: Bool
-    /// `BACKUP_REPO` (`Backups/`): where backups and batch archives are published.
+    /// `BACKUP_REPO`: where backups and batch archives are published. Default: the layout's
+    /// (`/var/lib/auto-i18n-ops/backups` installed, `Backups` in a checkout; see `InstallLayout`).
     package var backupRepository: String
+    /// Installed or checkout (`OPS_LAYOUT`, else the executable's path): picks the default paths.
+    package var layout: InstallLayout
     /// `CONNECT_TIMEOUT` seconds (5) for both stores.
     package var connectTimeoutSeconds: Int
     /// `METRICS_LISTEN`: where the daemon serves /metrics, /healthz and /readyz (`host:port`); nil = its default.
@@ -56,7 +59,8 @@ package struct OpsConfiguration: Sendable {
         sessionExpiryDays = try integer("SESSION_EXPIRY_DAYS", default: 30, range: 1...36500)
         batchArchiveDays = try integer("BATCH_ARCHIVE_DAYS", default: 7, range: 0...36500)
         enableCache = try boolean("ENABLE_CACHE", default: true)
-        backupRepository = value("BACKUP_REPO") ?? "Backups"
+        layout = try InstallLayout.current(environment: environment)
+        backupRepository = value("BACKUP_REPO") ?? layout.backupRepository
         connectTimeoutSeconds = try integer("CONNECT_TIMEOUT", default: 5, range: 1...600)
         metricsListen = value("METRICS_LISTEN")
         metricsToken = value("METRICS_TOKEN")
@@ -99,6 +103,7 @@ extension OpsConfiguration: CustomStringConvertible, CustomDebugStringConvertibl
             "batchArchiveDays": batchArchiveDays,
             "enableCache": enableCache,
             "backupRepository": backupRepository,
+            "layout": layout.rawValue,
             "connectTimeoutSeconds": connectTimeoutSeconds,
             "metricsListen": metricsListen ?? "default",
             "metricsToken": metricsToken == nil ? "not set" : "set",
