@@ -43,6 +43,20 @@ extension PostgresConnection {
         }
     }
 
+    /// Quotes a string literal with `PQescapeLiteral`, for the few statements that take no bound
+    /// parameters (`CREATE DATABASE … ENCODING 'UTF8'`): `it's` → `'it''s'`.
+    package func quoteLiteral(_ value: String) async throws -> String {
+        try await withConnection { conn in
+            let utf8 = Array(value.utf8)
+            let escaped = utf8.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { PQescapeLiteral(conn, $0.baseAddress, buffer.count) }
+            }
+            guard let escaped else { throw self.error(from: nil, conn: conn, context: "cannot quote literal") }
+            defer { PQfreemem(escaped) }
+            return String(cString: escaped)
+        }
+    }
+
     /// Quotes a schema-qualified name, each part with `PQescapeIdentifier` (`"Public"."Files"`).
     package func quoteQualifiedName(schema: String, name: String) async throws -> String {
         "\(try await quoteIdentifier(schema)).\(try await quoteIdentifier(name))"

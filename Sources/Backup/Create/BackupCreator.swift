@@ -42,6 +42,7 @@ package struct BackupCreator: Sendable {
         let begin = clock.now
         let snapshot = try await BackupSnapshot.open(configuration)
         var connections = [snapshot.main]
+        let outcome: Swift.Result<Result, any Error>
         do {
             let pgDump = try PgDump.locate(serverVersionNumber: snapshot.serverVersionNumber)
             let target = try Stores.postgresTarget(configuration)
@@ -71,12 +72,13 @@ package struct BackupCreator: Sendable {
             let source = try await Self.sourceDatabase(snapshot.main)
             let result = try await write(preData: pre, postData: post, globals: globals, source: source, tables: prepared.1,
                                          sections: sections, snapshot: snapshot, connections: connections, begin: begin, clock: clock)
-            for connection in connections { await connection.close() }
-            return result
+            outcome = .success(result)
         } catch {
-            for connection in connections { await connection.close() }
-            throw error
+            outcome = .failure(error)
         }
+        // The one place the backup's connections are closed, however it ended.
+        for connection in connections { await connection.close() }
+        return try outcome.get()
     }
 
     static func sourceDatabase(_ connection: PostgresConnection) async throws -> BackupManifest.SourceDatabase? {

@@ -84,7 +84,7 @@ struct BackupSnapshot {
                 joined.append(connection)
                 try await connection.execute(Self.sessionSettings)
                 try await connection.execute(Self.begin)
-                try await connection.execute("SET TRANSACTION SNAPSHOT '\(snapshotID)'")
+                try await connection.execute("SET TRANSACTION SNAPSHOT \(try await connection.quoteLiteral(snapshotID))")
             }
             return joined
         } catch {

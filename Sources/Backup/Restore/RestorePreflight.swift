@@ -11,13 +11,14 @@ import PGClient
 enum RestorePreflight {
     static func check(target: PostgresConfiguration, manifest: BackupManifest, options: RestoreOptions, tableSelection: Bool) async throws {
         let database = target.database ?? ""
-        let connection: PostgresConnection
-        if options.create {
-            connection = try await PostgresConnection.connect(try target.withDatabase("postgres"))
-        } else {
-            connection = try await PostgresConnection.connect(target)
+        let connection = try await PostgresConnection.connect(options.create ? try target.withDatabase("postgres") : target)
+        try await connection.closing { connection in
+            try await check(on: connection, target: target, database: database, manifest: manifest, options: options, tableSelection: tableSelection)
         }
-        defer { Task { await connection.close() } }
+    }
+
+    private static func check(on connection: PostgresConnection, target: PostgresConfiguration, database: String, manifest: BackupManifest,
+                              options: RestoreOptions, tableSelection: Bool) async throws {
         let version = try await connection.serverVersion()
         if version / 10000 < manifest.serverVersionNumber / 10000 {
             throw BackupError(.usage, "restore refused: the target server runs PostgreSQL \(version / 10000), older than the backup's source (\(manifest.serverVersionNumber / 10000)); restore onto PostgreSQL \(manifest.serverVersionNumber / 10000) or newer")
@@ -75,10 +76,6 @@ enum RestorePreflight {
             : "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    /// `"name"`, quotes doubled: an identifier for SQL text.
-    static func identifier(_ name: String) -> String {
-        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
 }
 
 /// Statements `restore` leaves out for `--no-owner` and `--no-privileges`, as pg_restore's `-O`/`-x`

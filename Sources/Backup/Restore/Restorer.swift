@@ -106,15 +106,10 @@ package struct Restorer: Sendable {
             }
             let globals = try await BlockingIO.run(name: "restore-roles") { try ArchiveChecker.member(BackupManifest.globalsMemberName, path: path) }
             // Roles are cluster-wide: created before the database (its owner may be one of them).
-            let connection = try await PostgresConnection.connect(options.create ? try target.withDatabase("postgres") : target)
-            do {
-                let (created, skipped) = try await RoleCreator.run(globals, on: connection, logger: logger)
-                logger.notice("--create-roles", metadata: ["created": "\(created.joined(separator: ", "))", "existing": "\(skipped.count)"])
-                await connection.close()
-            } catch {
-                await connection.close()
-                throw error
+            let (created, skipped) = try await PostgresConnection.connect(options.create ? try target.withDatabase("postgres") : target).closing {
+                try await RoleCreator.run(globals, on: $0, logger: logger)
             }
+            logger.notice("--create-roles", metadata: ["created": "\(created.joined(separator: ", "))", "existing": "\(skipped.count)"])
         }
         if options.create { try await createDatabase(manifest: manifest) }
         let globals: [UInt8]? = nil
@@ -158,18 +153,20 @@ package struct Restorer: Sendable {
         guard let name = target.database, !name.isEmpty else {
             throw BackupError(.usage, "--create needs a database name in --target-url")
         }
-        let admin = try await PostgresConnection.connect(try target.withDatabase("postgres"))
-        defer { Task { await admin.close() } }
-        var sql = "CREATE DATABASE \(RestorePreflight.identifier(name)) WITH TEMPLATE template0"
-        if let source = manifest.sourceDatabase {
-            let literal = { (value: String) in "'" + value.replacingOccurrences(of: "'", with: "''") + "'" }
-            sql += " ENCODING \(literal(source.encoding)) LC_COLLATE \(literal(source.collate)) LC_CTYPE \(literal(source.ctype))"
-            if source.localeProvider == "i" {
-                sql += " LOCALE_PROVIDER icu" + (source.iculocale.map { " ICU_LOCALE \(literal($0))" } ?? "")
+        let noOwner = options.noOwner
+        try await PostgresConnection.connect(try target.withDatabase("postgres")).closing { admin in
+            var sql = "CREATE DATABASE \(try await admin.quoteIdentifier(name)) WITH TEMPLATE template0"
+            if let source = manifest.sourceDatabase {
+                sql += " ENCODING \(try await admin.quoteLiteral(source.encoding)) LC_COLLATE \(try await admin.quoteLiteral(source.collate))"
+                    + " LC_CTYPE \(try await admin.quoteLiteral(source.ctype))"
+                if source.localeProvider == "i" {
+                    sql += " LOCALE_PROVIDER icu"
+                    if let locale = source.iculocale { sql += " ICU_LOCALE \(try await admin.quoteLiteral(locale))" }
+                }
+                if !noOwner { sql += " OWNER \(try await admin.quoteIdentifier(source.owner))" }
             }
-            if !options.noOwner { sql += " OWNER \(RestorePreflight.identifier(source.owner))" }
+            try await admin.execute(sql)
         }
-        try await admin.execute(sql)
         logger.notice("--create: database created", metadata: ["database": "\(name)"])
     }
 
@@ -180,6 +177,7 @@ package struct Restorer: Sendable {
         let main = try await PostgresConnection.connect(target)
         var connections = [main]
         var loading = false
+        let outcome: Result<(Int64, Int), any Error>
         do {
             let targetDatabase = RestoreTarget(connection: main)
             if let globals {
@@ -215,7 +213,7 @@ package struct Restorer: Sendable {
             }
 
             if let role = options.role {
-                for connection in connections { try await connection.execute("SET ROLE \(RestorePreflight.identifier(role))") }
+                for connection in connections { try await connection.execute("SET ROLE \(try await connection.quoteIdentifier(role))") }
             }
 
             // Whole data members (up to the chunk size each) queue when loading in parallel; COPY
@@ -236,16 +234,17 @@ package struct Restorer: Sendable {
             try await reading
             if options.analyze { try await Self.analyze(connections: connections, tables: manifestTables, parents: selectedTables == nil, logger: logger) }
             if options.singleTransaction { try await main.execute("COMMIT") }
-            for connection in connections { await connection.close() }
-            return (runner.rows, runner.statements)
+            outcome = .success((runner.rows, runner.statements))
         } catch {
             if options.singleTransaction { try? await main.execute("ROLLBACK") }
-            for connection in connections { await connection.close() }
-            if loading && !options.singleTransaction, let failure = error as? BackupError, failure.code == .scriptError {
-                throw BackupError(.scriptError, failure.message + "; the target keeps what was loaded before that: rerun with --clean to replace it (or with --single-transaction to load all or nothing)")
-            }
-            throw error
+            outcome = .failure(error)
         }
+        // The one place the run's connections are closed, however it ended.
+        for connection in connections { await connection.close() }
+        if case .failure(let error) = outcome, loading && !options.singleTransaction, let failure = error as? BackupError, failure.code == .scriptError {
+            throw BackupError(.scriptError, failure.message + "; the target keeps what was loaded before that: rerun with --clean to replace it (or with --single-transaction to load all or nothing)")
+        }
+        return try outcome.get()
     }
 
     /// ANALYZE of the restored tables (all user tables, partitioned parents and materialized views

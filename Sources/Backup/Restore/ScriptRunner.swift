@@ -105,7 +105,7 @@ final class ScriptRunner {
             var sql = copySQL
             let freeze = freezeMembers.contains(source) ? (inTransaction ? Freeze.inTransaction : .truncating) : Freeze.none
             if freeze != .none, let frozen = Self.freezing(copySQL) { sql = frozen.copy; if freeze == .truncating {
-                do { try await main.execute("BEGIN; TRUNCATE ONLY \(frozen.table)") }
+                do { try await main.execute("BEGIN; TRUNCATE ONLY \(try await main.quoteQualifiedName(schema: frozen.schema, name: frozen.name))") }
                 catch { throw Self.failure(error, source: source, line: line, sql: copySQL) }
             } }
             do {
@@ -139,13 +139,12 @@ final class ScriptRunner {
 
     /// `COPY t (…) FROM stdin;` → `COPY t (…) FROM stdin WITH (FREEZE);` and `t` as written (the
     /// member's own, checksummed, text), for pg_dump's COPY lines only.
-    static func freezing(_ copySQL: String) -> (copy: String, table: String)? {
+    static func freezing(_ copySQL: String) -> (copy: String, schema: String, name: String)? {
         let trimmed = copySQL.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.hasPrefix("COPY "), trimmed.hasSuffix(" FROM stdin;") else { return nil }
         let tokens = SQLWords.tokens(trimmed.utf8)
         guard tokens.count >= 4, tokens[2] == .symbol("."), let schema = tokens[1].identifier, let name = tokens[3].identifier else { return nil }
-        let table = RestorePreflight.identifier(schema) + "." + RestorePreflight.identifier(name)
-        return (String(trimmed.dropLast(1)) + " WITH (FREEZE);", table)
+        return (String(trimmed.dropLast(1)) + " WITH (FREEZE);", schema, name)
     }
 
     /// Loads one whole data member; with `freeze`, as `COPY … WITH (FREEZE)`.
@@ -158,7 +157,7 @@ final class ScriptRunner {
             sql = frozen.copy
             if freeze == .truncating {
                 truncating = true
-                do { try await connection.execute("BEGIN; TRUNCATE ONLY \(frozen.table)") }
+                do { try await connection.execute("BEGIN; TRUNCATE ONLY \(try await connection.quoteQualifiedName(schema: frozen.schema, name: frozen.name))") }
                 catch { throw failure(error, source: block.source, line: 1, sql: block.copySQL) }
             }
         }

@@ -39,7 +39,7 @@ enum ArchiveChecker {
             if beside == nil && seen.isEmpty && embedded == nil {
                 // Nothing readable and no manifest saying it is a backup: bad input (2), as `backup
                 // verify` answers for the same file, not a damaged backup (1).
-                throw BackupError(.usage, "\(label) is not a backup archive (\(error)); restore takes an archive made by 'backup create' or a plain .sql, .sql.gz or .sql.zst script")
+                throw notABackup(label, error)
             }
             throw BackupError(.invalidArchive, "backup \(label) is damaged: \(error)")
         }
@@ -72,14 +72,18 @@ enum ArchiveChecker {
     /// one pass over the archive, no hashing.
     static func embeddedManifest(path: String) throws -> BackupManifest {
         let label = (path as NSString).lastPathComponent
+        var entries = 0
         do {
             let reader = try ArchiveReader(path: path)
             while let entry = try reader.nextEntry() {
+                entries += 1
                 if entry.name == BackupManifest.memberName {
                     return try BackupManifest.decode(Data(try reader.readAll(limit: 256 << 20)), source: "\(label) (manifest.json)")
                 }
             }
         } catch let error as ArchiveError {
+            // Nothing readable at all: not a backup (bad input, 2), as `check` says for the same file.
+            if entries == 0 { throw notABackup(label, error) }
             throw BackupError(.invalidArchive, "backup \(label) is damaged: \(error)")
         }
         throw BackupError(.invalidArchive, "backup \(label) is incomplete: it has no manifest.json (truncated?)")
@@ -97,5 +101,10 @@ enum ArchiveChecker {
             throw BackupError(.invalidArchive, "backup \(label) is damaged: \(error)")
         }
         throw BackupError(.invalidArchive, "backup \(label) has no member \(name)")
+    }
+
+    /// A file with nothing readable and no manifest beside it: bad input (2), not a damaged backup (1).
+    static func notABackup(_ label: String, _ error: ArchiveError) -> BackupError {
+        BackupError(.usage, "\(label) is not a backup archive (\(error)); restore takes an archive made by 'backup create' or a plain .sql, .sql.gz or .sql.zst script")
     }
 }

@@ -53,41 +53,36 @@ package struct BackupVerifier: Sendable {
 
     /// Restores into `ops_verify_<id>`, compares row counts, drops it. Returns the tables compared.
     private func restoreTest(_ entry: BackupRepository.Entry, manifest: BackupManifest) async throws -> Int {
-        let admin = try await Stores.postgres(configuration)
         let name = "ops_verify_\(entry.id.lowercased())"
-        let quoted = try await admin.quoteIdentifier(name)
-        do {
-            try await admin.execute("DROP DATABASE IF EXISTS \(quoted) WITH (FORCE)")
-            try await admin.execute("CREATE DATABASE \(quoted) TEMPLATE template0")
-            let target = try Stores.postgresTarget(configuration).withDatabase(name)
-            let restorer = Restorer(target: target, options: RestoreOptions(jobs: jobs), logger: logger)
-            _ = try await restorer.restore(archive: entry.archivePath, beside: manifest)
-            let scratch = try await PostgresConnection.connect(target)
-            var mismatches: [String] = []
+        return try await Stores.withPostgres(configuration) { admin in
+            let quoted = try await admin.quoteIdentifier(name)
             do {
-                for table in manifest.tables {
-                    let name = try await scratch.quoteQualifiedName(schema: table.schema, name: table.name)
-                    let count = try await scratch.query("SELECT count(*) AS n FROM ONLY \(name)").first?.decode(Int64.self, "n") ?? -1
-                    if count != table.rows { mismatches.append("\(table.displayName) has \(count) rows, the manifest says \(table.rows)") }
+                try await admin.execute("DROP DATABASE IF EXISTS \(quoted) WITH (FORCE)")
+                try await admin.execute("CREATE DATABASE \(quoted) TEMPLATE template0")
+                let target = try Stores.postgresTarget(configuration).withDatabase(name)
+                let restorer = Restorer(target: target, options: RestoreOptions(jobs: jobs), logger: logger)
+                _ = try await restorer.restore(archive: entry.archivePath, beside: manifest)
+                let mismatches = try await PostgresConnection.connect(target).closing { scratch in
+                    var mismatches: [String] = []
+                    for table in manifest.tables {
+                        let name = try await scratch.quoteQualifiedName(schema: table.schema, name: table.name)
+                        let count = try await scratch.query("SELECT count(*) AS n FROM ONLY \(name)").first?.decode(Int64.self, "n") ?? -1
+                        if count != table.rows { mismatches.append("\(table.displayName) has \(count) rows, the manifest says \(table.rows)") }
+                    }
+                    return mismatches
                 }
+                try await admin.execute("DROP DATABASE IF EXISTS \(quoted) WITH (FORCE)")
+                guard mismatches.isEmpty else {
+                    throw BackupError(.verifyFailed, "backup \(entry.id) failed its restore test: \(mismatches.prefix(3).joined(separator: "; "))")
+                }
+                return manifest.tables.count
             } catch {
-                await scratch.close()
+                try? await admin.execute("DROP DATABASE IF EXISTS \(quoted) WITH (FORCE)")
+                if let error = error as? BackupError, error.code != .verifyFailed {
+                    throw BackupError(.verifyFailed, "backup \(entry.id) failed its restore test: \(error.message)")
+                }
                 throw error
             }
-            await scratch.close()
-            try await admin.execute("DROP DATABASE IF EXISTS \(quoted) WITH (FORCE)")
-            await admin.close()
-            guard mismatches.isEmpty else {
-                throw BackupError(.verifyFailed, "backup \(entry.id) failed its restore test: \(mismatches.prefix(3).joined(separator: "; "))")
-            }
-            return manifest.tables.count
-        } catch {
-            try? await admin.execute("DROP DATABASE IF EXISTS \(quoted) WITH (FORCE)")
-            await admin.close()
-            if let error = error as? BackupError, error.code != .verifyFailed {
-                throw BackupError(.verifyFailed, "backup \(entry.id) failed its restore test: \(error.message)")
-            }
-            throw error
         }
     }
 }

@@ -154,13 +154,15 @@ struct NotABackupTests {
         text.unicodeScalars.allSatisfy { $0 == "\n" || ($0.value >= 0x20 && $0.value != 0x7F && $0 != "\u{FFFD}") }
     }
 
-    @Test(arguments: ["junk.tar.zst", "junk.tar", "notes.txt"])
+    @Test(.serialized, arguments: ["junk.tar.zst", "junk.tar", "notes.txt"])  // one restore job at a time (its lock)
     func restoreAndVerifyAgreeOnAFileThatIsNotABackup(name: String) async throws {
         let file = try temporary(name, randomBytes(4096))
         try await PostgresTestDatabase.with(migrated: false) { target, connection in
             let targetURL = try PostgresTestDatabase.serverConfiguration().url(forDatabase: target)
-            let restore = try CLI.run(["restore", file, "--target-url", targetURL])
-            let verify = try CLI.run(["backup", "verify", file])
+            // Each test records (and locks) its runs in its own database, so parallel tests never meet
+            // on the `restore` job's lock.
+            let restore = try CLI.run(["restore", file, "--target-url", targetURL], environment: ["DATABASE_URL": targetURL])
+            let verify = try CLI.run(["backup", "verify", file], environment: ["DATABASE_URL": targetURL])
             #expect(restore.status == 2, "\(restore.stderr)")
             #expect(verify.status == 2, "\(verify.stderr)")
             #expect(restore.stderr.contains("not a backup archive"), "\(restore.stderr)")
@@ -187,7 +189,7 @@ struct NotABackupTests {
         let file = try temporary(name, data)
         try await PostgresTestDatabase.with(migrated: false) { target, connection in
             let targetURL = try PostgresTestDatabase.serverConfiguration().url(forDatabase: target)
-            let result = try CLI.run(["restore", file, "--target-url", targetURL])
+            let result = try CLI.run(["restore", file, "--target-url", targetURL], environment: ["DATABASE_URL": targetURL])
             #expect(result.status == 2, "\(result.stderr)")
             #expect(result.stderr.contains("\(name) is not a SQL script"), "\(result.stderr)")
             #expect(result.stderr.split(separator: "\n").last?.hasPrefix("auto-i18n-ops: ") == true, "\(result.stderr)")

@@ -16,7 +16,7 @@ struct ExitCodesThroughTheBinaryTests {
         try "CREATE TABLE public.from_script (x integer);\n".write(toFile: script, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: script) }
         try await PostgresTestDatabase.with(migrated: true) { target, connection in
-            let result = try CLI.run(["restore", script, "--target-url", try url(target)])
+            let result = try CLI.run(["restore", script, "--target-url", try url(target)], environment: ["DATABASE_URL": try url(target)])
             #expect(result.status == 2, "\(result.stderr)")
             #expect(result.stderr.contains("not empty"), "\(result.stderr)")
             let created = try await connection.query("SELECT to_regclass('public.from_script') IS NOT NULL AS present").first?.decode(Bool.self, "present")
