@@ -23,7 +23,24 @@ enum JobCommand {
         // The run is recorded; a webhook delivery (bounded retries, ~25 s at most) finishes before exit.
         await report.notification?.value
         let textfileError = await exportTextfile(report, configuration: context.configuration, options: options)
-        if options.json {
+        printReport(report, json: options.json, summary: summary)
+        switch report.status {
+        case .succeeded, .running:
+            if let textfileError { throw textfileError }
+        case .warning:
+            if let textfileError { throw textfileError }
+            throw ArgumentParser.ExitCode(ExitCode.warning)
+        case .skipped, .failed:
+            if let textfileError { FileHandle.standardError.write(Data("auto-i18n-ops: \(textfileError.message)\n".utf8)) }
+            if let error = report.error as? OpsError { throw error }
+            throw OpsError(.jobFailed, "\(report.job) failed: \(report.error.map { String(describing: $0) } ?? "unknown error")")
+        }
+    }
+
+    /// Prints a finished run: `--json` the run summary object (snake_case keys), else the job's summary
+    /// text on stdout and its warnings, one line each, on stderr.
+    static func printReport(_ report: JobRunner.Report, json: Bool, summary: (JobOutcome) -> String) {
+        if json {
             var object: [String: JSONValue] = [
                 "job": .string(report.job),
                 "status": .string(report.status.rawValue),
@@ -39,17 +56,6 @@ enum JobCommand {
         } else if let outcome = report.outcome {
             print(summary(outcome))
             for warning in outcome.warnings { FileHandle.standardError.write(Data("auto-i18n-ops: warning: \(warning)\n".utf8)) }
-        }
-        switch report.status {
-        case .succeeded, .running:
-            if let textfileError { throw textfileError }
-        case .warning:
-            if let textfileError { throw textfileError }
-            throw ArgumentParser.ExitCode(ExitCode.warning)
-        case .skipped, .failed:
-            if let textfileError { FileHandle.standardError.write(Data("auto-i18n-ops: \(textfileError.message)\n".utf8)) }
-            if let error = report.error as? OpsError { throw error }
-            throw OpsError(.jobFailed, "\(report.job) failed: \(report.error.map { String(describing: $0) } ?? "unknown error")")
         }
     }
 

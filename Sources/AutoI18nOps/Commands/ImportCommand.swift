@@ -62,23 +62,8 @@ struct ImportLegacyCommand: AsyncParsableCommand {
         // DIR is checked before the run starts, so a wrong path is exit 2 without touching the database.
         _ = try LegacyTree.open(options.directory, only: options.senders)
         let report = await JobRunner(context: context).run(LegacyImportJob(options: options))
-        if json {
-            var object: [String: JSONValue] = [
-                "job": .string(report.job),
-                "status": .string(report.status.rawValue),
-                "duration_seconds": .double(report.duration.inSeconds),
-            ]
-            if let id = report.runID { object["run_id"] = .int(id) }
-            if let outcome = report.outcome {
-                object["details"] = outcome.details
-                if !outcome.warnings.isEmpty { object["warnings"] = .array(outcome.warnings.map { .string($0) }) }
-            }
-            if let error = report.error { object["error"] = .string(String(describing: error)) }
-            print(JSONValue.object(object).jsonString(pretty: true))
-        } else if let outcome = report.outcome {
-            print(ImportReport.summary(outcome.details))
-            for warning in outcome.warnings { FileHandle.standardError.write(Data("auto-i18n-ops: warning: \(warning)\n".utf8)) }
-        }
+        await report.notification?.value
+        JobCommand.printReport(report, json: json) { ImportReport.summary($0.details) }
         switch report.status {
         case .succeeded, .running:
             return
