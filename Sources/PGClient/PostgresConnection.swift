@@ -110,6 +110,9 @@ package final class PostgresConnection: @unchecked Sendable {
             // closure has not escaped when `withoutActuallyEscaping` returns.
             let box = ClosureBox(escapable)
             let cancelHandle = self.cancelHandle
+            // A cancel that arrives while the call still waits for the queue would find no statement on
+            // the server to cancel; the flag makes the queued call give up before it starts instead.
+            let cancelled = LockedBox(false)
             return try await withTaskCancellationHandler {
                 try Task.checkCancellation()
                 let result: UnsafeTransfer<T> = try await withCheckedThrowingContinuation { continuation in
@@ -119,12 +122,18 @@ package final class PostgresConnection: @unchecked Sendable {
                             continuation.resume(throwing: PostgresError(.closed, "the PostgreSQL connection to \(self.configuration.redacted) is closed"))
                             return
                         }
+                        guard !cancelled.current else {
+                            _ = box.take()
+                            continuation.resume(throwing: PostgresError(.cancelled, "statement cancelled"))
+                            return
+                        }
                         let outcome = Result { UnsafeTransfer(try box.invoke(conn)) }
                         continuation.resume(with: outcome)
                     }
                 }
                 return result.value
             } onCancel: {
+                cancelled.withLock { $0 = true }
                 cancelHandle.cancel()
             }
         }

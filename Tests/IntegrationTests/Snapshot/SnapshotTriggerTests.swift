@@ -40,7 +40,8 @@ struct SnapshotTriggerTests {
 
     @Test func aSnapshotRequestedDuringARunningSaveWaitsThenMakesItsOwn() async throws {
         try await SnapshotTestSupport.withServer { server, admin in
-            try await SnapshotTestSupport.makeSavesSlow(admin)
+            // A 2 s save, so it is still running when the trigger looks even on a loaded machine.
+            try await SnapshotTestSupport.makeSavesSlow(admin, keys: 40_000)
             let before = try await SnapshotTestSupport.persistence(admin)
             #expect(try await admin.command(["BGSAVE"]).stringValue == "Background saving started")
             // The running save keeps its slowness (the child copied the setting); ours will be quick.
