@@ -82,11 +82,7 @@ package struct BackupCreator: Sendable {
     }
 
     static func sourceDatabase(_ connection: PostgresConnection) async throws -> BackupManifest.SourceDatabase? {
-        guard let row = try await connection.query("""
-            SELECT pg_catalog.pg_encoding_to_char(encoding) AS encoding, datcollate, datctype, datlocprovider::text AS provider,
-                   daticulocale, pg_catalog.pg_get_userbyid(datdba) AS owner
-            FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()
-            """).first else { return nil }
+        guard let row = try await connection.query(Self.sourceDatabaseSQL).first else { return nil }
         return BackupManifest.SourceDatabase(encoding: try row.decode(String.self, "encoding"), collate: try row.decode(String.self, "datcollate"),
                                              ctype: try row.decode(String.self, "datctype"), localeProvider: try row.decode(String.self, "provider"),
                                              iculocale: row["daticulocale"], owner: try row.decode(String.self, "owner"))

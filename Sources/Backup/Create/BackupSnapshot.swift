@@ -28,10 +28,7 @@ struct BackupSnapshot {
             try await main.execute(sessionSettings)
             try await main.execute(begin)
             let started = Date()
-            let row = try await main.query("""
-                SELECT current_database() AS database, current_setting('server_version') AS version,
-                       current_setting('server_version_num')::int AS number, pg_export_snapshot() AS snapshot
-                """).first
+            let row = try await main.query(Self.snapshotSQL).first
             guard let row else { throw BackupError(.io, "backup failed: the server returned no snapshot") }
             return BackupSnapshot(main: main, database: try row.decode(String.self, "database"),
                                   serverVersion: try row.decode(String.self, "version"),
@@ -49,14 +46,7 @@ struct BackupSnapshot {
     func lockTables(timeout seconds: Double) async throws -> Int {
         let milliseconds = max(1, Int((seconds * 1000).rounded()))
         try await main.execute("SET lock_timeout = \(milliseconds)")
-        let tables = try await main.query("""
-            SELECT n.nspname AS schema, c.relname AS name, format('%I.%I', n.nspname, c.relname) AS qualified
-            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
-              AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-              AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
-            ORDER BY 1, 2
-            """)
+        let tables = try await main.query(Self.lockTablesSQL)
         for row in tables.rows {
             let qualified = try row.decode(String.self, "qualified")
             do {

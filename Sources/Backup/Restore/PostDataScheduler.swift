@@ -24,10 +24,7 @@ enum PostDataScheduler {
         }
         // Partitioned tables and partitions keep their constraints as dumped (USING INDEX does not
         // apply to them, and their indexes are attached to each other).
-        let partitioned = Set(try await connections[0].query("""
-            SELECT n.nspname || '.' || c.relname AS name FROM pg_catalog.pg_class c
-            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'p' OR c.relispartition
-            """).rows.map { try $0.decode(String.self, "name") })
+        let partitioned = Set(try await connections[0].query(Self.partitionedTablesSQL).rows.map { try $0.decode(String.self, "name") })
         let statements = splitConstraints(statements, skipping: partitioned)
         let lockSets = statements.map { locks(of: $0.sql) }
         var started = Array(repeating: false, count: statements.count)

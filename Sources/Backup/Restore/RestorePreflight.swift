@@ -23,12 +23,7 @@ enum RestorePreflight {
         if version / 10000 < manifest.serverVersionNumber / 10000 {
             throw BackupError(.usage, "restore refused: the target server runs PostgreSQL \(version / 10000), older than the backup's source (\(manifest.serverVersionNumber / 10000)); restore onto PostgreSQL \(manifest.serverVersionNumber / 10000) or newer")
         }
-        let me = try await connection.query("""
-            SELECT current_user AS name, r.rolsuper AS superuser, r.rolcreatedb AS createdb,
-                   pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE') AS create_here,
-                   EXISTS (SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1) AS target_exists
-            FROM pg_catalog.pg_roles r WHERE r.rolname = current_user
-            """, [database]).first
+        let me = try await connection.query(Self.connectingRoleSQL, [database]).first
         let user = me?["name"] ?? "?"
         if options.create {
             guard me?["superuser"] == "t" || me?["createdb"] == "t" else {

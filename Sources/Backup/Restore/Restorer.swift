@@ -206,10 +206,7 @@ package struct Restorer: Sendable {
             for _ in 1..<max(1, jobs) { connections.append(try await PostgresConnection.connect(target)) }
             for connection in connections {
                 // Index builds (GIN above all) are much faster with more than the default 64 MB.
-                try await connection.query("""
-                    SELECT set_config('maintenance_work_mem', '256MB', false)
-                    WHERE pg_catalog.pg_size_bytes(current_setting('maintenance_work_mem')) < 268435456
-                    """)
+                try await connection.query(Self.maintenanceWorkMemSQL)
             }
 
             if let role = options.role {
