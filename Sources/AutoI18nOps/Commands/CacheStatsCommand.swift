@@ -29,8 +29,9 @@ struct CacheStatsCommand: JobCommandType {
     }
 
     func preflight(_ context: JobContext) throws {
-        // Only the Redis URL must be valid: the job runs (unrecorded) without PostgreSQL.
-        _ = try context.configuration.requireRedisURL()
+        // Only the Redis URL must be valid (and is checked before the job's lock): the job runs
+        // (unrecorded) without PostgreSQL.
+        try Stores.validateRedis(context.configuration)
     }
 
     func summary(_ outcome: JobOutcome) -> String { CacheStats.table(outcome.details) }

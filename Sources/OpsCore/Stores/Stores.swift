@@ -57,6 +57,12 @@ package enum Stores {
         }
     }
 
+    /// Checks that `REDIS_URL` is set and parses (a usage error, exit 2, before any lock is taken), for
+    /// jobs that need only the Redis server.
+    package static func validateRedis(_ configuration: OpsConfiguration) throws {
+        do { _ = try RedisURL(try configuration.requireRedisURL()) } catch { throw opsError(error) }
+    }
+
     /// Connects to the Redis-compatible server, retrying a failed connect up to `REDIS_MAX_RETRIES` times.
     package static func redis(_ configuration: OpsConfiguration, commandTimeout: Duration = .seconds(10)) async throws -> RedisConnection {
         do {
