@@ -14,6 +14,12 @@ struct HealthTests {
             var thresholds = HealthThresholds()
             thresholds.snapshotAgeWarn = 0
             thresholds.responseTimeWarnMs = 10_000
+            // The suite's other tests share this server: their connections and open transactions are
+            // not this test's subject (the thresholds are tested in HealthReportTests).
+            thresholds.connectionsWarn = 1
+            thresholds.connectionsFail = 1
+            thresholds.transactionAgeWarn = 86_400
+            thresholds.transactionAgeFail = 86_400
             let report = await HealthJob(thresholds: thresholds).check(configuration)
             #expect(report.status == .pass, "\(report.table)")
             let keys = Set(report.checks.map(\.key))
