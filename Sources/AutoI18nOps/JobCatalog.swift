@@ -1,5 +1,6 @@
 import ArgumentParser
 import OpsCore
+import OpsSupport
 import Scheduler
 
 /// The jobs a schedule line may name: each is a `JobCommandType`, whose `commandPath` is the subcommand
@@ -38,7 +39,7 @@ struct CommandJobCatalog: JobCatalog {
             throw OpsError(.usage, "'\((type.commandPath + arguments).joined(separator: " "))' is not a job command")
         }
         try Self.rejectProcessOptions(in: command)
-        let job = try command.makeJob()
+        let job = try ProgressMeter.$logOnly.withValue(true) { try command.makeJob() }
         guard job.name == name else {
             throw OpsError(.usage, "'\(type.commandPath.joined(separator: " "))' runs job '\(job.name)', not '\(name)'")
         }

@@ -6,7 +6,11 @@ import Foundation
 ///
 /// `@unchecked Sendable`: every counter is behind `lock`; workers call `add` from any thread.
 package final class ProgressMeter: @unchecked Sendable {
-    package enum Display: Sendable { case none, terminal, log }
+    package enum Display: Sendable, Equatable {
+        case none, terminal, log
+        /// Log lines at this interval (tests, and callers that want a line more or less often than 10 s).
+        case every(Duration)
+    }
 
     /// One counted quantity: `files 56/129`, `9.1 MiB/28.8 MiB` (bytes), `rows 1200` (no total).
     package struct Quantity: Sendable {
@@ -40,9 +44,13 @@ package final class ProgressMeter: @unchecked Sendable {
         self.log = log
     }
 
-    /// `.none` with `--quiet`, `.terminal` when stderr is a terminal, else `.log`.
+    /// True while the daemon makes a schedule line's job: several jobs may run at once, so their
+    /// progress is logged, never drawn, even when the daemon's stderr is a terminal.
+    @TaskLocal package static var logOnly = false
+
+    /// `.none` with `--quiet`, `.terminal` when stderr is a terminal (and not `logOnly`), else `.log`.
     package static func defaultDisplay(quiet: Bool) -> Display {
-        quiet ? .none : (isatty(STDERR_FILENO) == 1 ? .terminal : .log)
+        quiet ? .none : (!logOnly && isatty(STDERR_FILENO) == 1 ? .terminal : .log)
     }
 
     /// Adds `amount` to the quantity named `name` (unknown names are ignored).
@@ -87,14 +95,19 @@ package final class ProgressMeter: @unchecked Sendable {
 
     /// Redraws (terminal) or logs (not a terminal) until cancelled; then clears the terminal line.
     package func run() async {
-        guard display != .none else { return }
-        let interval: Duration = display == .terminal ? .seconds(1) : .seconds(10)
+        let interval: Duration
+        switch display {
+        case .none: return
+        case .terminal: interval = .seconds(1)
+        case .log: interval = .seconds(10)
+        case .every(let every): interval = max(every, .milliseconds(10))
+        }
         while !Task.isCancelled {
             do { try await Task.sleep(for: interval) } catch { break }
-            switch display {
-            case .terminal: FileHandle.standardError.write(Data(("\r\u{1B}[K" + line()).utf8))
-            case .log: log(line())
-            case .none: break
+            if display == .terminal {
+                FileHandle.standardError.write(Data(("\r\u{1B}[K" + line()).utf8))
+            } else {
+                log(line())
             }
         }
         if display == .terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }

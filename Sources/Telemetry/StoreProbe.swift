@@ -21,11 +21,21 @@ package enum StoreProbe {
         /// nil: not configured (no series, like the daemon without `REDIS_URL`).
         package var postgres: Result?
         package var redis: Result?
+        /// The filesystem of a local `BACKUP_REPO` (nil for object storage or when unknown).
+        package var repository: FilesystemSpace?
 
-        package init(postgres: Result?, redis: Result?) {
+        package init(postgres: Result?, redis: Result?, repository: FilesystemSpace? = nil) {
             self.postgres = postgres
             self.redis = redis
+            self.repository = repository
         }
+    }
+
+    /// The filesystem space of `configuration`'s backup repository when it is a local directory.
+    package static func repositorySpace(_ configuration: OpsConfiguration) async -> FilesystemSpace? {
+        let root = configuration.backupRepository
+        guard !root.contains("://") else { return nil }
+        return try? await BlockingIO.run(name: "statvfs") { FilesystemSpace.of(root) }
     }
 
     /// Probes the stores `configuration` names. A URL that does not parse counts as down: the job
@@ -36,7 +46,8 @@ package enum StoreProbe {
         bounded.connectTimeoutSeconds = max(1, min(configuration.connectTimeoutSeconds, timeoutSeconds))
         async let postgres = probePostgres(bounded)
         async let redis: Result? = configuration.redisURL == nil ? nil : probeRedis(bounded, timeoutSeconds: timeoutSeconds)
-        return Status(postgres: await postgres, redis: await redis)
+        async let repository = repositorySpace(configuration)
+        return Status(postgres: await postgres, redis: await redis, repository: await repository)
     }
 
     private static func probePostgres(_ configuration: OpsConfiguration) async -> Result {

@@ -69,6 +69,10 @@ package enum TextfileExporter {
             metric(OpsMetrics.redisUp, redis.up ? 1 : 0)
             metric(OpsMetrics.redisPing, redis.ping)
         }
+        if let space = stores.repository {
+            metric(OpsMetrics.repositoryAvailable, Double(space.availableBytes))
+            metric(OpsMetrics.repositorySize, Double(space.sizeBytes))
+        }
         metric(OpsMetrics.refreshTimestamp, now.timeIntervalSince1970)
         return lines.joined(separator: "\n") + "\n"
     }

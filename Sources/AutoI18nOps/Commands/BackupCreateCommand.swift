@@ -24,6 +24,7 @@ struct BackupCreateCommand: JobCommandType {
     @Option(parsing: .unconditional, help: "zstd worker threads (default: number of cores, at most 2; 0 compresses on the archive-writing thread, using the least memory).") var compressionThreads: Int?
     @Flag(help: "No ALTER … OWNER TO statements.") var noOwner = false
     @Flag(help: "No GRANT/REVOKE statements.") var noPrivileges = false
+    @Flag(help: "No progress line (terminal) or progress log lines (every 10 s otherwise).") var quiet = false
 
     func makeJob() throws -> any OpsJob {
         guard let kind = BackupOptions.Compression(rawValue: compression) else {
@@ -31,10 +32,11 @@ struct BackupCreateCommand: JobCommandType {
         }
         if let jobs { _ = try NumberOption.int(jobs, "--jobs", range: NumberOption.connections) }
         if let compressionThreads { _ = try NumberOption.int(compressionThreads, "--compression-threads", range: 0...64) }
-        let options = BackupOptions(
+        var options = BackupOptions(
             dump: DumpOptions(noOwner: noOwner, noPrivileges: noPrivileges, excludeTableData: excludeTableData),
             compression: kind, level: level, jobs: jobs ?? BackupOptions.defaultJobs, lockWaitTimeout: try DurationText.option(lockWaitTimeout, "--lock-wait-timeout", range: DurationText.postgresTimeoutRange).inSeconds,
             compressionThreads: compressionThreads ?? BackupOptions.defaultCompressionThreads)
+        options.progress = ProgressMeter.defaultDisplay(quiet: quiet)
         do { try options.validate() } catch let error as BackupError { throw error.opsError }
         return BackupCreateJob(options: options)
     }

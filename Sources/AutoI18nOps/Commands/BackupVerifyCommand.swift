@@ -16,10 +16,12 @@ struct BackupVerifyCommand: JobCommandType {
     @Option(help: "The database whose backups ID and 'latest' refer to (default: DATABASE_URL's).") var database: String?
     @Flag(help: "Restore into ops_verify_<id> on the DATABASE_URL server, compare row counts with the manifest, drop it.") var restoreTest = false
     @Option(parsing: .unconditional, help: "Connections for the restore test.") var jobs = 1
+    @Flag(help: "No progress line (terminal) or progress log lines (every 10 s otherwise).") var quiet = false
 
     func makeJob() throws -> any OpsJob {
         BackupVerifyJob(backup: backup, database: database, restoreTest: restoreTest,
-                        jobs: try NumberOption.int(jobs, "--jobs", range: NumberOption.connections))
+                        jobs: try NumberOption.int(jobs, "--jobs", range: NumberOption.connections),
+                        progress: ProgressMeter.defaultDisplay(quiet: quiet))
     }
 
     func summary(_ outcome: JobOutcome) -> String {

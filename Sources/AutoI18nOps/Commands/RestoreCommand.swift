@@ -28,12 +28,14 @@ struct RestoreCommand: JobCommandType {
     @Flag(help: "First create the backup's roles that do not exist (its 0500-globals.sql.optional member).") var createRoles = false
     @Flag(help: "Create the --target-url database first, with the source's encoding, collation and owner.") var create = false
     @Flag(help: "Do not ANALYZE the restored tables at the end.") var noAnalyze = false
+    @Flag(help: "No progress line (terminal) or progress log lines (every 10 s otherwise).") var quiet = false
 
     func makeJob() throws -> any OpsJob {
         RestoreJob(source: source, database: database, targetURL: targetURL,
                    options: RestoreOptions(clean: clean, jobs: try NumberOption.int(jobs, "--jobs", range: NumberOption.connections), tables: tables,
                                            singleTransaction: singleTransaction, preserveRowOrder: preserveRowOrder, noOwner: noOwner,
-                                           noPrivileges: noPrivileges, role: role, createRoles: createRoles, create: create, analyze: !noAnalyze))
+                                           noPrivileges: noPrivileges, role: role, createRoles: createRoles, create: create, analyze: !noAnalyze,
+                                           progress: ProgressMeter.defaultDisplay(quiet: quiet)))
     }
 
     func summary(_ outcome: JobOutcome) -> String {

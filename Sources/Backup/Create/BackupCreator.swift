@@ -132,7 +132,13 @@ package struct BackupCreator: Sendable {
                 try sections.run(.data(excludingCopied: tables))
             }
             let copied: [BackupManifest.Table]
-            do { copied = try await copyTables(tables, connections: connections, channel: channel) }
+            // Data bytes are COPY text, their total the tables' size on disk: an estimate, as pg_dump has none.
+            let logger = self.logger
+            let meter = ProgressMeter(label: "backup", quantities: [
+                .init("tables", total: Int64(tables.count)), .init("rows"),
+                .init("data", total: tables.reduce(0) { $0 + $1.estimatedBytes }, isBytes: true),
+            ], display: options.progress, log: { logger.info("\($0)") })
+            do { copied = try await meter.showing { try await copyTables(tables, connections: connections, channel: channel, progress: meter) } }
             catch {
                 _ = try? await rest
                 throw error
@@ -182,7 +188,7 @@ package struct BackupCreator: Sendable {
 
     /// Copies every table, largest first, over all connections; returns the tables in plan order.
     private func copyTables(_ tables: [BackupTable], connections: [PostgresConnection],
-                            channel: HandoffChannel<SinkItem>) async throws -> [BackupManifest.Table] {
+                            channel: HandoffChannel<SinkItem>, progress: ProgressMeter) async throws -> [BackupManifest.Table] {
         let order = tables.indices.sorted { tables[$0].estimatedBytes > tables[$1].estimatedBytes }
         let queue = LockedBox.queue(order)
         let chunkBytes = options.chunkBytes
@@ -193,9 +199,10 @@ package struct BackupCreator: Sendable {
                     do {
                         while let index: Int = queue.next() {
                             let table = tables[index]
-                            let chunker = TableChunker(table: table, tableIndex: index, chunkBytes: chunkBytes, channel: channel)
+                            let chunker = TableChunker(table: table, tableIndex: index, chunkBytes: chunkBytes, channel: channel, progress: progress)
                             try await connection.copyOut(table.copyOutSQL) { row in try chunker.append(row) }
                             try chunker.finish()
+                            progress.add("tables", 1)
                             done.append((index, BackupManifest.Table(schema: table.schema, name: table.name, qualifiedName: table.qualifiedName,
                                                                      rows: chunker.rows, bytes: chunker.bytes, members: chunker.memberNames)))
                         }

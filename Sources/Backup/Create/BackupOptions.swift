@@ -1,5 +1,6 @@
 import ArchiveIO
 import Foundation
+import OpsSupport
 
 /// How `backup create` runs.
 package struct BackupOptions: Sendable {
@@ -42,6 +43,8 @@ package struct BackupOptions: Sendable {
     package var chunkBytes: Int
     /// zstd worker threads; 0 compresses on the archive thread.
     package var compressionThreads: Int
+    /// The progress line: tables, rows and data bytes copied of the catalog's estimate (`--quiet`: none).
+    package var progress: ProgressMeter.Display = .none
 
     package init(dump: DumpOptions = DumpOptions(), compression: Compression = .zstd, level: Int? = nil,
                 jobs: Int = BackupOptions.defaultJobs, lockWaitTimeout: Double = 5, chunkBytes: Int? = nil,

@@ -1,4 +1,5 @@
 import Foundation
+import OpsSupport
 
 /// Cuts one table's COPY stream into data members of bounded size, each a self-contained
 /// `COPY … FROM stdin;` block ending with `\.`, so memory stays bounded whatever the table's size and
@@ -12,6 +13,7 @@ final class TableChunker {
     private let tableIndex: Int
     private let chunkBytes: Int
     private let channel: HandoffChannel<SinkItem>
+    private let progress: ProgressMeter?
     private let header: [UInt8]
     private var body: [UInt8] = []
     private var rowsInChunk: Int64 = 0
@@ -22,8 +24,9 @@ final class TableChunker {
 
     static let trailer: [UInt8] = Array("\\.\n\n".utf8)
 
-    init(table: BackupTable, tableIndex: Int, chunkBytes: Int, channel: HandoffChannel<SinkItem>) {
+    init(table: BackupTable, tableIndex: Int, chunkBytes: Int, channel: HandoffChannel<SinkItem>, progress: ProgressMeter? = nil) {
         self.table = table
+        self.progress = progress
         self.tableIndex = tableIndex
         self.chunkBytes = chunkBytes
         self.channel = channel
@@ -63,6 +66,8 @@ final class TableChunker {
         chunks += 1
         rows += rowsInChunk
         bytes += Int64(body.count)
+        progress?.add("rows", rowsInChunk)
+        progress?.add("data", Int64(body.count))
         memberNames.append(name)
         startChunk()
         return member

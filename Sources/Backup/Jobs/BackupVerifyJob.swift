@@ -9,12 +9,14 @@ package struct BackupVerifyJob: OpsJob {
     package var database: String?
     package var restoreTest: Bool
     package var jobs: Int
+    package var progress: ProgressMeter.Display
 
-    package init(backup: String?, database: String?, restoreTest: Bool, jobs: Int = 1) {
+    package init(backup: String?, database: String?, restoreTest: Bool, jobs: Int = 1, progress: ProgressMeter.Display = .none) {
         self.backup = backup
         self.database = database
         self.restoreTest = restoreTest
         self.jobs = jobs
+        self.progress = progress
     }
 
     package func run(_ context: JobContext) async throws -> JobOutcome {
@@ -22,7 +24,7 @@ package struct BackupVerifyJob: OpsJob {
             let repository = BackupRepository(root: context.configuration.backupRepository)
             let entry = try repository.resolveAny(backup, database: BackupRepository.database(option: database, configuration: context.configuration))
             let report = try await BackupVerifier(configuration: context.configuration, logger: context.logger,
-                                                    jobs: context.configuration.cappedConnections(jobs, logger: context.logger))
+                                                    jobs: context.configuration.cappedConnections(jobs, logger: context.logger), progress: progress)
                 .verify(entry, restoreTest: restoreTest)
             return JobOutcome(details: [
                 "id": .string(report.id),

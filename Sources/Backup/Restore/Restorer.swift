@@ -34,10 +34,12 @@ package struct RestoreOptions: Sendable {
     package var create: Bool
     /// End with ANALYZE of every restored table (default on; `--no-analyze`).
     package var analyze: Bool
+    /// The progress lines of the checksum pass and the load (`--quiet`: none).
+    package var progress: ProgressMeter.Display
 
     package init(clean: Bool = false, jobs: Int = 1, tables: [String] = [], singleTransaction: Bool = false,
                 preserveRowOrder: Bool = false, noOwner: Bool = false, noPrivileges: Bool = false, role: String? = nil,
-                createRoles: Bool = false, create: Bool = false, analyze: Bool = true) {
+                createRoles: Bool = false, create: Bool = false, analyze: Bool = true, progress: ProgressMeter.Display = .none) {
         self.clean = clean
         self.jobs = jobs
         self.tables = tables
@@ -49,6 +51,7 @@ package struct RestoreOptions: Sendable {
         self.createRoles = createRoles
         self.create = create
         self.analyze = analyze
+        self.progress = progress
     }
 }
 
@@ -95,7 +98,11 @@ package struct Restorer: Sendable {
         }
         if !options.tables.isEmpty { _ = try TableSelection(names: options.tables, manifest: early) }
         try await RestorePreflight.check(target: target, manifest: early, options: options, tableSelection: !options.tables.isEmpty)
-        let manifest = try await BlockingIO.run(name: "restore-verify") { try ArchiveChecker.check(path: path, beside: beside) }
+        let checking = meter("restore: checksums", [.init("members", total: Int64(early.members.count)),
+                                                     .init("bytes", total: early.totalBytes, isBytes: true)])
+        let manifest = try await checking.showing {
+            try await BlockingIO.run(name: "restore-verify") { try ArchiveChecker.check(path: path, beside: beside, progress: checking) }
+        }
         logger.info("checksums verified", metadata: ["archive": "\(path)", "members": "\(manifest.members.count)"])
         let selection = options.tables.isEmpty ? nil : try TableSelection(names: options.tables, manifest: manifest)
         let selected = selection.map { selection in manifest.tables.filter { selection.tables.contains($0.displayName) } }
@@ -117,9 +124,15 @@ package struct Restorer: Sendable {
         // freeze the rows; in --single-transaction every table was created in the same transaction.
         let freeze = options.singleTransaction ? Set(manifest.members.filter { $0.kind == .data }.map(\.name))
             : Set(manifest.tables.filter { $0.members.count == 1 }.flatMap(\.members))
-        let (rows, statements) = try await run(jobs: jobs, selectedTables: selected, manifestTables: selected ?? manifest.tables,
-                                               globals: globals, freezeMembers: freeze) { channel in
-            try ScriptSource.streamArchive(path: path, manifest: manifest, parallel: jobs > 1, selection: selection, channel: channel)
+        let streamed = ScriptSource.streamedMembers(manifest, selection: selection)
+        let loading = meter("restore", [.init("members", total: Int64(streamed.count)),
+                                        .init("rows", total: streamed.reduce(0) { $0 + ($1.rows ?? 0) }),
+                                        .init("bytes", total: streamed.reduce(0) { $0 + $1.bytes }, isBytes: true)])
+        let (rows, statements) = try await loading.showing {
+            try await run(jobs: jobs, selectedTables: selected, manifestTables: selected ?? manifest.tables,
+                          globals: globals, freezeMembers: freeze) { channel in
+                try ScriptSource.streamArchive(path: path, manifest: manifest, parallel: jobs > 1, selection: selection, channel: channel, progress: loading)
+            }
         }
         return Summary(source: path, rows: rows, statements: statements, manifest: manifest,
                        tables: (selected ?? manifest.tables).map(\.displayName))
@@ -131,10 +144,20 @@ package struct Restorer: Sendable {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw BackupError(.notFound, "cannot read \(path): no such file or no permission")
         }
-        let (rows, statements) = try await run(jobs: 1, selectedTables: nil, manifestTables: nil, globals: nil, freezeMembers: []) { channel in
-            try ScriptSource.streamPlain(path: path, channel: channel)
+        // A compressed script's size says nothing of its SQL's: bytes read, no total.
+        let loading = meter("restore", [.init("bytes", isBytes: true)])
+        let (rows, statements) = try await loading.showing {
+            try await run(jobs: 1, selectedTables: nil, manifestTables: nil, globals: nil, freezeMembers: []) { channel in
+                try ScriptSource.streamPlain(path: path, channel: channel, progress: loading)
+            }
         }
         return Summary(source: path, rows: rows, statements: statements, manifest: nil, tables: [])
+    }
+
+    /// A progress meter logging through the run's logger, shown as `options.progress` says.
+    private func meter(_ label: String, _ quantities: [ProgressMeter.Quantity]) -> ProgressMeter {
+        let logger = self.logger
+        return ProgressMeter(label: label, quantities: quantities, display: options.progress, log: { logger.info("\($0)") })
     }
 
     private func validate(plain: Bool) throws {

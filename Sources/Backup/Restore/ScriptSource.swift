@@ -1,12 +1,13 @@
 import ArchiveIO
 import Foundation
+import OpsSupport
 
 /// The reading side of a restore, on a thread of its own: decompresses the archive or plain script,
 /// splits it into statements and COPY data, and hands them over in order through a bounded channel,
 /// so reading and decompressing overlap with the server's work and memory stays bounded.
 enum ScriptSource {
     /// Streams a plain SQL script: `.sql`, or compressed `.sql.gz` / `.sql.zst`.
-    static func streamPlain(path: String, channel: HandoffChannel<RestoreEvent>) throws {
+    static func streamPlain(path: String, channel: HandoffChannel<RestoreEvent>, progress: ProgressMeter? = nil) throws {
         try feeding(channel, path: path) {
             let label = (path as NSString).lastPathComponent
             let reader = try CompressedStreamReader(path: path)
@@ -18,6 +19,7 @@ enum ScriptSource {
             while true {
                 let count = try reader.read(into: buffer)
                 if count == 0 { break }
+                progress?.add("bytes", Int64(count))
                 if first {
                     try PlainScriptCheck.check(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), label: label)
                     first = false
@@ -34,14 +36,20 @@ enum ScriptSource {
     ///   - manifest: the archive's (already checked) manifest: says which members hold data.
     ///   - parallel: hand data members and post-data statements over whole, for `--jobs`.
     ///   - selection: only these tables' objects and rows (`--table`); nil for everything.
+    ///   - progress: counts `members`, `rows` and `bytes` as each member is handed over.
     static func streamArchive(path: String, manifest: BackupManifest, parallel: Bool, selection: TableSelection?,
-                              channel: HandoffChannel<RestoreEvent>) throws {
+                              channel: HandoffChannel<RestoreEvent>, progress: ProgressMeter? = nil) throws {
         try feeding(channel, path: path) {
             let members = Dictionary(manifest.members.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
             let reader = try ArchiveReader(path: path)
             while let entry = try reader.nextEntry() {
                 guard entry.name.hasSuffix(".sql"), let member = members[entry.name] else { continue }
                 if let selection, member.kind == .data, !selection.contains(table: member.table) { continue }
+                defer {
+                    progress?.add("members", 1)
+                    progress?.add("rows", member.rows ?? 0)
+                    progress?.add("bytes", member.bytes)
+                }
                 try channel.send(.source(entry.name))
                 if member.kind == .data && parallel, let block = try wholeBlock(reader, member: member) {
                     try channel.send(.data(block))
@@ -72,6 +80,13 @@ enum ScriptSource {
                 }
                 try drain(&splitter, channel: channel)
             }
+        }
+    }
+
+    /// The members `streamArchive` hands over for `selection`, for the progress line's totals.
+    static func streamedMembers(_ manifest: BackupManifest, selection: TableSelection?) -> [BackupManifest.Member] {
+        manifest.members.filter { member in
+            member.name.hasSuffix(".sql") && (selection == nil || member.kind != .data || selection!.contains(table: member.table))
         }
     }
 

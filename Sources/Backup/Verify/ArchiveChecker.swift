@@ -12,7 +12,8 @@ enum ArchiveChecker {
     ///   - beside: the manifest kept beside the archive, if any; it must equal the embedded one.
     /// - Returns: the embedded manifest.
     /// - Throws: `BackupError` `.invalidArchive` or `.checksumMismatch`, naming the member.
-    static func check(path: String, beside: BackupManifest?) throws -> BackupManifest {
+    ///   - progress: counts `members` and `bytes` (uncompressed) as they are hashed.
+    static func check(path: String, beside: BackupManifest?, progress: ProgressMeter? = nil) throws -> BackupManifest {
         let label = (path as NSString).lastPathComponent
         var seen: [(name: String, bytes: Int64, sha256: String)] = []
         var embedded: BackupManifest?
@@ -32,7 +33,9 @@ enum ArchiveChecker {
                 try reader.readEntry(chunkSize: 256 * 1024) { chunk in
                     hasher.update(bufferPointer: chunk)
                     bytes += Int64(chunk.count)
+                    progress?.add("bytes", Int64(chunk.count))
                 }
+                progress?.add("members", 1)
                 seen.append((entry.name, bytes, hasher.finalizeHex()))
             }
         } catch let error as ArchiveError {

@@ -14,11 +14,14 @@ package struct BackupVerifier: Sendable {
     package var logger: Logger
     /// Connections for the restore test.
     package var jobs: Int
+    /// The progress lines of the checksum pass and the restore test (`--quiet`: none).
+    package var progress: ProgressMeter.Display
 
-    package init(configuration: OpsConfiguration, logger: Logger, jobs: Int = 1) {
+    package init(configuration: OpsConfiguration, logger: Logger, jobs: Int = 1, progress: ProgressMeter.Display = .none) {
         self.configuration = configuration
         self.logger = logger
         self.jobs = jobs
+        self.progress = progress
     }
 
     package struct Report: Sendable {
@@ -33,7 +36,13 @@ package struct BackupVerifier: Sendable {
     package func verify(_ entry: BackupRepository.Entry, restoreTest: Bool) async throws -> Report {
         let path = entry.archivePath
         let beside = entry.manifest
-        let manifest = try await BlockingIO.run(name: "backup-verify") { try ArchiveChecker.check(path: path, beside: beside) }
+        let logger = self.logger
+        let meter = ProgressMeter(label: "verify", quantities: [.init("members", total: Int64(beside.members.count)),
+                                                                .init("bytes", total: beside.totalBytes, isBytes: true)],
+                                  display: progress, log: { logger.info("\($0)") })
+        let manifest = try await meter.showing {
+            try await BlockingIO.run(name: "backup-verify") { try ArchiveChecker.check(path: path, beside: beside, progress: meter) }
+        }
         var compared = 0
         if restoreTest {
             compared = try await self.restoreTest(entry, manifest: manifest)
@@ -60,7 +69,7 @@ package struct BackupVerifier: Sendable {
                 try await admin.execute("DROP DATABASE IF EXISTS \(quoted) WITH (FORCE)")
                 try await admin.execute("CREATE DATABASE \(quoted) TEMPLATE template0")
                 let target = try Stores.postgresTarget(configuration).withDatabase(name)
-                let restorer = Restorer(target: target, options: RestoreOptions(jobs: jobs), logger: logger)
+                let restorer = Restorer(target: target, options: RestoreOptions(jobs: jobs, progress: progress), logger: logger)
                 _ = try await restorer.restore(archive: entry.archivePath, beside: manifest)
                 let mismatches = try await PostgresConnection.connect(target).closing { scratch in
                     var mismatches: [String] = []

@@ -123,6 +123,10 @@ package actor MetricsCollector {
                 failed = true
             }
         }
+        if let space = await StoreProbe.repositorySpace(configuration) {
+            metrics.set(OpsMetrics.repositoryAvailable, Double(space.availableBytes))
+            metrics.set(OpsMetrics.repositorySize, Double(space.sizeBytes))
+        }
         if failed { metrics.counter(OpsMetrics.refreshErrors).increment() }
         metrics.set(OpsMetrics.refreshTimestamp, Date().timeIntervalSince1970)
         metrics.set(OpsMetrics.refreshDuration, seconds(clock.now - begin))

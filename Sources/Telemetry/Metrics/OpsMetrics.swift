@@ -40,6 +40,8 @@ package final class OpsMetrics: Sendable {
     // MARK: Job figures (latest successful run's details)
     package static let backupSize = Family(name: "backup_last_size_bytes", help: "Size of the last successful backup.", labels: [])
     package static let backupDuration = Family(name: "backup_last_duration_seconds", help: "Duration of the last successful backup.", labels: [])
+    package static let repositoryAvailable = Family(name: "backup_repository_available_bytes", help: "Bytes still writable on the filesystem of the local backup repository (BACKUP_REPO), as df shows them; absent for an object-storage repository.", labels: [])
+    package static let repositorySize = Family(name: "backup_repository_size_bytes", help: "Size of the filesystem of the local backup repository (BACKUP_REPO); absent for an object-storage repository.", labels: [])
     package static let backupSuccess = Family(name: "backup_last_success_timestamp_seconds", help: "When the last successful backup ended; 0 = never.", labels: [])
     package static let retentionDeleted = Family(name: "retention_deleted_rows_total", help: "Rows deleted by retention, by table, counted since this process started.", labels: ["table"])
     package static let retentionArchived = Family(name: "retention_batches_archived_total", help: "Finished batches archived by retention, counted since this process started.", labels: [])

@@ -182,4 +182,27 @@ struct MetricsCollectorTests {
             #expect(check.status == 0 && check.output.isEmpty, "\(check.output)")
         }
     }
+
+    /// The disk alert's figures: the filesystem of a local BACKUP_REPO, as df sees it; none for S3.
+    @Test func theRepositoryFilesystemIsExportedForALocalRepository() async throws {
+        try await PostgresTestDatabase.with { name, _ in
+            var configuration = try PostgresTestDatabase.opsConfiguration(database: name)
+            configuration.backupRepository = FileManager.default.temporaryDirectory.path + "/not-created-\(UUID().uuidString)/backups"
+            let local = MetricsCollector(configuration: configuration, jobs: ["backup"], refreshInterval: .seconds(60), logger: Logger(label: "test"))
+            await local.refresh()
+            let text = await scrape(local)
+            let size = try #require(sample("auto_i18n_ops_backup_repository_size_bytes", in: text))
+            let available = try #require(sample("auto_i18n_ops_backup_repository_available_bytes", in: text))
+            let expected = try #require(FilesystemSpace.of(FileManager.default.temporaryDirectory.path))
+            #expect(size == Double(expected.sizeBytes))
+            #expect(available > 0 && available <= size)
+            let check = try Promtool.checkMetrics(text)
+            #expect(check.status == 0 && check.output.isEmpty, "\(check.output)")
+
+            configuration.backupRepository = "s3://bucket/prefix"
+            let remote = MetricsCollector(configuration: configuration, jobs: ["backup"], refreshInterval: .seconds(60), logger: Logger(label: "test"))
+            await remote.refresh()
+            #expect(!(await scrape(remote)).contains("backup_repository_"))
+        }
+    }
 }

@@ -35,7 +35,8 @@ struct RunbookReferencesTests {
             text += TextfileExporter.render(JobRunner.Report(job: job, status: .succeeded, outcome: JobOutcome(details: ["bytes": 1])),
                                             now: Date(), previous: [:])
         }
-        text += TextfileExporter.renderStores(StoreProbe.Status(postgres: .init(up: true, ping: 0), redis: .init(up: true, ping: 0)), now: Date())
+        text += TextfileExporter.renderStores(StoreProbe.Status(postgres: .init(up: true, ping: 0), redis: .init(up: true, ping: 0),
+                                                                  repository: FilesystemSpace(availableBytes: 1, sizeBytes: 2)), now: Date())
         return Set(text.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line in
             line.split(whereSeparator: { $0 == "{" || $0 == " " }).first.map(String.init)
         })

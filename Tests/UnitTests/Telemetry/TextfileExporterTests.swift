@@ -105,6 +105,14 @@ struct TextfileExporterTests {
         #expect(job.contains(#"auto_i18n_ops_job_last_exit_code{ops_job="snapshot"} 3"#))
         #expect(try Promtool.checkMetrics(job + text).status == 0)
 
+        // A local repository's filesystem rides in the stores file too (the disk alert under cron).
+        let withDisk = TextfileExporter.renderStores(StoreProbe.Status(postgres: .init(up: true, ping: 0), redis: nil,
+                                                                       repository: FilesystemSpace(availableBytes: 50, sizeBytes: 1000)), now: Date())
+        #expect(withDisk.contains("\nauto_i18n_ops_backup_repository_available_bytes 50\n"))
+        #expect(withDisk.contains("\nauto_i18n_ops_backup_repository_size_bytes 1000\n"))
+        #expect(try Promtool.checkMetrics(withDisk).status == 0)
+        #expect(!text.contains("backup_repository_"), "no repository known: no series")
+
         let noRedis = TextfileExporter.renderStores(StoreProbe.Status(postgres: .init(up: false, ping: 0), redis: nil), now: Date())
         #expect(!noRedis.contains("redis_"))
         #expect(noRedis.contains("auto_i18n_ops_postgres_up 0"))
