@@ -82,7 +82,7 @@ struct AlertRulesTests {
     @Test(arguments: [
         "job_last_success_timestamp_seconds{ops_job=\"backup\"}", "job_last_success_timestamp_seconds{ops_job=\"retention\"}",
         "job_consecutive_failures", "postgres_up", "redis_up", "snapshot_last_success_timestamp_seconds",
-        "sessions_expired_awaiting_deletion", "node_filesystem_avail_bytes",
+        "sessions_expired_awaiting_deletion", "backup_repository_available_bytes",
         "job_consecutive_failures{ops_job=\"backup-verify\"}", "absent_over_time(auto_i18n_ops_job_last_run_timestamp_seconds",
         "metrics_refresh_timestamp_seconds", "auto_i18n_ops:job_failure_threshold",
     ])
