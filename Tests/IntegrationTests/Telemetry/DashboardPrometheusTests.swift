@@ -95,7 +95,7 @@ struct DashboardPrometheusTests {
         let queries = try Self.panelQueries().map(\.expr).joined(separator: "\n")
         for metric in ["job_runs_total", "job_consecutive_failures", "backup_last_success_timestamp_seconds", "backup_last_size_bytes",
                        "backup_last_duration_seconds", "retention_deleted_rows_total", "snapshot_last_success_timestamp_seconds",
-                       "cache_keys"] {
+                       "cache_keys", "backup_repository_available_bytes"] {
             #expect(queries.contains("auto_i18n_ops_\(metric)"), "no panel shows \(metric)")
         }
     }
