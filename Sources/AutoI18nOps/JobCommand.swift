@@ -30,7 +30,7 @@ enum JobCommand {
         case .warning:
             if let textfileError { throw textfileError }
             throw ArgumentParser.ExitCode(ExitCode.warning)
-        case .skipped, .failed:
+        case .skipped, .failed, .interrupted:
             if let textfileError { FileHandle.standardError.write(Data("auto-i18n-ops: \(textfileError.message)\n".utf8)) }
             if let error = report.error as? OpsError { throw error }
             throw OpsError(.jobFailed, "\(report.job) failed: \(report.error.map { String(describing: $0) } ?? "unknown error")")

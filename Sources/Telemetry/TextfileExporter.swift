@@ -47,7 +47,7 @@ package enum TextfileExporter {
         switch report.status {
         case .succeeded, .running: return ExitCode.ok
         case .warning: return ExitCode.warning
-        case .skipped, .failed:
+        case .skipped, .failed, .interrupted:
             if let error = report.error.map(Stores.opsError) as? OpsError { return error.code.exitCode }
             return ExitCode.failure
         }
@@ -104,7 +104,7 @@ package enum TextfileExporter {
         metric("job_last_duration_seconds", "Duration of the job's last run that ended.",
                [(jobLabel, carried("job_last_duration_seconds", jobLabel, current: seconds(report.duration), counts: ran))])
         let failures: Double = switch report.status {
-        case .failed: (previous["auto_i18n_ops_job_consecutive_failures{\(jobLabel)}"] ?? 0) + 1
+        case .failed, .interrupted: (previous["auto_i18n_ops_job_consecutive_failures{\(jobLabel)}"] ?? 0) + 1
         case .succeeded, .warning: 0
         case .skipped, .running: previous["auto_i18n_ops_job_consecutive_failures{\(jobLabel)}"] ?? 0
         }
@@ -112,7 +112,7 @@ package enum TextfileExporter {
         metric("job_last_exit_code", "Exit status of the job's last one-shot run (README, Exit codes).",
                [(jobLabel, Double(exitCode ?? defaultExitCode(report)))])
         metric("job_last_status", "1 for the status of the job's last one-shot run, 0 for the others.",
-               JobRunStatus.allCases.filter { $0 != .running }.map { ("\(jobLabel),status=\"\($0.rawValue)\"", $0 == report.status ? 1 : 0) })
+               JobRunStatus.allCases.filter { $0 != .running && $0 != .interrupted }.map { ("\(jobLabel),status=\"\($0.rawValue)\"", $0 == report.status ? 1 : 0) })
 
         let details = report.outcome?.details
         switch report.job {

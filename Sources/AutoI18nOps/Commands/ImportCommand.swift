@@ -73,7 +73,7 @@ struct ImportLegacyCommand: AsyncParsableCommand {
             // --verify found differences: the report above lists them.
             if !json { FileHandle.standardError.write(Data("auto-i18n-ops: verify found differences between the tree and the database\n".utf8)) }
             throw ArgumentParser.ExitCode(ExitCode.failure)
-        case .skipped, .failed:
+        case .skipped, .failed, .interrupted:
             if let error = report.error as? OpsError { throw error }
             throw OpsError(.jobFailed, "import failed: \(report.error.map { String(describing: $0) } ?? "unknown error")")
         }

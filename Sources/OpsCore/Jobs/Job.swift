@@ -12,8 +12,11 @@ package enum JobTrigger: String, Sendable, Codable, CaseIterable {
 }
 
 /// The final state of a run; stored in `ops.job_runs.status`.
+///
+/// `interrupted` is never a run's own result: it is how another run (or the daemon) ends a `running`
+/// row whose run is gone (see `JobRunHistory.markInterrupted`).
 package enum JobRunStatus: String, Sendable, Codable, CaseIterable {
-    case running, succeeded, warning, failed, skipped
+    case running, succeeded, warning, failed, skipped, interrupted
 }
 
 /// What a job reports when it finishes without throwing.

@@ -1,7 +1,11 @@
 extension JobRunHistory {
     static let startSQL = """
-        INSERT INTO ops.job_runs (job, trigger, slot, host, pid, status)
-        VALUES ($1, $2, $3, $4, $5, 'running') RETURNING id
+        INSERT INTO ops.job_runs (job, trigger, slot, host, pid, status, timeout)
+        VALUES ($1, $2, $3, $4, $5, 'running', make_interval(secs => $6::float8)) RETURNING id
+        """
+
+    static let ownClaimSQL = """
+        SELECT id FROM ops.job_runs WHERE job = $1 AND slot = $2 AND host = $3 AND pid = $4 AND status = 'running'
         """
 
     static let finishSQL = """
@@ -20,7 +24,33 @@ extension JobRunHistory {
 
     static let previousFinishedStatusSQL = """
         SELECT status FROM ops.job_runs
-        WHERE job = $1 AND id < $2 AND status IN ('succeeded', 'warning', 'failed')
+        WHERE job = $1 AND id < $2 AND status IN ('succeeded', 'warning', 'failed', 'interrupted')
         ORDER BY id DESC LIMIT 1
+        """
+
+    static let runningJobsSQL = "SELECT DISTINCT job FROM ops.job_runs WHERE status = 'running'"
+
+    /// `running` rows (other than `$1`) whose job's advisory lock (`$3`: `[{job, key}]`) no
+    /// session of this database holds (`$2`'s lock is the caller's own: its rows are candidates), slot
+    /// claims only after a minute; `expired` when the row is older than its timeout.
+    static let interruptCandidatesSQL = """
+        SELECT r.id, r.host, r.pid, coalesce(r.started_at + r.timeout < now(), false) AS expired
+          FROM ops.job_runs r
+          JOIN jsonb_to_recordset($3::jsonb) AS ops_lock (job text, key int8) ON ops_lock.job = r.job
+         WHERE r.status = 'running' AND r.id IS DISTINCT FROM $1::bigint
+           AND (r.slot IS NULL OR r.started_at < now() - interval '1 minute')
+           AND (r.job IS NOT DISTINCT FROM $2::text OR NOT EXISTS (
+                SELECT 1 FROM pg_catalog.pg_locks l
+                 WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+                   AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+                   AND ((l.classid::int8 << 32) | l.objid::int8) = ops_lock.key))
+        """
+
+    /// Ends one candidate as `interrupted`, unless it ended meanwhile.
+    static let interruptSQL = """
+        UPDATE ops.job_runs
+           SET status = 'interrupted', finished_at = now(), error = $2, details = details || '{"interrupted": true}'::jsonb
+         WHERE id = $1 AND status = 'running'
+        RETURNING id
         """
 }

@@ -20,9 +20,16 @@ package struct JobRunHistory: Sendable {
     /// - Parameters:
     ///   - slot: the scheduled slot this run claims; a second claim of the same (job, slot) fails with
     ///     SQLSTATE 23505, which is how replicas run each slot once.
-    package func start(job: String, trigger: JobTrigger, slot: Date? = nil) async throws -> Int64 {
-        let row = try await connection.query(Self.startSQL, [job, trigger.rawValue, slot, Self.hostName, Int(getpid())])
+    ///   - timeout: the run's timeout, stored so that another host can tell when the row is stale.
+    package func start(job: String, trigger: JobTrigger, slot: Date? = nil, timeout: Duration? = nil) async throws -> Int64 {
+        let row = try await connection.query(Self.startSQL, [job, trigger.rawValue, slot, Self.hostName, Int(getpid()), timeout.map(\.inSeconds)])
         return try row.first!.decode(Int64.self, "id")
+    }
+
+    /// The `running` claim of (`job`, `slot`) that this process made, if any: an attempt whose INSERT
+    /// committed but whose reply was lost with its connection.
+    package func ownClaim(job: String, slot: Date) async throws -> Int64? {
+        try await connection.query(Self.ownClaimSQL, [job, slot, Self.hostName, Int(getpid())]).first?.decode(Int64.self, "id")
     }
 
     /// Records how a run ended.
@@ -30,35 +37,39 @@ package struct JobRunHistory: Sendable {
         try await connection.query(Self.finishSQL, [id, status.rawValue, details.jsonString(), error])
     }
 
-    /// Ends `running` rows whose run is gone: no session of this database holds their job's advisory
-    /// lock (every run holds it while it runs; `ownJob`'s lock is ours, so its other rows are gone), and,
-    /// for a scheduler's slot claim, started more than a minute ago (it claims the slot just before it
-    /// takes the lock). They come from a killed process, or from the database
-    /// being restored from a backup made while that backup ran. Marked `failed` with error
-    /// `interrupted: …` and `details.interrupted = true`. Returns how many.
+    /// Ends `running` rows whose run is gone as `interrupted`. A row is gone when no session of this
+    /// database holds its job's advisory lock (every run holds it while it runs) and either its process
+    /// has exited (the row names this host) or it started longer ago than its own timeout (any host).
+    /// A run that lost its connection but still runs (its process is alive) is left alone: it records its
+    /// own end when the database is back. A scheduler's slot claim is left alone for its first minute
+    /// (it claims the slot just before it takes the lock). Such rows come from a killed process, a lost
+    /// connection, or a database restored from a backup taken while the run ran. `ownJob`'s lock is the
+    /// caller's, so that job's rows are judged by process and age alone. Returns how many were marked.
     @discardableResult
-    public func markInterrupted(exceptRun: Int64?, ownJob: String? = nil) async throws -> Int {
-        let jobs = try await connection.query("SELECT DISTINCT job FROM ops.job_runs WHERE status = 'running'").rows
-            .map { try $0.decode(String.self, "job") }
+    package func markInterrupted(exceptRun: Int64?, ownJob: String? = nil) async throws -> Int {
+        let jobs = try await connection.query(Self.runningJobsSQL).rows.map { try $0.decode(String.self, "job") }
+        guard !jobs.isEmpty else { return 0 }
+        let locks = JSONValue.array(jobs.map { ["job": .string($0), "key": .int(AdvisoryLockKey.forName("job:\($0)").value)] })
+        let candidates = try await connection.query(Self.interruptCandidatesSQL, [exceptRun, ownJob, locks.jsonString()]).rows.map { row in
+            (id: try row.decode(Int64.self, "id"), host: try row.decode(String.self, "host"),
+             pid: try row.decode(Int.self, "pid"), expired: try row.decode(Bool.self, "expired"))
+        }
         var marked = 0
-        for job in jobs {
-            let key = UInt64(bitPattern: AdvisoryLockKey.forName("job:\(job)").value)
-            let result = try await connection.query("""
-                UPDATE ops.job_runs
-                   SET status = 'failed', finished_at = now(),
-                       error = 'interrupted: the run''s process is gone (killed, or this database was restored from a backup taken while it ran)',
-                       details = details || '{"interrupted": true}'::jsonb
-                 WHERE status = 'running' AND job = $1 AND id IS DISTINCT FROM $2::bigint
-                   AND (slot IS NULL OR started_at < now() - interval '1 minute')
-                   AND ($5::text IS NOT DISTINCT FROM job OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l
-                                    WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-                                      AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
-                                      AND l.classid = $3::bigint::oid AND l.objid = $4::bigint::oid))
-                RETURNING id
-                """, [job, exceptRun, Int64(key >> 32), Int64(key & 0xFFFF_FFFF), ownJob])
-            marked += result.rows.count
+        for candidate in candidates {
+            let sameHost = candidate.host == Self.hostName
+            let processGone = sameHost && Self.processIsGone(Int32(clamping: candidate.pid))
+            guard processGone || candidate.expired else { continue }
+            let reason = processGone ? "its process \(candidate.pid) on \(candidate.host) is gone"
+                                     : "it ran longer than its timeout and no session holds its job's lock"
+            marked += try await connection.query(Self.interruptSQL, [candidate.id, "interrupted: \(reason)"]).rows.count
         }
         return marked
+    }
+
+    /// Whether no process `pid` exists on this host (`kill(pid, 0)` fails with ESRCH).
+    static func processIsGone(_ pid: Int32) -> Bool {
+        guard pid > 0 else { return true }
+        return kill(pid, 0) != 0 && errno == ESRCH
     }
 
     /// Records a run that did not start because another instance holds the job.

@@ -19,10 +19,12 @@ extension JobRunner {
         let job: String
 
         /// Records the end of the run and releases the lock. A lost connection (the server restarted
-        /// during a long job) is replaced once to record the end; its lock went with it.
+        /// during a long job) is replaced to record the end; its lock went with it. When PostgreSQL is
+        /// unreachable the end is kept, not dropped: handed to `backlog` (the daemon records it when the
+        /// database is back), or, without one, retried for a few seconds before giving up.
         /// - Returns: the status of the job's previous finished run, when a webhook wants to know it.
         @discardableResult
-        func finish(_ report: Report, configuration: OpsConfiguration, logger: Logger) async -> JobRunStatus? {
+        func finish(_ report: Report, configuration: OpsConfiguration, backlog: RunEndBacklog?, logger: Logger) async -> JobRunStatus? {
             var previous: JobRunStatus?
             if configuration.notifyWebhookURL != nil, let connection, let runID {
                 previous = try? await JobRunHistory(connection: connection).previousFinishedStatus(job: job, before: runID)
@@ -34,12 +36,15 @@ extension JobRunner {
                     guard let connection else { throw PostgresError(.closed, "no connection") }
                     try await JobRunHistory(connection: connection).finish(id: runID, status: report.status, details: details, error: message)
                 } catch {
-                    do {
-                        try await Stores.withPostgres(configuration) { fresh in
-                            try await JobRunHistory(connection: fresh).finish(id: runID, status: report.status, details: details, error: message)
+                    let entry = RunEndBacklog.Entry(runID: runID, job: job, status: report.status, details: details, error: message)
+                    let kept = backlog ?? RunEndBacklog()
+                    await kept.add(entry)
+                    if await kept.flush(configuration: configuration, logger: logger) > 0 {
+                        if backlog != nil {
+                            logger.warning("cannot record the end of run \(runID) now (\(Stores.opsError(error))); kept, recorded when PostgreSQL is back")
+                        } else {
+                            await Self.retryRecording(kept, runID: runID, configuration: configuration, logger: logger)
                         }
-                    } catch {
-                        logger.error("cannot record the end of run \(runID): \(Stores.opsError(error))")
                     }
                 }
             }
@@ -49,6 +54,16 @@ extension JobRunner {
             }
             return previous
         }
+
+        /// A one-shot run's last tries to record its end (1 + 2 + 4 + 8 s), then the row stays `running`
+        /// until a later run marks it `interrupted` (its process is gone then).
+        static func retryRecording(_ kept: RunEndBacklog, runID: Int64, configuration: OpsConfiguration, logger: Logger) async {
+            for seconds in [1, 2, 4, 8] {
+                try? await Task.sleep(for: .seconds(seconds))
+                if await kept.flush(configuration: configuration, logger: logger) == 0 { return }
+            }
+            logger.error("cannot record the end of run \(runID): PostgreSQL is unreachable; it stays 'running' until a later run marks it interrupted")
+        }
     }
 
     /// Connects, checks the history, claims the slot (if any) and takes the job's lock.
@@ -57,7 +72,13 @@ extension JobRunner {
     /// slot's run has ended, but the (job, slot) row already exists, so it skips. A claimed slot whose
     /// lock is held (the previous slot's run is still going) becomes a `skipped` row: the slot is spent.
     /// Without a slot (manual and cron runs) the lock comes first and a skip is recorded as its own row.
-    static func prepare(job: String, requiresHistory: Bool, context: JobContext, slot: Date?, logger: Logger) async -> Prepared {
+    ///
+    /// A scheduled slot never runs unclaimed: when PostgreSQL is unreachable or has no `ops` schema, the
+    /// slot's run fails before it starts (the scheduler retries the claim, then skips the slot as
+    /// `unclaimed`), whether or not the job needs history.
+    static func prepare(job: String, requiresHistory: Bool, context: JobContext, slot: Date?, timeout: Duration?,
+                        resumesOwnClaim: Bool = false, logger: Logger) async -> Prepared {
+        let requiresHistory = requiresHistory || slot != nil
         var connection: PostgresConnection?
         do {
             connection = try await Stores.postgres(context.configuration)
@@ -102,10 +123,17 @@ extension JobRunner {
             if let slot {
                 let runID: Int64
                 do {
-                    runID = try await history.start(job: job, trigger: context.trigger, slot: slot)
+                    runID = try await history.start(job: job, trigger: context.trigger, slot: slot, timeout: timeout)
                 } catch let error as PostgresError where error.sqlState == "23505" {
-                    logger.debug("skipped: another instance claimed this slot")
-                    return await end(.skipped, OpsError(.skipped, "\(job) skipped: another instance claimed this slot"), .claimed)
+                    // Our own earlier attempt's claim, committed although its reply was lost with the
+                    // connection: it is still ours to run.
+                    if resumesOwnClaim, let own = try await history.ownClaim(job: job, slot: slot) {
+                        logger.notice("resuming this process's own claim of the slot", metadata: ["run": "\(own)"])
+                        runID = own
+                    } else {
+                        logger.debug("skipped: another instance claimed this slot")
+                        return await end(.skipped, OpsError(.skipped, "\(job) skipped: another instance claimed this slot"), .claimed)
+                    }
                 }
                 do {
                     guard try await connection.tryAdvisoryLock(lock.value) else {
@@ -129,7 +157,7 @@ extension JobRunner {
                 return await end(.skipped, lockedMessage, .locked)
             }
             do {
-                let runID = try await history.start(job: job, trigger: context.trigger, slot: nil)
+                let runID = try await history.start(job: job, trigger: context.trigger, slot: nil, timeout: timeout)
                 if let stale = try? await history.markInterrupted(exceptRun: runID, ownJob: job), stale > 0 {
                     logger.notice("marked runs whose process is gone as interrupted", metadata: ["runs": "\(stale)"])
                 }

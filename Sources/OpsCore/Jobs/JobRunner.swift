@@ -25,11 +25,19 @@ package struct JobRunner: Sendable {
         package var timeout: Duration?
         /// Attempts of the job body for transient failures, within the same run row and lock.
         package var retry: RetryPolicy
+        /// Where an end that cannot be recorded (PostgreSQL down when the run ends) is kept until it can
+        /// be (the daemon's); without one, the end is retried a few times before `run` returns.
+        package var backlog: RunEndBacklog?
+        /// Set by the scheduler when it retries a slot whose previous attempt failed before it started:
+        /// a `running` claim of the slot by this process is then that attempt's (its INSERT committed but
+        /// the reply was lost with the connection) and is resumed instead of skipped as claimed.
+        package var resumesOwnClaim = false
 
-        package init(slot: Date? = nil, timeout: Duration? = nil, retry: RetryPolicy = .none) {
+        package init(slot: Date? = nil, timeout: Duration? = nil, retry: RetryPolicy = .none, backlog: RunEndBacklog? = nil) {
             self.slot = slot
             self.timeout = timeout
             self.retry = retry
+            self.backlog = backlog
         }
     }
 
@@ -79,7 +87,7 @@ package struct JobRunner: Sendable {
             case .succeeded, .running: return ExitCode.ok
             case .warning: return ExitCode.warning
             case .skipped: return ExitCode.skipped
-            case .failed: return (error as? OpsError)?.code.exitCode ?? ExitCode.failure
+            case .failed, .interrupted: return (error as? OpsError)?.code.exitCode ?? ExitCode.failure
             }
         }
 
@@ -92,8 +100,9 @@ package struct JobRunner: Sendable {
 
     /// Runs `job` once.
     ///
-    /// When PostgreSQL cannot be reached and the job does not need history (e.g. `health`), it still runs
-    /// unrecorded; otherwise the store error is the run's result.
+    /// When PostgreSQL cannot be reached and the job does not need history (e.g. `health`), a run without
+    /// a slot still runs unrecorded; otherwise (and always for a scheduled slot, which must be claimed
+    /// before it runs) the store error is the run's result.
     package func run(_ job: some OpsJob, slot: Date? = nil) async -> Report {
         await run(job, options: RunOptions(slot: slot))
     }
@@ -117,7 +126,8 @@ package struct JobRunner: Sendable {
         let runLogger = logger
         let requiresHistory = job.requiresHistory
         let prepared = await Self.shielded {
-            await Self.prepare(job: jobName, requiresHistory: requiresHistory, context: context, slot: options.slot, logger: runLogger)
+            await Self.prepare(job: jobName, requiresHistory: requiresHistory, context: context, slot: options.slot,
+                               timeout: options.timeout, resumesOwnClaim: options.resumesOwnClaim, logger: runLogger)
         }
         let session: Session
         switch prepared {
@@ -131,7 +141,7 @@ package struct JobRunner: Sendable {
         // connection): do not start the job now; record the slot as skipped, not as a failed run.
         if Task.isCancelled {
             let skipped = report(.skipped, JobOutcome(status: .skipped, details: ["reason": "shutdown"]), OpsError(.skipped, "\(jobName) not started: shutting down"), session.runID, skip: .shutdown)
-            await Self.shielded { await session.finish(skipped, configuration: context.configuration, logger: runLogger) }
+            await Self.shielded { await session.finish(skipped, configuration: context.configuration, backlog: options.backlog, logger: runLogger) }
             return skipped
         }
 
@@ -153,7 +163,7 @@ package struct JobRunner: Sendable {
         }
 
         let finished = result
-        let previous = await Self.shielded { await session.finish(finished, configuration: context.configuration, logger: runLogger) }
+        let previous = await Self.shielded { await session.finish(finished, configuration: context.configuration, backlog: options.backlog, logger: runLogger) }
         if let url = context.configuration.notifyWebhookURL, let event = WebhookNotifier.event(status: result.status, previous: previous) {
             let body = WebhookNotifier.payload(event, report: result, trigger: context.trigger, host: JobRunHistory.hostName)
             result.notification = Task { await WebhookNotifier(url: url).deliver(body, logger: runLogger) }

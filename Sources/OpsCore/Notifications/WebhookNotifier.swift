@@ -30,8 +30,8 @@ package struct WebhookNotifier: Sendable {
     package static func event(status: JobRunStatus, previous: JobRunStatus?) -> Event? {
         switch status {
         case .failed: return .failed
-        case .succeeded, .warning: return previous == .failed ? .recovered : nil
-        case .running, .skipped: return nil
+        case .succeeded, .warning: return previous == .failed || previous == .interrupted ? .recovered : nil
+        case .running, .skipped, .interrupted: return nil
         }
     }
 

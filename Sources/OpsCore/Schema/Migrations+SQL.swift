@@ -4,7 +4,7 @@
 
 extension Migration {
     /// All migrations in order. Versions are 1, 2, 3… without gaps.
-    package static let all: [Migration] = [v1, v2]
+    package static let all: [Migration] = [v1, v2, v3]
 
     /// `ops.schema_migrations`, which the runner creates before applying anything (it must exist to record
     /// migration 1) and which migration 1 also creates, idempotently: one text for both.
@@ -299,5 +299,22 @@ extension Migration {
     COMMENT ON MATERIALIZED VIEW public.translation_stats IS
         'Dashboard statistics per session type (unique on session_type, so it can be refreshed without blocking readers).';
     CREATE UNIQUE INDEX translation_stats_session_type_key ON public.translation_stats (session_type);
+    """#)
+}
+
+extension Migration {
+    /// Run status `interrupted` (a `running` row whose run is gone: its job's lock is free and its process
+    /// has exited on this host, or it is older than its timeout) and each run's own timeout, which that
+    /// judgement needs for runs of other hosts. Rows the older mechanism ended as `failed` with
+    /// `details.interrupted` become `interrupted`.
+    static let v3 = Migration(version: 3, name: "interrupted runs", sql: #"""
+    ALTER TABLE ops.job_runs DROP CONSTRAINT IF EXISTS job_runs_status_check;
+    ALTER TABLE ops.job_runs ADD CONSTRAINT job_runs_status_check
+        CHECK (status IN ('running', 'succeeded', 'failed', 'skipped', 'warning', 'interrupted'));
+    ALTER TABLE ops.job_runs ADD COLUMN IF NOT EXISTS timeout interval;
+    COMMENT ON COLUMN ops.job_runs.timeout IS
+        'The run''s timeout (NULL: none); a running row older than it whose job lock is free is interrupted.';
+    UPDATE ops.job_runs SET status = 'interrupted'
+     WHERE status = 'failed' AND details @> '{"interrupted": true}'::jsonb;
     """#)
 }

@@ -10,6 +10,9 @@ import ServiceLifecycle
 /// - Each slot is claimed durably in `ops.job_runs` before the job's lock is taken, so any number of
 ///   daemons run it once. A slot already claimed elsewhere is skipped silently (counted, reason
 ///   `claimed`); a slot whose job is still running (its lock held anywhere) is recorded as `skipped`.
+/// - A slot that cannot be claimed (PostgreSQL unreachable) is retried within the line's retry policy,
+///   then skipped, reason `unclaimed`: never run unclaimed. A run whose end cannot be recorded is kept
+///   and recorded when PostgreSQL is back (``RunEndBacklog``).
 /// - Slots that pass while the daemon cannot fire them (suspended process, stepped clock) collapse into
 ///   the latest one; the others are counted as skipped, reason `missed`. At start, each line with a
 ///   catch-up window runs once if its latest missed slot is within the window (see ``CatchUp``).
@@ -30,12 +33,16 @@ package final class SchedulerService: Service, Sendable {
         package var shutdownGrace: Duration
         /// `ops.job_runs` rows older than this many days are deleted (0 = keep everything).
         package var historyRetentionDays: Int
-        /// How often the history is pruned (the first time at start).
+        /// How often the history is pruned and `running` rows whose run is gone are marked
+        /// `interrupted` (the first time at start).
         package var historyPruneInterval: Duration
+        /// How often ends of runs that could not be recorded are tried again.
+        package var unrecordedRetryInterval: Duration
 
         package init(schedule: Schedule, reloadSchedule: @escaping @Sendable () throws -> Schedule, context: JobContext,
                     clock: any SchedulerClock = WallClock(), shutdownGrace: Duration = .seconds(30),
-                    historyRetentionDays: Int = 90, historyPruneInterval: Duration = .seconds(86_400)) {
+                    historyRetentionDays: Int = 90, historyPruneInterval: Duration = .seconds(86_400),
+                    unrecordedRetryInterval: Duration = .seconds(5)) {
             self.schedule = schedule
             self.reloadSchedule = reloadSchedule
             self.context = context
@@ -43,13 +50,14 @@ package final class SchedulerService: Service, Sendable {
             self.shutdownGrace = shutdownGrace
             self.historyRetentionDays = historyRetentionDays
             self.historyPruneInterval = historyPruneInterval
+            self.unrecordedRetryInterval = unrecordedRetryInterval
         }
     }
 
     /// Hooks for metrics: runs that ended and slots skipped without a row in `ops.job_runs`.
     package struct Observer: Sendable {
         package var runFinished: @Sendable (JobRunner.Report) -> Void
-        /// `reason` is `claimed` or `missed`.
+        /// `reason` is `claimed`, `missed` or `unclaimed`.
         package var slotSkipped: @Sendable (_ job: String, _ reason: String, _ count: Int) -> Void
         /// The schedule in force changed (start, reload).
         package var scheduleLoaded: @Sendable (Schedule) -> Void
@@ -78,6 +86,8 @@ package final class SchedulerService: Service, Sendable {
 
     let configuration: Configuration
     let observer: Observer
+    /// Ends of runs PostgreSQL could not take when they ended, recorded when it is back.
+    let backlog = RunEndBacklog()
     let logger: Logger
     let events: AsyncStream<Event>
     let continuation: AsyncStream<Event>.Continuation
@@ -129,6 +139,10 @@ package final class SchedulerService: Service, Sendable {
 
         let pruner = startPruner()
         defer { pruner.cancel() }
+        let recorder = Task { [backlog, configuration, logger] in
+            await backlog.retry(every: configuration.unrecordedRetryInterval, configuration: configuration.context.configuration, logger: logger)
+        }
+        defer { recorder.cancel() }
 
         for (item, slot) in await CatchUp(context: configuration.context, clock: configuration.clock, logger: logger).missedSlots(schedule) {
             logger.notice("catching up a missed slot", metadata: ["job": "\(item.name)", "slot": "\(slot.formatted(.iso8601))"])
@@ -189,6 +203,10 @@ package final class SchedulerService: Service, Sendable {
         // The event stream also ends when this task is cancelled: make sure no job outlives the loop.
         for task in running.values { task.cancel() }
         for task in running.values { await task.value }
+        let unrecorded = await backlog.flush(configuration: configuration.context.configuration, logger: logger)
+        if unrecorded > 0 {
+            logger.error("stopping with the ends of \(unrecorded) run(s) unrecorded (PostgreSQL unreachable); their rows stay 'running' until a later run marks them interrupted")
+        }
         logger.notice("scheduler stopped")
     }
 
@@ -246,20 +264,34 @@ package final class SchedulerService: Service, Sendable {
 
     /// Runs one slot; retries a run that could not even start because a store was unreachable (the slot
     /// is still unclaimed then). Retries after the start happen inside `JobRunner`.
+    ///
+    /// A slot runs only once claimed: when the claim never succeeds within the line's retry policy (or
+    /// the daemon shuts down meanwhile), the slot is skipped with reason `unclaimed` (counted and
+    /// logged), never run unclaimed, so that two replicas cannot both run it.
     func execute(_ item: Schedule.Item, slot: Date) async {
         let runner = JobRunner(context: configuration.context)
-        let options = JobRunner.RunOptions(slot: slot, timeout: item.policy.timeout, retry: item.policy.retry)
+        var options = JobRunner.RunOptions(slot: slot, timeout: item.policy.timeout, retry: item.policy.retry, backlog: backlog)
         var attempt = 1
         while true {
             let report = await runner.run(item.job, options: options)
             observer.runFinished(report)
             if report.skipReason == .claimed { observer.slotSkipped(item.name, "claimed", 1) }
-            if report.failedTransientlyBeforeStart, attempt < item.policy.retry.maxAttempts, !Task.isCancelled {
-                let delay = item.policy.retry.delay(afterAttempt: attempt)
-                logger.warning("\(item.name) could not start, retrying in \(delay): \(report.error.map { "\($0)" } ?? "")")
-                do { try await Task.sleep(for: delay) } catch { return }
-                attempt += 1
-                continue
+            if report.failedTransientlyBeforeStart {
+                if attempt < item.policy.retry.maxAttempts, !Task.isCancelled {
+                    let delay = item.policy.retry.delay(afterAttempt: attempt)
+                    logger.warning("\(item.name) could not claim its slot, retrying in \(delay): \(report.error.map { "\($0)" } ?? "")",
+                                   metadata: ["slot": "\(slot.formatted(.iso8601))"])
+                    let slept: Void? = try? await Task.sleep(for: delay)
+                    if slept != nil {
+                        attempt += 1
+                        options.resumesOwnClaim = true
+                        continue
+                    }
+                }
+                logger.error("slot skipped, reason=unclaimed: the slot could not be claimed in ops.job_runs after \(attempt) attempt(s), so it did not run: \(report.error.map { "\($0)" } ?? "")",
+                             metadata: ["job": "\(item.name)", "slot": "\(slot.formatted(.iso8601))"])
+                observer.slotSkipped(item.name, "unclaimed", 1)
+                return
             }
             log(report, slot: slot)
             return
@@ -275,7 +307,7 @@ package final class SchedulerService: Service, Sendable {
         case .succeeded, .running: logger.info("run finished", metadata: metadata)
         case .warning: logger.warning("run finished with warnings", metadata: metadata)
         case .skipped: logger.debug("run skipped: \(report.error.map { "\($0)" } ?? "")", metadata: metadata)
-        case .failed: logger.error("run failed: \(report.error.map { "\($0)" } ?? "unknown error")", metadata: metadata)
+        case .failed, .interrupted: logger.error("run failed: \(report.error.map { "\($0)" } ?? "unknown error")", metadata: metadata)
         }
     }
 }

@@ -53,7 +53,7 @@ package actor MetricsCollector {
         metrics.register(jobs: jobs)
     }
 
-    /// Counts slots the scheduler skipped without a row in `ops.job_runs` (`claimed`, `missed`).
+    /// Counts slots the scheduler skipped without a row in `ops.job_runs` (`claimed`, `missed`, `unclaimed`).
     package nonisolated func recordSkip(job: String, reason: String, count: Int = 1) {
         metrics.register(jobs: [job])
         metrics.counter(OpsMetrics.jobSkipped, [job, reason]).increment(by: Int64(count))

@@ -25,10 +25,10 @@ extension MetricsQueries {
                extract(epoch FROM ls.finished_at - ls.started_at)::float8 AS success_duration,
                CASE WHEN j.job IN ('backup', 'snapshot', 'cache-stats') THEN ls.details::text END AS details,
                (SELECT count(*) FROM ops.job_runs f
-                WHERE f.job = j.job AND f.status = 'failed' AND f.started_at > coalesce(ls.started_at, '-infinity')) AS failures
+                WHERE f.job = j.job AND f.status IN ('failed', 'interrupted') AND f.started_at > coalesce(ls.started_at, '-infinity')) AS failures
         FROM unnest($1::text[]) AS j(job)
         LEFT JOIN LATERAL (SELECT started_at, finished_at FROM ops.job_runs
-                           WHERE job = j.job AND status IN ('succeeded', 'warning', 'failed')
+                           WHERE job = j.job AND status IN ('succeeded', 'warning', 'failed', 'interrupted')
                            ORDER BY started_at DESC LIMIT 1) lr ON true
         LEFT JOIN LATERAL (SELECT started_at, finished_at, details FROM ops.job_runs
                            WHERE job = j.job AND status IN ('succeeded', 'warning')

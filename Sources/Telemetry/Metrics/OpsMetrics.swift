@@ -22,8 +22,8 @@ package final class OpsMetrics: Sendable {
     }
 
     // MARK: Jobs (from ops.job_runs, so every replica and cron one-shot counts)
-    package static let jobRuns = Family(name: "job_runs_total", help: "Runs that ended, by job and result (succeeded, warning, failed, skipped), counted since this process started.", labels: ["ops_job", "result"])
-    package static let jobSkipped = Family(name: "job_skipped_total", help: "Slots that did not run, by reason: locked (the job was still running somewhere), claimed (another replica ran the slot), missed (the slot passed while this daemon could not fire it), shutdown (the daemon stopped before the run started).", labels: ["ops_job", "reason"])
+    package static let jobRuns = Family(name: "job_runs_total", help: "Runs that ended, by job and result (succeeded, warning, failed, skipped, interrupted: a running row whose run was gone), counted since this process started.", labels: ["ops_job", "result"])
+    package static let jobSkipped = Family(name: "job_skipped_total", help: "Slots that did not run, by reason: locked (the job was still running somewhere), claimed (another replica ran the slot), missed (the slot passed while this daemon could not fire it), shutdown (the daemon stopped before the run started), unclaimed (PostgreSQL was unreachable, so the slot could not be claimed and did not run).", labels: ["ops_job", "reason"])
     package static let jobDuration = Family(name: "job_duration_seconds", help: "Duration of runs that ended (not skipped), counted since this process started.", labels: ["ops_job"])
     package static let jobLastRun = Family(name: "job_last_run_timestamp_seconds", help: "When the job's last run (succeeded, warning or failed) ended; 0 = never.", labels: ["ops_job"])
     package static let jobLastSuccess = Family(name: "job_last_success_timestamp_seconds", help: "When the job last ended successfully (succeeded or warning); 0 = never.", labels: ["ops_job"])
@@ -69,8 +69,8 @@ package final class OpsMetrics: Sendable {
     package static let buildInfo = Family(name: "build_info", help: "Always 1; the version label is this binary's version.", labels: ["version"])
 
     /// The values every label takes, so those series exist (as 0) from the first scrape.
-    package static let results = ["succeeded", "warning", "failed", "skipped"]
-    package static let skipReasons = ["locked", "claimed", "missed", "shutdown"]
+    package static let results = ["succeeded", "warning", "failed", "skipped", "interrupted"]
+    package static let skipReasons = ["locked", "claimed", "missed", "shutdown", "unclaimed"]
     package static let retentionTables = ["sessions", "translation_jobs", "files", "batches", "batch_requests"]
     package static let sessionStatuses = ["active", "processing", "completed", "failed", "expired"]
     package static let cacheKeyTypes = ["session", "api_response", "translation", "ratelimit", "stats", "other"]

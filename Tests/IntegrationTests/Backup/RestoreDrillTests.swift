@@ -76,7 +76,7 @@ struct RestoreDrillTests {
                 #expect(run.status == 0, "\(run.stderr)")
                 let after = try await target.query("""
                     SELECT count(*) FILTER (WHERE status = 'running') AS running,
-                           count(*) FILTER (WHERE status = 'failed' AND error LIKE 'interrupted:%' AND (details->>'interrupted')::boolean) AS interrupted
+                           count(*) FILTER (WHERE status = 'interrupted' AND error LIKE 'interrupted: its process % is gone') AS interrupted
                     FROM ops.job_runs WHERE job = 'backup'
                     """).first
                 #expect(after?["running"] == "0" && after?["interrupted"] == "1")
