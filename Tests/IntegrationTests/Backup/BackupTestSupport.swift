@@ -67,6 +67,18 @@ enum BackupTestSupport {
     }
 
     /// Fills a migrated database with the demo data and the awkward schema.
+    /// `count(*)` of each table in the source and in the restored database.
+    static func rowCounts(_ tables: [BackupManifest.Table], _ source: PostgresConnection, _ restored: PostgresConnection) async throws
+        -> (source: [String: Int64], restored: [String: Int64]) {
+        var counts: ([String: Int64], [String: Int64]) = ([:], [:])
+        for table in tables {
+            let sql = "SELECT count(*) AS n FROM \(try await source.quoteIdentifier(table.schema)).\(try await source.quoteIdentifier(table.name))"
+            counts.0[table.displayName] = try await source.query(sql).first?.decode(Int64.self, "n")
+            counts.1[table.displayName] = try await restored.query(sql).first?.decode(Int64.self, "n")
+        }
+        return counts
+    }
+
     static func seed(_ connection: PostgresConnection, awkward: Bool = true) async throws {
         try await connection.execute(DemoSeedSQL.sql)
         if awkward { try await connection.execute(awkwardSQL) }

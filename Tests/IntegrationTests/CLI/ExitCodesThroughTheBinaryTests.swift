@@ -24,6 +24,46 @@ struct ExitCodesThroughTheBinaryTests {
         }
     }
 
+    /// A restore that fails after the data is in (an event trigger of the target refuses CREATE INDEX,
+    /// in post-data): with `--single-transaction` nothing is left, not a table, not a row; without it
+    /// the target keeps what was loaded (so the failure really came after the data).
+    @Test func singleTransactionRollsBackEverythingOnAFailure() async throws {
+        let repository = FileManager.default.temporaryDirectory.appendingPathComponent("single-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: repository) }
+        try await PostgresTestDatabase.with(migrated: true) { source, sourceConnection in
+            try await sourceConnection.query("INSERT INTO public.sessions (sender_id, session_type, source_locale) VALUES ('kept', 'upload', 'en')")
+            let environment = ["DATABASE_URL": try url(source), "BACKUP_REPO": repository]
+            let backup = try CLI.run(["backup", "create"], environment: environment)
+            try #require(backup.status == 0, "\(backup.stderr)")
+            for singleTransaction in [true, false] {
+                try await PostgresTestDatabase.with(migrated: false) { target, connection in
+                    // In pg_catalog, so that the target still counts as empty.
+                    let function = "pg_catalog.refuse_index_\(target)"
+                    try await connection.execute("""
+                        CREATE FUNCTION \(function)() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no index today'; END $$;
+                        CREATE EVENT TRIGGER refuse_index ON ddl_command_end WHEN TAG IN ('CREATE INDEX') EXECUTE FUNCTION \(function)();
+                        """)
+                    let result = try CLI.run(["restore", "latest", "--target-url", try url(target)] + (singleTransaction ? ["--single-transaction"] : []),
+                                             environment: environment)
+                    #expect(result.status == 1, "\(result.stderr)")
+                    #expect(result.stderr.contains("no index today"), "\(result.stderr)")
+                    let tables = try await connection.query("""
+                        SELECT count(*) AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                        WHERE n.nspname IN ('public', 'ops') AND c.relkind = 'r'
+                        """).first?.decode(Int.self, "n") ?? -1
+                    if singleTransaction {
+                        #expect(tables == 0, "--single-transaction left \(tables) tables")
+                    } else {
+                        #expect(tables > 0)
+                        let sessions = try await connection.query("SELECT sender_id FROM public.sessions").rows.map { $0["sender_id"] ?? nil }
+                        #expect(sessions == ["kept"])
+                    }
+                    try await connection.execute("DROP EVENT TRIGGER refuse_index; DROP FUNCTION \(function)()")
+                }
+            }
+        }
+    }
+
     @Test func aSchemaNewerThanTheBinaryIsFour() async throws {
         try await PostgresTestDatabase.with(migrated: true) { database, connection in
             try await connection.execute("INSERT INTO ops.schema_migrations (version, name, checksum) VALUES (99999, 'from_the_future', 'x')")
