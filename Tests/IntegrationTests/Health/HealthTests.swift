@@ -47,7 +47,8 @@ struct HealthTests {
     @Test func anOpenTransactionPastTheLimitFails() async throws {
         try await PostgresTestDatabase.with { name, db in
             try await db.execute("BEGIN; SELECT txid_current();")
-            try await Task.sleep(for: .milliseconds(1200))
+            // The transaction is older than the 1 s limit (clock_timestamp() moves, now() is its start).
+            try await waitFor(db, "SELECT count(*) AS n WHERE clock_timestamp() - now() > interval '1.2 seconds'")
             var configuration = try PostgresTestDatabase.opsConfiguration(database: name)
             configuration.redisURL = nil
             var thresholds = HealthThresholds()

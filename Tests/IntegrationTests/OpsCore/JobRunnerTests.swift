@@ -35,10 +35,7 @@ struct JobRunnerTests {
             let runner = JobRunner(context: try context(name))
             let first = Task { await runner.run(job) }
             // Wait until the first run is recorded as running.
-            for _ in 0..<100 {
-                if try await db.query("SELECT count(*) AS n FROM ops.job_runs WHERE job = $1 AND status = 'running'", [job.name]).first?.decode(Int.self, "n") == 1 { break }
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            try await waitFor(db, "SELECT count(*) AS n FROM ops.job_runs WHERE job = $1 AND status = 'running'", [job.name])
             let second = await runner.run(job)
             #expect(second.status == .skipped)
             #expect(second.exitCode == ExitCode.skipped)

@@ -88,9 +88,12 @@ struct PostgresQueryTests {
     }
 
     @Test func cancellingTheTaskCancelsTheRunningStatement() async throws {
-        try await PostgresTestDatabase.with(migrated: false) { _, db in
+        try await PostgresTestDatabase.with(migrated: false) { name, db in
             let task = Task { try await db.query("SELECT pg_sleep(30)") }
-            try await Task.sleep(for: .milliseconds(300))
+            // Cancel once the statement runs on the server (seen from another session).
+            let observer = try await PostgresConnection.connect(try PostgresTestDatabase.serverConfiguration().withDatabase(name))
+            defer { Task { await observer.close() } }
+            try await waitFor(observer, "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query = 'SELECT pg_sleep(30)'")
             task.cancel()
             let error = try await #require(throws: PostgresError.self) { try await task.value }
             #expect(error.code == .cancelled)  // pg_sleep(30) finishing would have returned a row instead

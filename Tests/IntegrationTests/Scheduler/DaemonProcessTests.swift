@@ -50,9 +50,19 @@ final class DaemonProcess: @unchecked Sendable {
 
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
-    /// Waits for the process to exit and returns its status.
-    func wait() async -> Int32 {
-        while process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
+    /// Waits for the process to exit and returns its status; after `seconds` it records a failure,
+    /// kills the process and returns -1.
+    func wait(seconds: Double = 60) async -> Int32 {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("the daemon did not exit within \(seconds) s; log:\n\(log)")
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                return -1
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
         return process.terminationStatus
     }
 
@@ -153,7 +163,7 @@ struct DaemonProcessTests {
             let file = daemon.process.arguments![2]
             try "* * * * * no-such-job\n".write(toFile: file, atomically: true, encoding: .utf8)
             daemon.signal(SIGHUP)
-            for _ in 0..<200 where !daemon.log.contains("keeping the previous one") { try await Task.sleep(for: .milliseconds(50)) }
+            try await waitUntil("the daemon refused the new schedule") { daemon.log.contains("keeping the previous one") }
             #expect(daemon.log.contains("unknown job 'no-such-job'"))
             let before = try await db.query("SELECT count(*) AS n FROM ops.job_runs WHERE job = 'sleep'").first!.decode(Int.self, "n")
             try await waitFor(db, "SELECT count(*) AS n FROM ops.job_runs WHERE job = 'sleep' HAVING count(*) > $1", [before])

@@ -57,6 +57,12 @@ enum SnapshotTestSupport {
         throw TestServerError(message: "the server never reached the expected persistence state")
     }
 
+    /// The server's child processes (a running BGSAVE's child), from /proc.
+    static func children(of server: RedisTestServer) -> [Int32] {
+        let text = (try? String(contentsOfFile: "/proc/\(server.pid)/task/\(server.pid)/children", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
     /// Lines of the server's log that contain `text`.
     static func logLines(_ server: RedisTestServer, containing text: String) -> Int {
         let log = (try? String(contentsOfFile: server.logPath, encoding: .utf8)) ?? ""

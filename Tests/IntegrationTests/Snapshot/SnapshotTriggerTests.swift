@@ -40,15 +40,28 @@ struct SnapshotTriggerTests {
 
     @Test func aSnapshotRequestedDuringARunningSaveWaitsThenMakesItsOwn() async throws {
         try await SnapshotTestSupport.withServer { server, admin in
-            // A 2 s save, so it is still running when the trigger looks even on a loaded machine.
-            try await SnapshotTestSupport.makeSavesSlow(admin, keys: 40_000)
+            // A save that cannot end by itself during the test (200 s): it runs until this test ends it,
+            // so it is certainly still running when the trigger looks, however loaded the machine.
+            try await SnapshotTestSupport.makeSavesSlow(admin, keys: 2_000, microseconds: 100_000)
             let before = try await SnapshotTestSupport.persistence(admin)
             #expect(try await admin.command(["BGSAVE"]).stringValue == "Background saving started")
             // The running save keeps its slowness (the child copied the setting); ours will be quick.
             try await admin.command(["CONFIG", "SET", "rdb-key-save-delay", "0"])
-            #expect(try await SnapshotTestSupport.persistence(admin).saving)
+            try await SnapshotTestSupport.waitUntil(admin) { $0.saving }
+            let adminID = try #require(try await admin.command(["CLIENT", "ID"]).int)
 
-            let result = try await SnapshotTestSupport.trigger(server).run()
+            let trigger = try SnapshotTestSupport.trigger(server)
+            let run = Task { try await trigger.run() }
+            // The trigger found the save running and polls it (its connection's last command is INFO).
+            try await waitUntil("the trigger waits for the running save") {
+                let clients = try await admin.command(["CLIENT", "LIST"]).stringValue ?? ""
+                return clients.split(separator: "\n").contains { $0.contains(" cmd=info ") && !$0.hasPrefix("id=\(adminID) ") }
+            }
+            // End the running save (its child killed: it fails), so the trigger can make its own.
+            let children = SnapshotTestSupport.children(of: server)
+            try #require(children.count == 1, "save children: \(children)")
+            kill(children[0], SIGKILL)
+            let result = try await run.value
 
             let after = try await SnapshotTestSupport.persistence(admin)
             #expect(result.confirmed)
@@ -56,7 +69,8 @@ struct SnapshotTriggerTests {
             // Two saves ran: the one already running, then ours, which started after the first had ended.
             #expect(after.saveCount == (before.saveCount ?? 0) + 2)
             #expect(SnapshotTestSupport.logLines(server, containing: "Background saving started") == 2)
-            #expect(SnapshotTestSupport.logLines(server, containing: "Background saving terminated with success") == 2)
+            #expect(SnapshotTestSupport.logLines(server, containing: "Background saving terminated by signal 9") == 1)
+            #expect(SnapshotTestSupport.logLines(server, containing: "Background saving terminated with success") == 1)
             #expect(try #require(result.saveTime) >= Int64(result.triggerTime.rounded(.down)))
         }
     }

@@ -11,6 +11,8 @@ final class RedisTestServer {
     let port: Int
     let password: String?
     private let process: Process
+    /// The server's pid (its save children are its child processes).
+    var pid: Int32 { process.processIdentifier }
     /// The server's `--dir` (where `SAVE`/`BGSAVE` write `dump.rdb`) and log file location.
     let directory: URL
 
