@@ -1,4 +1,5 @@
 import CLibArchive
+import OpsSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -22,10 +23,17 @@ let regularFileType: UInt32 = 0o100000
 
 /// libarchive's explanation of the last failure on `archive`, falling back to `strerror`.
 func archiveErrorMessage(_ archive: OpaquePointer) -> String {
-    if let text = archive_error_string(archive) {
-        return String(cString: text)
-    }
     let number = archive_errno(archive)
+    if let text = archive_error_string(archive) {
+        let message = String(cString: text)
+        // libarchive's "Write error" does not say why: add the system's reason when it is one users
+        // act on, e.g. "Write error: No space left on device (ENOSPC)".
+        let system = SystemError("write", path: "", errno: number)
+        if number > 0, let symbol = system.symbolicName, !message.contains(system.reason) {
+            return "\(message): \(system.reason) (\(symbol))"
+        }
+        return message
+    }
     return number > 0 ? systemErrorMessage(number) : "unknown libarchive error"
 }
 

@@ -112,9 +112,15 @@ package struct BackupCreator: Sendable {
         let channel = HandoffChannel<SinkItem>(capacity: connections.count)
         let fd = file.fileDescriptor
         let compression = options.archiveCompression
-        async let sinkResult = BlockingIO.run(name: "backup-archive") {
-            try ArchiveSink.run(fileDescriptor: fd, label: archivePath, compression: compression, channel: channel)
+        let sink = Task {
+            try await BlockingIO.run(name: "backup-archive") {
+                try ArchiveSink.run(fileDescriptor: fd, label: archivePath, compression: compression, channel: channel)
+            }
         }
+        // Cancellation (a timeout, the daemon's shutdown grace) fails the channel at once: the COPY
+        // consumers waiting to hand over a chunk and the archive thread (between slices) stop within
+        // a moment, instead of when the next member is done.
+        let cancelled = CancellationError()
         do {
             let heading = "--\n-- auto-i18n-ops backup \(backupID) of database \(database)\n-- Dumped from database version \(snapshot.serverVersion)\n-- Dumped by auto-i18n-ops \(OpsVersion.current) with pg_dump \(sections.pgDump.major)\n--\n\n"
             let pre = Array(heading.utf8) + preData
@@ -138,8 +144,11 @@ package struct BackupCreator: Sendable {
                 .init("tables", total: Int64(tables.count)), .init("rows"),
                 .init("data", total: tables.reduce(0) { $0 + $1.estimatedBytes }, isBytes: true),
             ], display: options.progress, log: { logger.info("\($0)") })
-            do { copied = try await meter.showing { try await copyTables(tables, connections: connections, channel: channel, progress: meter) } }
-            catch {
+            do {
+                copied = try await withTaskCancellationHandler {
+                    try await meter.showing { try await copyTables(tables, connections: connections, channel: channel, progress: meter) }
+                } onCancel: { channel.fail(cancelled) }
+            } catch {
                 _ = try? await rest
                 throw error
             }
@@ -167,22 +176,67 @@ package struct BackupCreator: Sendable {
                     ownerRoles: owners, grantRoles: grantees, sourceDatabase: source)
             })
             channel.finish()
-            let (manifest, manifestData) = try await sinkResult
+            let (manifest, manifestData) = try await Self.value(of: sink) { channel.fail(cancelled) }
             // Ends the snapshot before the (slow) fsyncs: nothing more is read.
             for connection in connections { try? await connection.execute("COMMIT") }
             let box = UnsafeTransfer(file)
             try await BlockingIO.run(name: "backup-publish") {
                 try box.value.publish()
-                try AtomicFile.write(manifestData, to: manifestPath)
+                do {
+                    try AtomicFile.write(manifestData, to: manifestPath)
+                } catch {
+                    // An archive without its manifest is not a backup: take it back (a full disk).
+                    try? FileManager.default.removeItem(atPath: archivePath)
+                    throw error
+                }
             }
             let size = (try? FileManager.default.attributesOfItem(atPath: archivePath)[.size] as? NSNumber)?.int64Value ?? 0
             logger.info("backup published", metadata: ["id": "\(backupID)", "path": "\(archivePath)", "bytes": "\(size)"])
             return Result(manifest: manifest, archivePath: archivePath, manifestPath: manifestPath, archiveBytes: size)
         } catch {
             channel.fail(error)
-            _ = try? await sinkResult
-            file.discard()
+            if Task.isCancelled {
+                // Cancelled: do not wait for the compressor to finish the blocks it holds (at zstd
+                // level 15 and up, seconds each). The partial file goes now; its descriptor is closed
+                // when the archive thread lets go of it.
+                let box = UnsafeTransfer(file)
+                _ = try? await BlockingIO.run(name: "backup-discard") { SystemCall.unlinkIfPresent(box.value.temporaryPath) }
+                Task.detached {
+                    _ = try? await sink.value
+                    box.value.discard()
+                }
+            } else {
+                _ = try? await sink.value
+                file.discard()
+            }
             throw error
+        }
+    }
+
+    /// `task`'s value, or a `CancellationError` as soon as the caller is cancelled (`onCancel` runs
+    /// then, and `task` goes on by itself).
+    private static func value<T: Sendable>(of task: Task<T, any Error>, onCancel: @escaping @Sendable () -> Void) async throws -> T {
+        let waiter = LockedBox<(continuation: CheckedContinuation<T, any Error>?, cancelled: Bool)>((nil, false))
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                let cancelledAlready = waiter.withLock { state -> Bool in
+                    if state.cancelled { return true }
+                    state.continuation = continuation
+                    return false
+                }
+                if cancelledAlready { continuation.resume(throwing: CancellationError()); return }
+                Task {
+                    let result = await task.result
+                    waiter.withLock { state in defer { state.continuation = nil }; return state.continuation }?.resume(with: result)
+                }
+            }
+        } onCancel: {
+            onCancel()
+            waiter.withLock { state in
+                state.cancelled = true
+                defer { state.continuation = nil }
+                return state.continuation
+            }?.resume(throwing: CancellationError())
         }
     }
 

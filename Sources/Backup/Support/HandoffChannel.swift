@@ -114,6 +114,14 @@ final class HandoffChannel<Element: Sendable>: @unchecked Sendable {
         for receiver in waiting { receiver.resume(returning: nil) }
     }
 
+    /// Throws the channel's failure, if it has failed: lets a stage busy with a long piece of work (a
+    /// member being compressed) stop between slices instead of at its next send or receive.
+    func checkNotFailed() throws {
+        condition.lock()
+        defer { condition.unlock() }
+        if let failure { throw failure }
+    }
+
     /// Wakes every sender and receiver with `error`; queued elements are dropped. The first error wins.
     func fail(_ error: any Error) {
         condition.lock()
