@@ -33,7 +33,7 @@ struct ExitCodesThroughTheBinaryTests {
         try await PostgresTestDatabase.with(migrated: true) { source, sourceConnection in
             try await sourceConnection.query("INSERT INTO public.sessions (sender_id, session_type, source_locale) VALUES ('kept', 'upload', 'en')")
             let environment = ["DATABASE_URL": try url(source), "BACKUP_REPO": repository]
-            let backup = try CLI.run(["backup", "create"], environment: environment)
+            let backup = try await CLI.runOffPool(["backup", "create"], environment: environment)
             try #require(backup.status == 0, "\(backup.stderr)")
             for singleTransaction in [true, false] {
                 try await PostgresTestDatabase.with(migrated: false) { target, connection in
@@ -43,7 +43,7 @@ struct ExitCodesThroughTheBinaryTests {
                         CREATE FUNCTION \(function)() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no index today'; END $$;
                         CREATE EVENT TRIGGER refuse_index ON ddl_command_end WHEN TAG IN ('CREATE INDEX') EXECUTE FUNCTION \(function)();
                         """)
-                    let result = try CLI.run(["restore", "latest", "--target-url", try url(target)] + (singleTransaction ? ["--single-transaction"] : []),
+                    let result = try await CLI.runOffPool(["restore", "latest", "--target-url", try url(target)] + (singleTransaction ? ["--single-transaction"] : []),
                                              environment: environment)
                     #expect(result.status == 1, "\(result.stderr)")
                     #expect(result.stderr.contains("no index today"), "\(result.stderr)")

@@ -35,7 +35,10 @@ struct JobRunnerTests {
             let runner = JobRunner(context: try context(name))
             let first = Task { await runner.run(job) }
             // Wait until the first run is recorded as running.
-            try await waitFor(db, "SELECT count(*) AS n FROM ops.job_runs WHERE job = $1 AND status = 'running'", [job.name])
+            // If it never is, stop here: the second run would otherwise wait on the gate for ever.
+            try #require(await waitUntil("the first run is recorded as running") {
+                try await db.query("SELECT count(*) AS n FROM ops.job_runs WHERE job = $1 AND status = 'running'", [job.name]).first?.decode(Int.self, "n") == 1
+            })
             let second = await runner.run(job)
             #expect(second.status == .skipped)
             #expect(second.exitCode == ExitCode.skipped)

@@ -65,6 +65,71 @@ struct RetentionWarningTests {
             #expect(try await Self.vacuumCounts(db) == before, "a VACUUM ran after --max-runtime")
         }
     }
+
+    /// A VACUUM that fails is a warning, exit 10: the deletions stay and the other tables are still
+    /// vacuumed. Here the VACUUM of `batch_requests` is made the victim of a real deadlock, built step by
+    /// step on observed lock waits (no timing): the run's last query is held until another session has
+    /// taken one of `batch_requests`' indexes; the VACUUM then holds the table and waits for the index,
+    /// and that session asks for the table. The run's deadlock check (5 s for this database) fires
+    /// long before the other session's (60 s), so the VACUUM is the one that fails.
+    @Test func aFailedVacuumIsAWarningWithExitTenAndTheDeletionsStay() async throws {
+        try await PostgresTestDatabase.with { name, db in
+            let expired = try await RetentionFixtures.session(db, sender: "expired", expiresAt: Date().addingTimeInterval(-86_400))
+            try await RetentionFixtures.session(db, sender: "live", expiresAt: Date().addingTimeInterval(86_400))
+            try await db.execute("ALTER DATABASE \(try await db.quoteIdentifier(name)) SET deadlock_timeout = '5s'")
+            let waiting = { (relation: String) in
+                try await db.query("SELECT count(*) AS n FROM pg_locks WHERE relation = $1::regclass AND NOT granted", [relation])
+                    .first?.decode(Int.self, "n") == 1
+            }
+            // 1. The application holds a file of the expired session: the deletion waits on it.
+            let app = try await Self.connect(name)
+            try await app.execute("BEGIN")
+            try await app.query("SELECT id FROM public.files WHERE session_id = $1 FOR UPDATE", [expired])
+            let configuration = try RetentionFixtures.configuration(name)
+            let run = Task {
+                await RetentionFixtures.run(configuration) {
+                    $0.scope = .sessions
+                    $0.vacuum = .always
+                    $0.lockTimeout = .seconds(60)
+                }
+            }
+            try await waitUntil("the deletion waits on the application's row") {
+                try await db.query("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+                    .first?.decode(Int.self, "n") == 1
+            }
+            // 2. A session queues for sessions (granted once the deletion commits), so the run's next
+            //    query, the count of expired sessions left, waits.
+            let holdSessions = try await Self.connect(name)
+            try await holdSessions.execute("BEGIN")
+            let sessionsLocked = Task { try await holdSessions.execute("LOCK TABLE public.sessions IN ACCESS EXCLUSIVE MODE") }
+            try await waitUntil("the lock on sessions is queued") { try await waiting("public.sessions") }
+            try await app.execute("ROLLBACK")
+            await app.close()
+            try await sessionsLocked.value
+            try await waitUntil("the run's count of what is left waits") { try await waiting("public.sessions") }
+            // 3. Another session takes an index of batch_requests, then lets the run go on.
+            let holdIndex = try await Self.connect(name)
+            try await holdIndex.execute("SET deadlock_timeout = '60s'")
+            try await holdIndex.execute("BEGIN")
+            try await holdIndex.execute("ALTER INDEX public.batch_requests_batch_custom_id_key SET TABLESPACE pg_default")
+            try await holdSessions.execute("ROLLBACK")
+            await holdSessions.close()
+            // 4. The VACUUM holds batch_requests and waits for the index; asking for the table closes the cycle.
+            try await waitUntil("the VACUUM of batch_requests waits for its index") { try await waiting("public.batch_requests_batch_custom_id_key") }
+            try await holdIndex.execute("LOCK TABLE public.batch_requests IN SHARE UPDATE EXCLUSIVE MODE")
+            try await holdIndex.execute("ROLLBACK")
+            await holdIndex.close()
+            let report = await run.value
+
+            #expect(report.exitCode == 10, "\(String(describing: report.error))")
+            let warnings = report.outcome?.warnings ?? []
+            #expect(warnings.contains { $0.hasPrefix("VACUUM public.batch_requests failed:") && $0.contains("deadlock") }, "\(warnings)")
+            #expect(try await RetentionFixtures.senders(db) == ["live"])
+            let vacuumed = report.outcome?.details["vacuumed"]
+            #expect(vacuumed == .array(["batches", "files", "translation_jobs", "sessions"].map(JSONValue.string)), "\(String(describing: vacuumed))")
+            #expect(try await db.query("SELECT status FROM ops.job_runs WHERE job = 'retention'").first?["status"] == "warning")
+        }
+    }
 }
 
 /// Batch archival's safeguards (issue 14): what is deleted must be exactly what was archived, and rows

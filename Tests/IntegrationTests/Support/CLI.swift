@@ -1,9 +1,10 @@
 import Foundation
+import OpsSupport
 import Testing
 
 /// Runs the built `auto-i18n-ops` executable, as an operator would.
 enum CLI {
-    struct Result {
+    struct Result: Sendable {
         let status: Int32
         let stdout: String
         let stderr: String
@@ -17,6 +18,12 @@ enum CLI {
         let url = directory.appendingPathComponent("auto-i18n-ops")
         try #require(FileManager.default.isExecutableFile(atPath: url.path), "auto-i18n-ops not built at \(url.path); run swift build first")
         return url
+    }
+
+    /// `run` on a thread of its own: a test waiting for the binary does not hold one of the cooperative
+    /// pool's few threads (the whole suite runs in parallel on them).
+    static func runOffPool(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+        try await BlockingIO.run(name: "cli") { try run(arguments, environment: environment) }
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:], removing: [String] = []) throws -> Result {

@@ -64,7 +64,7 @@ final class TCPProxy: @unchecked Sendable {
 
 /// Polls `condition` every 50 ms until it holds; records a failure naming `what` when `seconds` pass.
 @discardableResult
-func waitUntil(_ what: String, seconds: Double = 30, _ condition: () async throws -> Bool) async throws -> Bool {
+func waitUntil(_ what: String, seconds: Double = 120, _ condition: () async throws -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
     while ContinuousClock.now < deadline {
         if try await condition() { return true }
