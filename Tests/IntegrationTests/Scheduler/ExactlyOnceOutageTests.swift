@@ -35,7 +35,16 @@ private struct CountingCatalog: JobCatalog {
 struct ExactlyOnceOutageTests {
     private static let slot = try! Date("2026-05-02T05:00:00Z", strategy: .iso8601)
 
-    private func replica(_ text: String, catalog: CountingCatalog, url: String, origin: Date, tally: Tally,
+    /// A clock shared by the replicas, before the slot until the test moves it there.
+    private static func clock() -> SteppedClock { SteppedClock(slot.addingTimeInterval(-10)) }
+
+    /// Waits until `count` replicas have started, then moves their clock to the slot.
+    private static func reachTheSlot(_ clock: SteppedClock, replicas count: Int, _ tally: Tally) async throws {
+        try await waitUntil("the replicas started") { tally["started"] == count }
+        clock.step(to: slot)
+    }
+
+    private func replica(_ text: String, catalog: CountingCatalog, url: String, clock: SteppedClock, tally: Tally,
                          collector: MetricsCollector? = nil) throws -> SchedulerService {
         var configuration = try OpsConfiguration()
         configuration.databaseURL = url
@@ -46,11 +55,12 @@ struct ExactlyOnceOutageTests {
             slotSkipped: { job, reason, count in
                 tally.add("skipped:\(reason)", count)
                 collector?.recordSkip(job: job, reason: reason, count: count)
-            })
+            },
+            started: { tally.add("started") })
         return SchedulerService(
             configuration: .init(schedule: schedule, reloadSchedule: { schedule },
                                  context: JobContext(configuration: configuration, logger: Logger(label: "test"), trigger: .manual),
-                                 clock: AcceleratedClock(scale: 1, origin: origin), historyRetentionDays: 0,
+                                 clock: clock, historyRetentionDays: 0,
                                  unrecordedRetryInterval: .milliseconds(200)),
             observer: observer, logger: Logger(label: "test"))
     }
@@ -60,7 +70,7 @@ struct ExactlyOnceOutageTests {
             .map { (try $0.decode(Date?.self, "slot"), try $0.decode(String.self, "status")) }
     }
 
-    /// The issue's case: two replicas, PostgreSQL down from 3 s before the slot to 6 s after. The claim is
+    /// The issue's case: two replicas, PostgreSQL down from before the slot to 6 s after. The claim is
     /// retried; once the database is back one replica claims and runs the slot, the other finds it
     /// claimed, and the run is recorded. Before: both ran it unclaimed and nothing was recorded.
     @Test func aSlotDuringAnOutageRunsOnceClaimedWhenTheDatabaseIsBack() async throws {
@@ -71,15 +81,16 @@ struct ExactlyOnceOutageTests {
             let job = "\(catalog.prefix)-count"
             let line = "0 5 * * * retries=5 backoff=2s \(job)\n"
             try proxy.down()
-            let origin = Self.slot.addingTimeInterval(-3)
-            let replicas = try (0..<2).map { _ in try replica(line, catalog: catalog, url: try proxy.url(forDatabase: name), origin: origin, tally: tally) }
+            let clock = Self.clock()
+            let replicas = try (0..<2).map { _ in try replica(line, catalog: catalog, url: try proxy.url(forDatabase: name), clock: clock, tally: tally) }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for replica in replicas { group.addTask { try await replica.run() } }
+                try await Self.reachTheSlot(clock, replicas: 2, tally)
                 // Both replicas tried the slot while the database was down.
-                try await waitUntil("both replicas tried to claim the slot during the outage", seconds: 15) { tally["finished:failed"] >= 2 }
-                try await Task.sleep(for: .seconds(6))  // the outage lasts until 6 s after the slot, as in the issue
+                try await waitUntil("both replicas tried to claim the slot during the outage") { tally["finished:failed"] >= 2 }
+                try await Task.sleep(for: .seconds(6))  // the outage lasts 6 s past the slot, as in the issue
                 try proxy.up()
-                try await waitUntil("one replica ran the slot and the other found it claimed", seconds: 40) {
+                try await waitUntil("one replica ran the slot and the other found it claimed") {
                     tally["finished:succeeded"] == 1 && tally["skipped:claimed"] == 1
                 }
                 for replica in replicas { replica.shutdown() }
@@ -106,14 +117,15 @@ struct ExactlyOnceOutageTests {
             configuration.databaseURL = try proxy.url(forDatabase: name)
             configuration.redisURL = nil
             let collector = MetricsCollector(configuration: configuration, jobs: [job], refreshInterval: .zero, logger: Logger(label: "test"))
-            let origin = Self.slot.addingTimeInterval(-1)
+            let clock = Self.clock()
             let replicas = try (0..<2).map { index in
-                try replica(line, catalog: catalog, url: try proxy.url(forDatabase: name), origin: origin, tally: tally,
+                try replica(line, catalog: catalog, url: try proxy.url(forDatabase: name), clock: clock, tally: tally,
                             collector: index == 0 ? collector : nil)
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for replica in replicas { group.addTask { try await replica.run() } }
-                try await waitUntil("both replicas skipped the slot as unclaimed", seconds: 20) { tally["skipped:unclaimed"] == 2 }
+                try await Self.reachTheSlot(clock, replicas: 2, tally)
+                try await waitUntil("both replicas skipped the slot as unclaimed") { tally["skipped:unclaimed"] == 2 }
                 for replica in replicas { replica.shutdown() }
                 try await group.waitForAll()
             }
@@ -135,10 +147,12 @@ struct ExactlyOnceOutageTests {
             let tally = Tally()
             let catalog = CountingCatalog(prefix: "e\(UUID().uuidString.prefix(6).lowercased())", tally: tally)
             let job = "\(catalog.prefix)-gate"
+            let clock = Self.clock()
             let service = try replica("0 5 * * * \(job)\n", catalog: catalog, url: try proxy.url(forDatabase: name),
-                                      origin: Self.slot.addingTimeInterval(-1), tally: tally)
+                                      clock: clock, tally: tally)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await service.run() }
+                try await Self.reachTheSlot(clock, replicas: 1, tally)
                 try await waitUntil("the run started") { tally["body"] == 1 }
                 try proxy.down()
                 try await waitUntil("the run's session (and its lock) is gone") {
