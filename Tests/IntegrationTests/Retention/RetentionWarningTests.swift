@@ -32,7 +32,6 @@ struct RetentionWarningTests {
             let before = try await Self.vacuumCounts(db)
 
             let configuration = try RetentionFixtures.configuration(name)
-            let start = ContinuousClock.now
             let maxRuntime = Duration.seconds(1)
             let run = Task {
                 await RetentionFixtures.run(configuration) {
@@ -51,7 +50,9 @@ struct RetentionWarningTests {
                     """).first?.decode(Int.self, "n") ?? 0
                 return gone && waiting == 1
             }
-            try await waitUntil("--max-runtime passed while the run is blocked") { ContinuousClock.now - start > maxRuntime + .milliseconds(200) }
+            // The run set its deadline before it began deleting, so before this instant.
+            let blocked = ContinuousClock.now
+            try await waitUntil("--max-runtime passed while the run is blocked") { ContinuousClock.now - blocked > maxRuntime + .milliseconds(200) }
             try await app.execute("ROLLBACK")
             await app.close()
             let report = await run.value
