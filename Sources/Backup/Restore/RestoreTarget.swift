@@ -32,6 +32,12 @@ struct RestoreTarget {
         return found
     }
 
+    /// Every table of the target (`schema.name`, unquoted, as the manifest names tables).
+    func tableNames() async throws -> Set<String> {
+        let result = try await connection.query(Self.tableNamesSQL)
+        return Set(try result.rows.map { try $0.decode(String.self, "name") })
+    }
+
     /// `--clean`: drops every non-system schema with everything in it (`DROP SCHEMA … CASCADE`), and
     /// recreates `public` as PostgreSQL 15 creates it (owned by `pg_database_owner`, USAGE for all),
     /// since pg_dump scripts assume it exists. Roles, and objects outside schemas (extensions in
