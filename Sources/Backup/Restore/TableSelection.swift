@@ -205,7 +205,11 @@ package struct TableSelection: Sendable {
                       let (column, _) = TableSelection.name(object.tokens, next + 2) else { return }
                 sequences[sequence] = Self.dropLastPart(column)
             case "INDEX":
-                if let table = object.name(after: "ON") { indexes[object.headerName] = table }
+                // CREATE [UNIQUE] INDEX name ON [ONLY] t …: the index lives in its table's schema.
+                if let table = object.name(after: "ON"), let index = object.words.firstIndex(of: "INDEX"),
+                   index + 1 < object.tokens.count, let name = object.tokens[index + 1].identifier {
+                    indexes["\(Self.schema(of: table)).\(name)"] = table
+                }
             case "CONSTRAINT":
                 // PRIMARY KEY, UNIQUE and EXCLUDE constraints have an index of their name.
                 if let table = object.alteredTable, let index = object.words.firstIndex(of: "CONSTRAINT"),
