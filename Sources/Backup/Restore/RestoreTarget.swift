@@ -57,6 +57,14 @@ struct RestoreTarget {
         }
     }
 
+    /// What dropping `tables` with CASCADE also drops (not restored by `--table`), one phrase each.
+    func dependents(of tables: [BackupManifest.Table]) async throws -> [String] {
+        var names: [String] = []
+        for table in tables { names.append(try await connection.quoteQualifiedName(schema: table.schema, name: table.name)) }
+        let result = try await connection.query(Self.dependentsSQL, [RestorePreflight.pgArray(names)])
+        return try result.rows.map { try $0.decode(String.self, "what") }
+    }
+
     /// `--clean --table`: drops just the selected tables.
     func drop(tables: [BackupManifest.Table]) async throws {
         for table in tables {

@@ -234,6 +234,10 @@ package struct Restorer: Sendable {
                     guard options.clean else {
                         throw BackupError(.targetNotEmpty, "restore refused: \(target.redacted) already has table \(existing.map(\.displayName).joined(separator: ", ")); pass --clean to drop and restore it")
                     }
+                    let dependents = try await targetDatabase.dependents(of: existing)
+                    if !dependents.isEmpty {
+                        logger.warning("--clean --table: dropping \(existing.map(\.displayName).joined(separator: ", ")) also drops \(dependents.joined(separator: ", ")); --table does not recreate them")
+                    }
                     try await targetDatabase.drop(tables: existing)
                 }
             } else {
