@@ -46,13 +46,12 @@ package struct BackupCreator: Sendable {
         do {
             let pgDump = try PgDump.locate(serverVersionNumber: snapshot.serverVersionNumber)
             let target = try Stores.postgresTarget(configuration)
-            // pg_dump writes the schema sections, and pg_dumpall the roles, while we take the locks and
-            // join the snapshot.
+            // pg_dump writes the schema sections, and pg_dumpall the roles, at once while we take the
+            // locks and join the snapshot: the COPY streams start when the pre-data and the roles are in.
             let sections = PgDumpSections(pgDump: pgDump, target: target, snapshotID: snapshot.snapshotID, options: options)
             async let postData = BlockingIO.run(name: "backup-pg_dump-post") { try sections.run(.postData) }
-            async let preData = BlockingIO.run(name: "backup-pg_dump-pre") { () throws -> ([UInt8], [UInt8]) in
-                (try sections.run(.preData), try sections.globals())
-            }
+            async let preData = BlockingIO.run(name: "backup-pg_dump-pre") { try sections.run(.preData) }
+            async let roles = BlockingIO.run(name: "backup-pg_dumpall") { try sections.globals() }
             let prepared: (Int, [BackupTable], [PostgresConnection])
             do {
                 let locked = try await snapshot.lockTables(timeout: options.lockWaitTimeout)
@@ -63,12 +62,21 @@ package struct BackupCreator: Sendable {
                 prepared = (locked, tables, try await snapshot.join(count: jobs - 1, configuration: configuration))
             } catch {
                 _ = try? await preData
+                _ = try? await roles
                 _ = try? await postData
                 throw error
             }
             connections += prepared.2
-            let (pre, globals) = try await preData
-            let post = try await postData
+            let pre: [UInt8], globals: [UInt8], post: [UInt8]
+            do {
+                pre = try await preData
+                globals = try await roles
+            } catch {
+                _ = try? await roles
+                _ = try? await postData
+                throw error
+            }
+            post = try await postData
             let source = try await Self.sourceDatabase(snapshot.main)
             let result = try await write(preData: pre, postData: post, globals: globals, source: source, tables: prepared.1,
                                          sections: sections, snapshot: snapshot, connections: connections, begin: begin, clock: clock)

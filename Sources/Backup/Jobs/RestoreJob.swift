@@ -59,6 +59,7 @@ package struct RestoreJob: OpsJob {
                 details["database"] = .string(manifest.database)
                 details["tables"] = .int(Int64(summary.tables.count))
             }
+            if !summary.notes.isEmpty { details["left_out"] = .array(summary.notes.map(JSONValue.string)) }
             return JobOutcome(details: .object(details))
         }
     }

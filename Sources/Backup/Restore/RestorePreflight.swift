@@ -23,6 +23,20 @@ enum RestorePreflight {
         if version / 10000 < manifest.serverVersionNumber / 10000 {
             throw BackupError(.usage, "restore refused: the target server runs PostgreSQL \(version / 10000), older than the backup's source (\(manifest.serverVersionNumber / 10000)); restore onto PostgreSQL \(manifest.serverVersionNumber / 10000) or newer")
         }
+        if let role = options.role {
+            // The load runs as --role: so do the privilege checks.
+            let exists = try await connection.query("SELECT 1 AS one FROM pg_catalog.pg_roles WHERE rolname = $1", [role]).first != nil
+            guard exists || options.createRoles else {
+                throw BackupError(.usage, "restore refused: --role \(quoteIfNeeded(role)) does not exist on the target server; create it, or leave out --role")
+            }
+            if exists {
+                let connecting = try await connection.query("SELECT current_user AS name").first?["name"] ?? "?"
+                do { try await connection.execute("SET ROLE \(try await connection.quoteIdentifier(role))") }
+                catch {
+                    throw BackupError(.usage, "restore refused: role \(quoteIfNeeded(connecting)) may not SET ROLE \(quoteIfNeeded(role)); GRANT \(quoteIfNeeded(role)) TO \(quoteIfNeeded(connecting)), or leave out --role")
+                }
+            }
+        }
         let me = try await connection.query(Self.connectingRoleSQL, [database]).first
         let user = me?["name"] ?? "?"
         if options.create {
@@ -36,6 +50,13 @@ enum RestorePreflight {
             guard me?["superuser"] == "t" || me?["create_here"] == "t" else {
                 throw BackupError(.usage, "restore refused: role \(user) may not create schemas in database \(database); GRANT CREATE ON DATABASE \(database) TO \(user), or restore as the database owner")
             }
+            // The dump creates its schemas, but `public`'s objects go into the target's own `public`
+            // (recreated by --clean for the database owner).
+            let inPublic = manifest.members.contains { $0.kind == .preData && ($0.items ?? []).contains { $0.schema == "public" && $0.kind != "SCHEMA" } }
+            let mayCreateInPublic = options.clean ? me?["owner_member"] == "t" : (me?["create_public"] ?? "t") == "t"
+            if inPublic && me?["superuser"] != "t" && !mayCreateInPublic {
+                throw BackupError(.usage, "restore refused: role \(user) may not create in schema public of database \(database), where the backup has objects; GRANT CREATE ON SCHEMA public TO \(user), or restore as the database owner")
+            }
             if !tableSelection && !options.clean {
                 let objects = try await RestoreTarget(connection: connection).objectCount()
                 if objects > 0 {
@@ -47,7 +68,6 @@ enum RestorePreflight {
         if !options.noOwner { needed.formUnion(manifest.ownerRoles ?? []) }
         if !options.noPrivileges { needed.formUnion(manifest.grantRoles ?? []) }
         if options.create && !options.noOwner, let owner = manifest.sourceDatabase?.owner { needed.insert(owner) }
-        if let role = options.role { needed.insert(role) }
         guard !needed.isEmpty else { return }
         let existing = Set(try await connection.query("SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY($1::text[])",
                                                       [pgArray(needed.sorted())]).rows.map { try $0.decode(String.self, "rolname") })
@@ -55,9 +75,6 @@ enum RestorePreflight {
         let missing = needed.subtracting(existing)
         guard !missing.isEmpty, !options.createRoles else { return }
         let names = missing.sorted().map(quoteIfNeeded).joined(separator: ", ")
-        if let role = options.role, missing.contains(role) {
-            throw BackupError(.usage, "restore refused: --role \(quoteIfNeeded(role)) does not exist on the target server; create it, or leave out --role")
-        }
         throw BackupError(.usage, "restore refused: role\(missing.count == 1 ? "" : "s") \(names) named by the backup's owners and grants do\(missing.count == 1 ? "es" : "") not exist on the target server; pass --create-roles (creates them from the backup's roles member), or --no-owner --no-privileges (objects owned by \(user), no grants), or create them first")
     }
 

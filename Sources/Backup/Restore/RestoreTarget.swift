@@ -32,6 +32,12 @@ struct RestoreTarget {
         return found
     }
 
+    /// Every table of the target (`schema.name`, unquoted, as the manifest names tables).
+    func tableNames() async throws -> Set<String> {
+        let result = try await connection.query(Self.tableNamesSQL)
+        return Set(try result.rows.map { try $0.decode(String.self, "name") })
+    }
+
     /// `--clean`: drops every non-system schema with everything in it (`DROP SCHEMA … CASCADE`), and
     /// recreates `public` as PostgreSQL 15 creates it (owned by `pg_database_owner`, USAGE for all),
     /// since pg_dump scripts assume it exists. Roles, and objects outside schemas (extensions in
@@ -49,6 +55,14 @@ struct RestoreTarget {
         } else {
             try await connection.execute("CREATE SCHEMA public; GRANT ALL ON SCHEMA public TO PUBLIC; COMMENT ON SCHEMA public IS 'standard public schema'")
         }
+    }
+
+    /// What dropping `tables` with CASCADE also drops (not restored by `--table`), one phrase each.
+    func dependents(of tables: [BackupManifest.Table]) async throws -> [String] {
+        var names: [String] = []
+        for table in tables { names.append(try await connection.quoteQualifiedName(schema: table.schema, name: table.name)) }
+        let result = try await connection.query(Self.dependentsSQL, [RestorePreflight.pgArray(names)])
+        return try result.rows.map { try $0.decode(String.self, "what") }
     }
 
     /// `--clean --table`: drops just the selected tables.

@@ -78,6 +78,8 @@ package struct Restorer: Sendable {
         /// The archive's manifest; nil for a plain script.
         package var manifest: BackupManifest?
         package var tables: [String]
+        /// `--table`: what was left out that `pg_dump -t` would write, and why (see `TableSelection`).
+        package var notes: [String] = []
     }
 
     /// Whether `path` names a plain SQL script rather than a backup archive.
@@ -104,8 +106,17 @@ package struct Restorer: Sendable {
             try await BlockingIO.run(name: "restore-verify") { try ArchiveChecker.check(path: path, beside: beside, progress: checking) }
         }
         logger.info("checksums verified", metadata: ["archive": "\(path)", "members": "\(manifest.members.count)"])
-        let selection = options.tables.isEmpty ? nil : try TableSelection(names: options.tables, manifest: manifest)
-        let selected = selection.map { selection in manifest.tables.filter { selection.tables.contains($0.displayName) } }
+        var selection: TableSelection?
+        if !options.tables.isEmpty {
+            let preData = try await BlockingIO.run(name: "restore-pre-data") { () throws -> [UInt8]? in
+                guard let member = manifest.members.first(where: { $0.kind == .preData }) else { return nil }
+                return try ArchiveChecker.member(member.name, path: path)
+            }
+            selection = try TableSelection(names: options.tables, manifest: manifest, preData: preData)
+        }
+        let selected = selection?.selectedTables
+        let chosen = selection
+        let noPrivileges = options.noPrivileges
         let jobs = options.singleTransaction ? 1 : max(1, options.jobs)
         if options.createRoles {
             guard manifest.members.contains(where: { $0.kind == .globals }) else {
@@ -128,14 +139,23 @@ package struct Restorer: Sendable {
         let loading = meter("restore", [.init("members", total: Int64(streamed.count)),
                                         .init("rows", total: streamed.reduce(0) { $0 + ($1.rows ?? 0) }),
                                         .init("bytes", total: streamed.reduce(0) { $0 + $1.bytes }, isBytes: true)])
+        let notes = LockedBox<[String]>([])
+        let log = logger
         let (rows, statements) = try await loading.showing {
             try await run(jobs: jobs, selectedTables: selected, manifestTables: selected ?? manifest.tables,
-                          globals: globals, freezeMembers: freeze) { channel in
-                try ScriptSource.streamArchive(path: path, manifest: manifest, parallel: jobs > 1, selection: selection, channel: channel, progress: loading)
+                          globals: globals, freezeMembers: freeze) { channel, targetTables in
+                var selection = chosen
+                selection?.targetTables = targetTables
+                selection?.resetsPrivileges = !noPrivileges
+                try ScriptSource.streamArchive(path: path, manifest: manifest, parallel: jobs > 1, selection: selection, channel: channel,
+                                               progress: loading) { note in
+                    log.notice("--table: \(note)")
+                    notes.withLock { $0.append(note) }
+                }
             }
         }
         return Summary(source: path, rows: rows, statements: statements, manifest: manifest,
-                       tables: (selected ?? manifest.tables).map(\.displayName))
+                       tables: (selected ?? manifest.tables).map(\.displayName), notes: notes.withLock { $0 })
     }
 
     /// Restores a plain SQL script, decompressing `.gz` / `.zst` on the fly.
@@ -147,7 +167,7 @@ package struct Restorer: Sendable {
         // A compressed script's size says nothing of its SQL's: bytes read, no total.
         let loading = meter("restore", [.init("bytes", isBytes: true)])
         let (rows, statements) = try await loading.showing {
-            try await run(jobs: 1, selectedTables: nil, manifestTables: nil, globals: nil, freezeMembers: []) { channel in
+            try await run(jobs: 1, selectedTables: nil, manifestTables: nil, globals: nil, freezeMembers: []) { channel, _ in
                 try ScriptSource.streamPlain(path: path, channel: channel, progress: loading)
             }
         }
@@ -195,7 +215,7 @@ package struct Restorer: Sendable {
 
     private func run(jobs: Int, selectedTables: [BackupManifest.Table]?, manifestTables: [BackupManifest.Table]?,
                      globals: [UInt8]?, freezeMembers: Set<String>,
-                     read: @escaping @Sendable (HandoffChannel<RestoreEvent>) throws -> Void) async throws -> (Int64, Int) {
+                     read: @escaping @Sendable (HandoffChannel<RestoreEvent>, _ targetTables: Set<String>) throws -> Void) async throws -> (Int64, Int) {
         LargeBuffers.configure()
         let main = try await PostgresConnection.connect(target)
         var connections = [main]
@@ -214,6 +234,10 @@ package struct Restorer: Sendable {
                     guard options.clean else {
                         throw BackupError(.targetNotEmpty, "restore refused: \(target.redacted) already has table \(existing.map(\.displayName).joined(separator: ", ")); pass --clean to drop and restore it")
                     }
+                    let dependents = try await targetDatabase.dependents(of: existing)
+                    if !dependents.isEmpty {
+                        logger.warning("--clean --table: dropping \(existing.map(\.displayName).joined(separator: ", ")) also drops \(dependents.joined(separator: ", ")); --table does not recreate them")
+                    }
                     try await targetDatabase.drop(tables: existing)
                 }
             } else {
@@ -226,6 +250,8 @@ package struct Restorer: Sendable {
                     try await targetDatabase.clean()
                 }
             }
+            // With --table: the tables the target has besides the selected ones (foreign keys to them load).
+            let targetTables = selectedTables == nil ? [] : try await targetDatabase.tableNames()
             for _ in 1..<max(1, jobs) { connections.append(try await PostgresConnection.connect(target)) }
             for connection in connections {
                 // Index builds (GIN above all) are much faster with more than the default 64 MB.
@@ -239,7 +265,7 @@ package struct Restorer: Sendable {
             // Whole data members (up to the chunk size each) queue when loading in parallel; COPY
             // pieces of 256 KiB otherwise. Either way a few MiB to some tens of MiB.
             let channel = HandoffChannel<RestoreEvent>(capacity: jobs > 1 ? 2 : 16)
-            async let reading: Void = BlockingIO.run(name: "restore-read") { try read(channel) }
+            async let reading: Void = BlockingIO.run(name: "restore-read") { try read(channel, targetTables) }
             let runner = ScriptRunner(connections: connections, preserveRowOrder: options.preserveRowOrder,
                                       filter: RestoreFilter(noOwner: options.noOwner, noPrivileges: options.noPrivileges),
                                       freezeMembers: freezeMembers, inTransaction: options.singleTransaction)

@@ -37,8 +37,11 @@ enum ScriptSource {
     ///   - parallel: hand data members and post-data statements over whole, for `--jobs`.
     ///   - selection: only these tables' objects and rows (`--table`); nil for everything.
     ///   - progress: counts `members`, `rows` and `bytes` as each member is handed over.
+    ///   - note: told what `selection` left out that `pg_dump -t` would have written, one line each.
     static func streamArchive(path: String, manifest: BackupManifest, parallel: Bool, selection: TableSelection?,
-                              channel: HandoffChannel<RestoreEvent>, progress: ProgressMeter? = nil) throws {
+                              channel: HandoffChannel<RestoreEvent>, progress: ProgressMeter? = nil,
+                              note: (String) -> Void = { _ in }) throws {
+        var filter = selection?.filter()
         try feeding(channel, path: path) {
             let members = Dictionary(manifest.members.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
             let reader = try ArchiveReader(path: path)
@@ -59,13 +62,19 @@ enum ScriptSource {
                     // Schema members are small: split whole, then filter or batch.
                     var splitter = SQLScriptSplitter(source: entry.name)
                     var statements: [ScriptStatement] = []
+                    var body: [UInt8] = []
                     try reader.readEntry(chunkSize: 256 * 1024) { chunk in
+                        if filter != nil { body.append(contentsOf: chunk) }
                         splitter.feed(chunk)
                         while let event = try splitter.next() { try collect(event, into: &statements, source: entry.name, channel: channel) }
                     }
                     splitter.finishInput()
                     while let event = try splitter.next() { try collect(event, into: &statements, source: entry.name, channel: channel) }
-                    if let selection { statements = selection.filter(statements) }
+                    if filter != nil {
+                        let before = filter!.notes.count
+                        statements = filter!.filter(statements, body: body)
+                        for line in filter!.notes[before...] { note(line) }
+                    }
                     if parallel && member.kind == .postData {
                         try channel.send(.statements(statements))
                     } else {

@@ -86,7 +86,7 @@ struct PostDataSchedulerTests {
             "CREATE FUNCTION public.f() RETURNS integer LANGUAGE sql AS $$SELECT 1$$;",
         ].map { ScriptStatement(sql: $0, line: 1, source: "t") }
         let selection = TableSelection(tables: ["public.a"])
-        #expect(selection.filter(sql).map(\.sql) == [
+        #expect(selection.filterStatements(sql).map(\.sql) == [
             "SET search_path = '';",
             "CREATE TABLE public.a (id integer NOT NULL);",
             "CREATE SEQUENCE public.a_id_seq AS integer;",
