@@ -113,13 +113,42 @@ package final class ProgressMeter: @unchecked Sendable {
         if display == .terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 
-    /// Runs `body` with the meter drawing beside it.
+    /// Runs `body` with the meter drawing beside it, on a thread of its own: a busy cooperative pool
+    /// (the run's own work, or a daemon's other jobs) never silences the line. No line is written
+    /// after `body` returns.
     package func showing<T>(_ body: () async throws -> T) async rethrows -> T {
-        let drawing = Task { await run() }
-        defer { drawing.cancel() }
-        let result = try await body()
-        drawing.cancel()
-        await drawing.value
-        return result
+        let interval: Duration
+        switch display {
+        case .none: return try await body()
+        case .terminal: interval = .seconds(1)
+        case .log: interval = .seconds(10)
+        case .every(let every): interval = max(every, .milliseconds(10))
+        }
+        let wake = DispatchSemaphore(value: 0)
+        let stopped = LockedBox(false)
+        let terminal = display == .terminal
+        let microseconds = Int(interval.components.seconds) * 1_000_000 + Int(interval.components.attoseconds / 1_000_000_000_000)
+        let thread = Thread { [self] in
+            while wake.wait(timeout: .now() + .microseconds(microseconds)) == .timedOut {
+                // Under the flag's lock: once `stopped` is set, nothing more is written.
+                let written: Bool = stopped.withLock { stopped in
+                    guard !stopped else { return false }
+                    if terminal { FileHandle.standardError.write(Data(("\r\u{1B}[K" + line()).utf8)) } else { log(line()) }
+                    return true
+                }
+                if !written { break }
+            }
+        }
+        thread.name = "progress"
+        thread.start()
+        defer {
+            let wasDrawing = stopped.withLock { stopped in
+                stopped = true
+                return terminal
+            }
+            wake.signal()
+            if wasDrawing { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        }
+        return try await body()
     }
 }
