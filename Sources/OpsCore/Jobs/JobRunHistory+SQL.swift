@@ -1,11 +1,13 @@
 extension JobRunHistory {
     static let startSQL = """
-        INSERT INTO ops.job_runs (job, trigger, slot, host, pid, status, timeout)
-        VALUES ($1, $2, $3, $4, $5, 'running', make_interval(secs => $6::float8)) RETURNING id
+        INSERT INTO ops.job_runs (job, trigger, slot, host, pid, status, timeout, details)
+        VALUES ($1, $2, $3, $4, $5, 'running', make_interval(secs => $6::float8),
+                CASE WHEN $7::text IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('claim', $7::text) END) RETURNING id
         """
 
     static let ownClaimSQL = """
         SELECT id FROM ops.job_runs WHERE job = $1 AND slot = $2 AND host = $3 AND pid = $4 AND status = 'running'
+          AND details ->> 'claim' = $5
         """
 
     static let finishSQL = """

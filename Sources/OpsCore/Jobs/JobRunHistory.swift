@@ -21,15 +21,16 @@ package struct JobRunHistory: Sendable {
     ///   - slot: the scheduled slot this run claims; a second claim of the same (job, slot) fails with
     ///     SQLSTATE 23505, which is how replicas run each slot once.
     ///   - timeout: the run's timeout, stored so that another host can tell when the row is stale.
-    package func start(job: String, trigger: JobTrigger, slot: Date? = nil, timeout: Duration? = nil) async throws -> Int64 {
-        let row = try await connection.query(Self.startSQL, [job, trigger.rawValue, slot, Self.hostName, Int(getpid()), timeout.map(\.inSeconds)])
+    /// - Parameter claim: a token kept in the row's details while it runs (a scheduled slot's claim).
+    package func start(job: String, trigger: JobTrigger, slot: Date? = nil, timeout: Duration? = nil, claim: String? = nil) async throws -> Int64 {
+        let row = try await connection.query(Self.startSQL, [job, trigger.rawValue, slot, Self.hostName, Int(getpid()), timeout.map(\.inSeconds), claim])
         return try row.first!.decode(Int64.self, "id")
     }
 
-    /// The `running` claim of (`job`, `slot`) that this process made, if any: an attempt whose INSERT
-    /// committed but whose reply was lost with its connection.
-    package func ownClaim(job: String, slot: Date) async throws -> Int64? {
-        try await connection.query(Self.ownClaimSQL, [job, slot, Self.hostName, Int(getpid())]).first?.decode(Int64.self, "id")
+    /// The `running` claim of (`job`, `slot`) made with `claim` by this process, if any: an attempt
+    /// whose INSERT committed but whose reply was lost with its connection.
+    package func ownClaim(job: String, slot: Date, claim: String) async throws -> Int64? {
+        try await connection.query(Self.ownClaimSQL, [job, slot, Self.hostName, Int(getpid()), claim]).first?.decode(Int64.self, "id")
     }
 
     /// Records how a run ended.

@@ -77,7 +77,7 @@ extension JobRunner {
     /// slot's run fails before it starts (the scheduler retries the claim, then skips the slot as
     /// `unclaimed`), whether or not the job needs history.
     static func prepare(job: String, requiresHistory: Bool, context: JobContext, slot: Date?, timeout: Duration?,
-                        resumesOwnClaim: Bool = false, logger: Logger) async -> Prepared {
+                        resumesOwnClaim: Bool = false, claimToken: String? = nil, logger: Logger) async -> Prepared {
         let requiresHistory = requiresHistory || slot != nil
         var connection: PostgresConnection?
         do {
@@ -123,11 +123,11 @@ extension JobRunner {
             if let slot {
                 let runID: Int64
                 do {
-                    runID = try await history.start(job: job, trigger: context.trigger, slot: slot, timeout: timeout)
+                    runID = try await history.start(job: job, trigger: context.trigger, slot: slot, timeout: timeout, claim: claimToken)
                 } catch let error as PostgresError where error.sqlState == "23505" {
                     // Our own earlier attempt's claim, committed although its reply was lost with the
                     // connection: it is still ours to run.
-                    if resumesOwnClaim, let own = try await history.ownClaim(job: job, slot: slot) {
+                    if resumesOwnClaim, let claimToken, let own = try await history.ownClaim(job: job, slot: slot, claim: claimToken) {
                         logger.notice("resuming this process's own claim of the slot", metadata: ["run": "\(own)"])
                         runID = own
                     } else {

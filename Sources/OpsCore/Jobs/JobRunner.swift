@@ -32,6 +32,9 @@ package struct JobRunner: Sendable {
         /// a `running` claim of the slot by this process is then that attempt's (its INSERT committed but
         /// the reply was lost with the connection) and is resumed instead of skipped as claimed.
         package var resumesOwnClaim = false
+        /// Identifies this slot's claim attempts (stored in the claim row's details until the run ends),
+        /// so a resumed claim is this attempt's own, not another replica's in the same process and host.
+        package var claimToken: String?
 
         package init(slot: Date? = nil, timeout: Duration? = nil, retry: RetryPolicy = .none, backlog: RunEndBacklog? = nil) {
             self.slot = slot
@@ -127,7 +130,7 @@ package struct JobRunner: Sendable {
         let requiresHistory = job.requiresHistory
         let prepared = await Self.shielded {
             await Self.prepare(job: jobName, requiresHistory: requiresHistory, context: context, slot: options.slot,
-                               timeout: options.timeout, resumesOwnClaim: options.resumesOwnClaim, logger: runLogger)
+                               timeout: options.timeout, resumesOwnClaim: options.resumesOwnClaim, claimToken: options.claimToken, logger: runLogger)
         }
         let session: Session
         switch prepared {

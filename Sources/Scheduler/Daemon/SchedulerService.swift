@@ -271,6 +271,7 @@ package final class SchedulerService: Service, Sendable {
     func execute(_ item: Schedule.Item, slot: Date) async {
         let runner = JobRunner(context: configuration.context)
         var options = JobRunner.RunOptions(slot: slot, timeout: item.policy.timeout, retry: item.policy.retry, backlog: backlog)
+        options.claimToken = UUID().uuidString
         var attempt = 1
         while true {
             let report = await runner.run(item.job, options: options)
