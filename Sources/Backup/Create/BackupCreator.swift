@@ -1,4 +1,5 @@
 import ArchiveIO
+import Repository
 import Foundation
 import Logging
 import OpsCore
@@ -6,7 +7,9 @@ import OpsSupport
 import PGClient
 
 /// `backup create`: a consistent logical backup of one database, published atomically as
-/// `$BACKUP_REPO/<database>/<id>.tar.zst` plus `<id>.manifest.json`.
+/// `<repository>/<database>/<id>.tar.zst` (`.tar.zst.age` when encrypted) plus `<id>.manifest.json`,
+/// the archive streamed straight into the repository (a local file, or an S3 multipart upload: no
+/// local copy).
 ///
 /// The pipeline: the snapshot connection exports its snapshot and locks every table; pg_dump, run on
 /// that snapshot, writes the schema (pre-data, post-data) and the rest of the data section (sequence
@@ -92,28 +95,40 @@ package struct BackupCreator: Sendable {
                        connections: [PostgresConnection], begin: ContinuousClock.Instant, clock: ContinuousClock) async throws -> Result {
         let database = snapshot.database
         let repository = self.repository
-        let ext = options.archiveCompression.fileExtension
-        // Directory scans, unlinks and the directory fsync block: keep them off the cooperative pool.
-        let (removed, backupID, file) = try await BlockingIO.run(name: "backup-prepare") { () throws -> ([String], String, AtomicFile) in
-            let removed = repository.removeLeftovers(database: database)
-            let directory = repository.directory(database: database)
+        let recipients = options.recipients
+        let ext = options.archiveCompression.fileExtension + (recipients == nil ? "" : RepositoryEncryption.suffix)
+        let directory = repository.directoryName(database: database)
+        // Listing, unlinks, aborting stale uploads and creating the object block: keep them off the
+        // cooperative pool.
+        let (removed, backupID, sinks) = try await BlockingIO.run(name: "backup-prepare") { () throws -> ([String], String, UnsafeTransfer<(outer: any ByteSink, hashing: HashingSink)>) in
+            let removed = try repository.removeLeftovers(database: database)
+            let existing: Set<String>
+            do { existing = Set(try repository.store.list(in: directory).map(\.baseName)) }
+            catch { throw BackupError.from(error) }
             var id = BackupRepository.id(for: snapshot.started)
-            while BackupRepository.archiveExtensions.contains(where: { FileManager.default.fileExists(atPath: "\(directory)/\(id).\($0)") })
-                    || FileManager.default.fileExists(atPath: "\(directory)/\(id)\(BackupRepository.manifestSuffix)") {
+            func taken(_ id: String) -> Bool {
+                existing.contains("\(id)\(BackupRepository.manifestSuffix)")
+                    || BackupRepository.archiveExtensions.contains { existing.contains("\(id).\($0)") || existing.contains("\(id).\($0)\(RepositoryEncryption.suffix)") }
+            }
+            while taken(id) {
                 id = BackupRepository.id(for: (BackupRepository.date(fromID: id) ?? snapshot.started).addingTimeInterval(1))
             }
-            return (removed, id, try AtomicFile(finalPath: "\(directory)/\(id).\(ext)"))
+            do {
+                let hashing = HashingSink(try repository.store.create("\(directory)/\(id).\(ext)"))
+                let outer = try recipients.map { try RepositoryEncryption.encrypting(hashing, recipients: $0) } ?? hashing
+                return (removed, id, UnsafeTransfer((outer, hashing)))
+            } catch { throw BackupError.from(error) }
         }
-        if !removed.isEmpty { logger.notice("removed leftovers of interrupted backups", metadata: ["files": "\(removed.count)"]) }
-        let directory = repository.directory(database: database)
+        if !removed.isEmpty { logger.notice("removed leftovers of interrupted backups", metadata: ["objects": "\(removed.count)"]) }
         let id = backupID
-        let archivePath = "\(directory)/\(id).\(ext)"
-        let manifestPath = "\(directory)/\(id)\(BackupRepository.manifestSuffix)"
+        let archiveName = "\(directory)/\(id).\(ext)"
+        let manifestName = "\(directory)/\(id)\(BackupRepository.manifestSuffix)"
+        let archivePath = repository.store.display(archiveName)
+        let manifestPath = repository.store.display(manifestName)
         let channel = HandoffChannel<SinkItem>(capacity: connections.count)
-        let fd = file.fileDescriptor
         let compression = options.archiveCompression
         async let sinkResult = BlockingIO.run(name: "backup-archive") {
-            try ArchiveSink.run(fileDescriptor: fd, label: archivePath, compression: compression, channel: channel)
+            try ArchiveSink.run(sink: sinks.value.outer, label: archivePath, compression: compression, channel: channel)
         }
         do {
             let heading = "--\n-- auto-i18n-ops backup \(backupID) of database \(database)\n-- Dumped from database version \(snapshot.serverVersion)\n-- Dumped by auto-i18n-ops \(OpsVersion.current) with pg_dump \(sections.pgDump.major)\n--\n\n"
@@ -167,22 +182,31 @@ package struct BackupCreator: Sendable {
                     ownerRoles: owners, grantRoles: grantees, sourceDatabase: source)
             })
             channel.finish()
-            let (manifest, manifestData) = try await sinkResult
-            // Ends the snapshot before the (slow) fsyncs: nothing more is read.
+            let (_, embeddedData) = try await sinkResult
+            // Ends the snapshot before the (slow) fsyncs and the upload's last part: nothing more is read.
             for connection in connections { try? await connection.execute("COMMIT") }
-            let box = UnsafeTransfer(file)
-            try await BlockingIO.run(name: "backup-publish") {
-                try box.value.publish()
-                try AtomicFile.write(manifestData, to: manifestPath)
+            let store = repository.store
+            // The archive first, the manifest beside it last: only then is the backup listed.
+            let manifest = try await BlockingIO.run(name: "backup-publish") { () throws -> BackupManifest in
+                do {
+                    try sinks.value.outer.publish()
+                    let stored = BackupManifest.StoredArchive(name: "\(id).\(ext)", bytes: sinks.value.hashing.bytes,
+                                                              sha256: sinks.value.hashing.sha256, recipients: recipients?.map(\.encoded))
+                    let besideData = try BackupManifest.besideData(embedded: embeddedData, stored: stored)
+                    try store.write(manifestName, contents: [UInt8](besideData))
+                    return try BackupManifest.decode(besideData, source: manifestPath)
+                } catch { throw BackupError.from(error, "cannot publish backup \(archivePath)") }
             }
-            let size = (try? FileManager.default.attributesOfItem(atPath: archivePath)[.size] as? NSNumber)?.int64Value ?? 0
-            logger.info("backup published", metadata: ["id": "\(backupID)", "path": "\(archivePath)", "bytes": "\(size)"])
+            let size = sinks.value.hashing.bytes
+            logger.info("backup published", metadata: ["id": "\(backupID)", "path": "\(archivePath)", "bytes": "\(size)",
+                                                       "encrypted": "\(recipients != nil)"])
             return Result(manifest: manifest, archivePath: archivePath, manifestPath: manifestPath, archiveBytes: size)
         } catch {
             channel.fail(error)
             _ = try? await sinkResult
-            file.discard()
-            throw error
+            let box = sinks
+            _ = try? await BlockingIO.run(name: "backup-discard") { box.value.outer.discard() }
+            throw BackupError.from(error)
         }
     }
 

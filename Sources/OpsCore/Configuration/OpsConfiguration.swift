@@ -21,6 +21,13 @@ package struct OpsConfiguration: Sendable {
     /// `BACKUP_REPO`: where backups and batch archives are published. Default: the layout's
     /// (`/var/lib/auto-i18n-ops/backups` installed, `Backups` in a checkout; see `InstallLayout`).
     package var backupRepository: String
+    /// `BACKUP_RECIPIENTS`: a file of age recipients (`age -R`); backups are encrypted to them.
+    package var backupRecipientsFile: String?
+    /// `BACKUP_IDENTITY`: an age identity file (`age -i`) that decrypts encrypted backups. The path
+    /// only; the key is read when needed and never printed.
+    package var backupIdentityFile: String?
+    /// `BACKUP_MAX_RATE`: caps transfers to and from a repository (`50MB/s`); checked where used.
+    package var backupMaxRate: String?
     /// Installed or checkout (`OPS_LAYOUT`, else the executable's path): picks the default paths.
     package var layout: InstallLayout
     /// `CONNECT_TIMEOUT` seconds (5) for both stores.
@@ -61,6 +68,9 @@ package struct OpsConfiguration: Sendable {
         enableCache = try boolean("ENABLE_CACHE", default: true)
         layout = try InstallLayout.current(environment: environment)
         backupRepository = value("BACKUP_REPO") ?? layout.backupRepository
+        backupRecipientsFile = value("BACKUP_RECIPIENTS")
+        backupIdentityFile = value("BACKUP_IDENTITY")
+        backupMaxRate = value("BACKUP_MAX_RATE")
         connectTimeoutSeconds = try integer("CONNECT_TIMEOUT", default: 5, range: 1...600)
         metricsListen = value("METRICS_LISTEN")
         metricsToken = value("METRICS_TOKEN")
@@ -103,6 +113,9 @@ extension OpsConfiguration: CustomStringConvertible, CustomDebugStringConvertibl
             "batchArchiveDays": batchArchiveDays,
             "enableCache": enableCache,
             "backupRepository": backupRepository,
+            "backupRecipients": backupRecipientsFile ?? "not set",
+            "backupIdentity": backupIdentityFile == nil ? "not set" : "set",
+            "backupMaxRate": backupMaxRate ?? "not set",
             "layout": layout.rawValue,
             "connectTimeoutSeconds": connectTimeoutSeconds,
             "metricsListen": metricsListen ?? "default",
