@@ -227,4 +227,85 @@ struct BackupS3Tests {
             }
         }
     }
+
+    @Test("backup copy: local -> S3 -> local, checked on arrival, manifest last; a damaged source copies nothing")
+    func copyBetweenRepositories() async throws {
+        let bucket = try S3TestPeer.makeBucket()
+        let offsite = "s3://\(bucket)/off-site"
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let key = try Self.ageKey(dir, "key.txt")
+        try await PostgresTestDatabase.with(migrated: true) { source, connection in
+            try await Self.seedUnrecorded(connection)
+            let local = "\(dir)/local"
+            var environment = try Self.environment(database: source, repo: local)
+            let create = try CLI.run(["backup", "create", "--recipient", key.recipient], environment: environment)
+            try #require(create.status == 0, "\(create.stderr)")
+            let entry = try #require(try BackupRepository(root: local).list().first)
+
+            let copy = try CLI.run(["backup", "copy", "latest", "--to", offsite], environment: environment)
+            #expect(copy.status == 0, "\(copy.stderr)")
+            #expect(copy.stdout.contains("copied to \(offsite)/\(source)/\(entry.id).tar.zst.age"), "\(copy.stdout)")
+            let ls = try S3TestPeer.aws(["s3", "ls", "s3://\(bucket)/off-site/\(source)/"])
+            #expect(ls.stdout.contains("\(entry.id).tar.zst.age") && ls.stdout.contains("\(entry.id).manifest.json"), "\(ls.stdout)")
+            let again = try CLI.run(["backup", "copy", entry.id, "--to", offsite], environment: environment)
+            #expect(again.status == 0 && again.stdout.contains("already in"), "\(again.stdout) \(again.stderr)")
+            // Off-site, without the key: checked as stored; with it: every member.
+            #expect(try CLI.run(["backup", "verify", "latest", "--repo", offsite], environment: environment).status == 0)
+            let full = try CLI.run(["backup", "verify", "latest", "--repo", offsite, "--identity", key.file], environment: environment)
+            #expect(full.status == 0 && full.stdout.contains("every checksum matches"), "\(full.stderr)")
+
+            // And back from S3 into a fresh local repository, restored from there.
+            let back = "\(dir)/back"
+            let home = try CLI.run(["backup", "copy", "latest", "--repo", offsite, "--to", back], environment: environment)
+            #expect(home.status == 0, "\(home.stderr)")
+            #expect(try S3TestPeer.sha256(file: URL(fileURLWithPath: "\(back)/\(source)/\(entry.id).tar.zst.age")) == entry.manifest.storedArchive?.sha256)
+            try await PostgresTestDatabase.with(migrated: false) { target, _ in
+                let restore = try CLI.run(["restore", "latest", "--repo", back, "--identity", key.file, "--target-url", try BackupTestSupport.url(target)],
+                                          environment: environment)
+                #expect(restore.status == 0, "\(restore.stderr)")
+                try BackupTestSupport.expectSameDump(source, target, "restore of a copy of a copy")
+            }
+
+            // A damaged source: nothing listed at the destination, no upload left behind.
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: entry.archivePath))
+            bytes[bytes.count / 2] ^= 0xFF
+            try bytes.write(to: URL(fileURLWithPath: entry.archivePath))
+            environment["BACKUP_REPO"] = local
+            let damaged = try CLI.run(["backup", "copy", "latest", "--to", "s3://\(bucket)/other"], environment: environment)
+            #expect(damaged.status == 1, "\(damaged.stderr)")
+            #expect(damaged.stderr.contains("corrupt"), "\(damaged.stderr)")
+            let client = try S3TestPeer.client()
+            #expect(try client.listObjects(bucket: bucket, prefix: "other/").isEmpty)
+            #expect(try client.listMultipartUploads(bucket: bucket, prefix: "other/").isEmpty)
+        }
+    }
+
+    @Test("--max-rate / BACKUP_MAX_RATE cap a transfer to a repository; a malformed rate is exit 2")
+    func maxRate() async throws {
+        let bucket = try S3TestPeer.makeBucket()
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try await PostgresTestDatabase.with(migrated: true) { source, connection in
+            try await Self.seedUnrecorded(connection)
+            var environment = try Self.environment(database: source, repo: "\(dir)/local")
+            let create = try CLI.run(["backup", "create"], environment: environment)
+            try #require(create.status == 0, "\(create.stderr)")
+            let entry = try #require(try BackupRepository(root: "\(dir)/local").list().first)
+            try #require(entry.archiveBytes > 2_000_000, "the backup is \(entry.archiveBytes) bytes")
+            // A lower bound only: at 1 MB/s the copy cannot take less than bytes / 1 MB/s.
+            let clock = ContinuousClock()
+            let start = clock.now
+            let copy = try CLI.run(["backup", "copy", "latest", "--to", "s3://\(bucket)/slow", "--max-rate", "1MB/s"], environment: environment)
+            let elapsed = clock.now - start
+            #expect(copy.status == 0, "\(copy.stderr)")
+            #expect(elapsed >= .milliseconds(Int64(Double(entry.archiveBytes) / 1_000_000 * 900)), "\(elapsed) for \(entry.archiveBytes) bytes")
+            for (arguments, variable) in [(["--max-rate", "fast"], nil), ([], "0"), (["--max-rate", "200GB/s"], nil)] as [([String], String?)] {
+                environment["BACKUP_MAX_RATE"] = variable
+                let bad = try CLI.run(["backup", "copy", "latest", "--to", "\(dir)/other"] + arguments, environment: environment)
+                #expect(bad.status == 2, "\(arguments) \(variable ?? ""): \(bad.stderr)")
+                #expect(bad.stderr.contains("rate"), "\(bad.stderr)")
+            }
+        }
+    }
 }
