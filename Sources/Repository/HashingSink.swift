@@ -27,6 +27,6 @@ package final class HashingSink: ByteSink {
 
     package func discard() { inner.discard() }
 
-    /// The hex SHA-256 of everything written; only after `publish()`.
+    /// The hex SHA-256 of everything written so far (final once `publish()` is called).
     package var sha256: String { digest ?? hasher.finalizeHex() }
 }
