@@ -308,4 +308,34 @@ struct BackupS3Tests {
             }
         }
     }
+
+    @Test("The S3 server gone mid-upload: exit 3, one line, no listed backup; the next run aborts the upload left behind")
+    func serverGoneMidUpload() async throws {
+        let bucket = try S3TestPeer.makeBucket()
+        let repo = "s3://\(bucket)/gone"
+        try await PostgresTestDatabase.with(migrated: true) { source, connection in
+            // More than two 8 MiB parts of zstd output.
+            try await connection.execute("CREATE TABLE public.big AS SELECT g, md5(g::text) || md5((g * 7)::text) || md5(random()::text) || md5(random()::text) AS x FROM generate_series(1, 400000) g")
+            let environment = try Self.environment(database: source, repo: repo)
+            try S3TestPeer.admin("reset")
+            // From the second part on, the server answers nothing: parts, the abort, the completion.
+            try S3TestPeer.admin("fault?kind=reset&count=100000&match=partNumber=2")
+            try S3TestPeer.admin("fault?kind=reset&count=100000&match=DELETE")
+            let failed: CLI.Result
+            do {
+                defer { _ = try? S3TestPeer.admin("reset") }
+                failed = try CLI.run(["backup", "create", "--jobs", "1"], environment: environment)
+            }
+            #expect(failed.status == 3, "\(failed.status): \(failed.stderr)")
+            #expect(failed.stderr.split(separator: "\n").filter { $0.hasPrefix("auto-i18n-ops:") }.count == 1, "\(failed.stderr)")
+            let client = try S3TestPeer.client()
+            #expect(try BackupRepository.open(repo, setting: "test", options: .init(environment: environment)).list().isEmpty)
+            #expect(try client.listMultipartUploads(bucket: bucket, prefix: "gone/").count == 1, "the abort could not reach the server")
+
+            let again = try CLI.run(["backup", "create", "--jobs", "1"], environment: environment)
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(try client.listMultipartUploads(bucket: bucket, prefix: "gone/").isEmpty)
+            #expect(try BackupRepository.open(repo, setting: "test", options: .init(environment: environment)).list().count == 1)
+        }
+    }
 }
