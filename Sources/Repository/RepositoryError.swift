@@ -42,6 +42,16 @@ package struct RepositoryError: Error, CustomStringConvertible, Sendable {
 
     package var description: String { message }
 
+    /// The exit code this error ends a command with (README, "Exit codes"): 2 for bad input, a
+    /// missing object or identity; 3 for a store that refuses us or cannot be reached; 1 otherwise.
+    package var exitCode: Int32 {
+        switch code {
+        case .usage, .notFound, .identity: return 2
+        case .authentication, .unreachable: return 3
+        default: return 1
+        }
+    }
+
     /// The repository's view of any error its operations, sinks and sources throw: `S3Error`,
     /// `SystemError`, `AgeError` are classified; other errors give nil (the caller keeps them).
     package static func classify(_ error: any Error) -> RepositoryError? {

@@ -16,6 +16,9 @@ package struct OpsConfiguration: Sendable {
     package var sessionExpiryDays: Int
     /// `BATCH_ARCHIVE_DAYS` (7).
     package var batchArchiveDays: Int
+    /// `ARCHIVE_REPO`: where retention publishes batch archives (a directory or `s3://bucket/prefix`);
+    /// nil when unset: then the directory or prefix `archive` beside `BACKUP_REPO` (README, "Retention").
+    package var archiveRepository: String?
     /// `ENABLE_CACHE` (true): when false, cache invalidation and cache checks are not attempted.
     package var enableCache: Bool
     /// `BACKUP_REPO`: where backups and batch archives are published. Default: the layout's
@@ -65,6 +68,7 @@ package struct OpsConfiguration: Sendable {
         redisMaxRetries = try integer("REDIS_MAX_RETRIES", default: 3, range: 0...100)
         sessionExpiryDays = try integer("SESSION_EXPIRY_DAYS", default: 30, range: 1...36500)
         batchArchiveDays = try integer("BATCH_ARCHIVE_DAYS", default: 7, range: 0...36500)
+        archiveRepository = value("ARCHIVE_REPO")
         enableCache = try boolean("ENABLE_CACHE", default: true)
         layout = try InstallLayout.current(environment: environment)
         backupRepository = value("BACKUP_REPO") ?? layout.backupRepository
@@ -111,6 +115,7 @@ extension OpsConfiguration: CustomStringConvertible, CustomDebugStringConvertibl
             "redisMaxRetries": redisMaxRetries,
             "sessionExpiryDays": sessionExpiryDays,
             "batchArchiveDays": batchArchiveDays,
+            "archiveRepository": archiveRepository ?? "beside backupRepository",
             "enableCache": enableCache,
             "backupRepository": backupRepository,
             "backupRecipients": backupRecipientsFile ?? "not set",
