@@ -163,8 +163,13 @@ package struct BackupRepository: Sendable {
 
     /// Databases with a directory in the repository.
     package func databases() throws -> [String] {
-        try mapped { try store.directories().filter { !$0.hasPrefix(".") } }
+        try mapped { try store.directories().filter { !$0.hasPrefix(".") && !Self.otherDirectories.contains($0) } }
     }
+
+    /// Directories other features keep in the backup repository, never taken for a database when
+    /// none is named: `dragonfly` (snapshot copies) and `archive` (retention's batch archives from
+    /// before `ARCHIVE_REPO`). A database of either name is reached with `--database`.
+    package static let otherDirectories: Set<String> = ["archive", "dragonfly"]
 
     /// Complete backups, oldest first. Unreadable manifests are skipped (reported by `verify`).
     /// - Parameter database: only this database's; all when nil.

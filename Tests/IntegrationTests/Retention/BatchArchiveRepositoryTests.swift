@@ -210,9 +210,18 @@ struct BatchArchiveRepositoryTests {
             #expect(try await Self.archived(db, scheme: "file://\(root)/archive/batches/").count == 18)
             #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/backups") == [name])
 
+            // Beside the database's directory, what other features keep in the backup repository: batch
+            // archives from before ARCHIVE_REPO (`archive/`), snapshot copies (`dragonfly/`, with manifests).
+            for (directory, file) in [("archive/batches/2026/01", "old-batch.tar.zst"), ("dragonfly", "20260101T000000Z.manifest.json"),
+                                      ("dragonfly", "20260101T000000Z.tar.zst")] {
+                try AtomicFile.makeDirectories(root + "/backups/" + directory)
+                try AtomicFile.write(Data("{}".utf8), to: root + "/backups/" + directory + "/" + file)
+            }
+
             let list = try CLI.run(["backup", "list"], environment: environment)
             #expect(list.status == ExitCode.ok, "\(list.stderr)")
-            #expect(!list.stdout.contains("archive"))
+            #expect(!list.stdout.contains("archive") && !list.stdout.contains("dragonfly"))
+            #expect(list.stdout.split(separator: "\n").count == 2, "a header and the one backup: \(list.stdout)")
             try await PostgresTestDatabase.with(migrated: false) { target, targetDB in
                 let restore = try CLI.run(["restore", "latest", "--target-url", try BackupTestSupport.url(target)], environment: environment)
                 #expect(restore.status == ExitCode.ok, "\(restore.stderr)")
