@@ -39,6 +39,9 @@ struct BatchArchiveRepositoryTests {
         try Data((key.recipient + "\n").utf8).write(to: URL(fileURLWithPath: keys.path("recipients.txt")))
         try await PostgresTestDatabase.with { name, db in
             try await RetentionFixtures.seedDemo(db)
+            // An id with a space, a slash, a percent sign and non-ASCII: its key is percent-encoded
+            // (`%20`, `%2F`, `%25`, `%C3%A9`), which the SigV4-checking proxy must accept as signed.
+            try await db.query("UPDATE public.batches SET batch_id = $1 WHERE batch_id = 'demo-batch-001'", ["demo batch/é 50%"])
             let before = try await RetentionFixtures.requestRows(db)
             let lines = try await BatchArchivalTests.jsonLines(db)
             let environment = try S3RepositoryTests.environment().merging([
@@ -54,7 +57,7 @@ struct BatchArchiveRepositoryTests {
             for batch in archived {
                 // The default archive repository: `archive` beside the backup repository.
                 #expect(batch.uri.hasPrefix("s3://\(bucket)/site/archive/batches/"))
-                #expect(batch.uri.hasSuffix("/\(batch.batchID).tar.zst.age"))
+                #expect(batch.uri.hasSuffix("/\(BatchArchive.fileName(batch.batchID)).tar.zst.age"))
             }
 
             // The AWS CLI sees exactly those objects, and nothing under the backup repository.
@@ -65,14 +68,16 @@ struct BatchArchiveRepositoryTests {
 
             // Downloaded with the AWS CLI: the recorded SHA-256 is the object's; `age -d -i` decrypts it
             // to a tar.zst whose requests.jsonl is the batch's rows.
-            for batch in archived.prefix(3) {
-                let file = keys.path("\(batch.batchID).tar.zst.age")
+            #expect(archived.contains { $0.uri.hasSuffix("/demo%20batch%2F%C3%A9%2050%25.tar.zst.age") })
+            for batch in archived.filter({ $0.batchID.hasPrefix("demo batch") }) + archived.prefix(2) {
+                let base = keys.path(BatchArchive.fileName(batch.batchID))
+                let file = base + ".tar.zst.age"
                 let cp = try S3TestPeer.aws(["s3", "cp", batch.uri, file])
                 #expect(cp.status == 0, "\(cp.stderr)")
                 #expect(try S3TestPeer.sha256(file: URL(fileURLWithPath: file)) == batch.sha)
-                try AgeCLI.succeed("age", ["-d", "-i", key.identity, "-o", keys.path("\(batch.batchID).tar.zst"), file])
-                #expect(try Self.member(keys.path("\(batch.batchID).tar.zst"), BatchArchive.requestsEntry) == lines[batch.batchID])
-                #expect(try AgeCLI.run("age", ["-d", "-i", other.identity, "-o", keys.path("\(batch.batchID).wrong"), file]).status != 0)
+                try AgeCLI.succeed("age", ["-d", "-i", key.identity, "-o", base + ".tar.zst", file])
+                #expect(try Self.member(base + ".tar.zst", BatchArchive.requestsEntry) == lines[batch.batchID])
+                #expect(try AgeCLI.run("age", ["-d", "-i", other.identity, "-o", base + ".wrong", file]).status != 0)
             }
 
             // Without an identity, or with the wrong one: one line, exit 2, nothing changed.
