@@ -90,8 +90,7 @@ package struct RetentionJob: OpsJob {
             }
             report.expiredSessionsRemaining = try await SessionExpiry.remaining(connection: connection, referenceTime: options.referenceTime)
         }
-        if doBatches {
-            let repository = try archiveRepository ?? BatchArchiveRepository.open(configuration, recipients: options.recipients)
+        if doBatches, let repository = archiveRepository {
             let archiver = BatchArchiver(configuration: configuration, options: options, logger: context.logger, repository: repository)
             try await archiver.run(transactions: &transactions, report: &report, warnings: &warnings, deadline: deadline)
             if let days = options.deleteArchivedBatchesAfterDays {
