@@ -72,6 +72,28 @@ struct SnapshotS3Tests {
         }
     }
 
+    @Test func wrongS3CredentialsAreOneLineExitThreeWithoutTheSecretAndPublishNothing() async throws {
+        let bucket = try S3TestPeer.makeBucket()
+        let secret = "wrong-secret-\(UUID().uuidString)"
+        try await SnapshotTestSupport.withServer { server, _ in
+            try await PostgresTestDatabase.with { name, _ in
+                let environment = try S3RepositoryTests.environment(secret: secret).merging([
+                    "DATABASE_URL": try #require(try PostgresTestDatabase.opsConfiguration(database: name).databaseURL),
+                    "REDIS_URL": SnapshotTestSupport.redisURLString(server), "BACKUP_REPO": "s3://\(bucket)/backups",
+                ]) { $1 }
+                let result = try CLI.run(["snapshot", "--copy-to-repo"], environment: environment)
+                #expect(result.status == ExitCode.storeUnavailable, "\(result.stderr)")
+                // The error is one line (the log lines before it say the save itself succeeded).
+                let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("auto-i18n-ops:") }
+                #expect(errors.count == 1, "\(result.stderr)")
+                #expect(errors.first?.contains("refused the credentials") == true)
+                #expect(!result.stderr.contains(secret))
+                let ls = try S3TestPeer.aws(["s3", "ls", "--recursive", "s3://\(bucket)/"])
+                #expect(ls.status == 0 && ls.stdout.isEmpty, "\(ls.stdout)\(ls.stderr)")
+            }
+        }
+    }
+
     @Test func aMalformedRepoIsAUsageErrorBeforeTheServerIsAsked() throws {
         let result = try CLI.run(["snapshot", "--copy-to-repo", "--repo", "gs://bucket/x"], environment: ["REDIS_URL": "redis://127.0.0.1:1/0"])
         #expect(result.status == ExitCode.usage, "\(result.stderr)")
