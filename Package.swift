@@ -55,12 +55,14 @@ let package = Package(
         .target(name: "Cache", dependencies: ["OpsCore", "OpsSupport", "RedisClient", logging], swiftSettings: swiftSettings),
         .target(name: "Health", dependencies: ["OpsCore", "OpsSupport", "PGClient", "RedisClient", logging],
                 swiftSettings: swiftSettings),
-        .target(name: "Backup", dependencies: ["OpsCore", "OpsSupport", "PGClient", "ArchiveIO", logging, crypto],
+        .target(name: "Backup", dependencies: ["OpsCore", "OpsSupport", "PGClient", "ArchiveIO", "Repository", "ObjectStore", "AgeEncryption", logging, crypto],
                 swiftSettings: swiftSettings),
-        .target(name: "Retention", dependencies: ["OpsCore", "OpsSupport", "Cache", "PGClient", "ArchiveIO", logging, crypto],
+        .target(name: "Retention", dependencies: ["OpsCore", "OpsSupport", "Cache", "PGClient", "ArchiveIO", "Repository", "ObjectStore",
+                                                "AgeEncryption", logging, crypto],
                 swiftSettings: swiftSettings),
         .target(name: "Maintenance", dependencies: ["OpsCore", "OpsSupport", "PGClient", logging], swiftSettings: swiftSettings),
-        .target(name: "Snapshot", dependencies: ["OpsCore", "OpsSupport", "RedisClient", "ArchiveIO", logging, crypto],
+        .target(name: "Snapshot", dependencies: ["OpsCore", "OpsSupport", "RedisClient", "ArchiveIO", "Repository", "ObjectStore",
+                                               "AgeEncryption", logging, crypto],
                 swiftSettings: swiftSettings),
         .target(name: "Telemetry", dependencies: [
             "OpsCore", "OpsSupport", "PGClient", "RedisClient", logging,
@@ -81,6 +83,10 @@ let package = Package(
         // S3-compatible object storage: SigV4 signing, S3 API calls, multipart upload sink, GET source.
         .target(name: "ObjectStore", dependencies: ["OpsSupport", "HTTPClient", crypto], swiftSettings: swiftSettings),
 
+        // Repositories: a local directory or s3://bucket/prefix behind one set of object operations
+        // (sinks, sources, listing, leftovers), plus age encryption of the objects.
+        .target(name: "Repository", dependencies: ["OpsSupport", "ObjectStore", "AgeEncryption", crypto], swiftSettings: swiftSettings),
+
         // The executable only parses arguments and calls the domain modules.
         .executableTarget(name: "AutoI18nOps", dependencies: [
             "OpsCore", "OpsSupport", "Cache", "Health", "Backup", "Retention", "Maintenance", "Snapshot", "Telemetry",
@@ -92,13 +98,13 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "UnitTests", dependencies: [
             "TestSupport", "OpsSupport", "PGClient", "RedisClient", "ArchiveIO", "OpsCore", "Cache", "Health", "Backup", "Retention",
-            "Maintenance", "Snapshot", "Telemetry", "Scheduler", "AgeEncryption", "HTTPClient", "ObjectStore", "LegacyImport",
+            "Maintenance", "Snapshot", "Telemetry", "Scheduler", "AgeEncryption", "HTTPClient", "ObjectStore", "Repository", "LegacyImport",
             logging, crypto,
         ], exclude: ["ObjectStore/Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: [
             "TestSupport", "OpsSupport", "PGClient", "RedisClient", "ArchiveIO", "OpsCore", "Cache", "Health", "Backup", "Retention",
             "Maintenance", "Snapshot", "Telemetry", "Scheduler", "DemoSeed", "AgeEncryption", "HTTPClient", "ObjectStore",
-            "LegacyImport", logging, crypto,
+            "Repository", "LegacyImport", logging, crypto,
         ], swiftSettings: swiftSettings),
     ]
 )

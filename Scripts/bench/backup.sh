@@ -17,7 +17,9 @@
 # targets: backup <= 1.2x the raw floor (pg_dump -Fp > /dev/null) and <= 0.6x pg_dump -Fd -j 2;
 # restore --jobs 2 (ANALYZE included) <= 0.70x pg_restore -j 2 (from pg_dump -Fd -j 2) followed by
 # vacuumdb -j 2 --analyze-only; the time of a VACUUM (FREEZE) right after each, side by side; peak RSS
-# <= 128 MiB. Not a test: nothing fails on a miss.
+# <= 128 MiB; and, when an S3 endpoint is at hand (OPS_TEST_S3_ENDPOINT and keys, as Scripts/stack
+# exports them for moto behind the SigV4 proxy on loopback), backup create --repo s3://… <= 1.3x the
+# same backup to local disk, peak RSS <= 128 MiB. Not a test: nothing fails on a miss.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -91,6 +93,21 @@ measure ops_backup env DATABASE_URL="$SRC_URL" "$OPS" backup create --jobs "$JOB
 ARCHIVE="$(ls "$BACKUP_REPO"/bench_backup/*.tar.zst)"
 SIZE[ops_backup]=$(stat -c %s "$ARCHIVE")
 
+# The same backup into an S3 repository (loopback moto behind the SigV4 proxy): streamed, no local copy.
+if [[ -n "${OPS_TEST_S3_ENDPOINT:-}" ]]; then
+    S3_ENV=(AWS_ACCESS_KEY_ID="$OPS_TEST_S3_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$OPS_TEST_S3_SECRET_ACCESS_KEY"
+            AWS_REGION="${OPS_TEST_S3_REGION:-us-east-1}" AWS_DEFAULT_REGION="${OPS_TEST_S3_REGION:-us-east-1}"
+            AWS_ENDPOINT_URL_S3="$OPS_TEST_S3_ENDPOINT" AWS_S3_ADDRESSING_STYLE=path
+            AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null)
+    BUCKET="bench-backup-$$-$(date +%s)"
+    env "${S3_ENV[@]}" aws --endpoint-url "$OPS_TEST_S3_ENDPOINT" s3api create-bucket --bucket "$BUCKET" >/dev/null
+    log "backup create --repo s3://$BUCKET/bench --jobs $JOBS ${BENCH_BACKUP_ARGS:-}"
+    measure ops_backup_s3 env "${S3_ENV[@]}" DATABASE_URL="$SRC_URL" "$OPS" backup create --repo "s3://$BUCKET/bench" --jobs "$JOBS" ${BENCH_BACKUP_ARGS:-} --log-level warning >/dev/null
+    SIZE[ops_backup_s3]=$(env "${S3_ENV[@]}" aws --endpoint-url "$OPS_TEST_S3_ENDPOINT" s3 ls --recursive "s3://$BUCKET/bench/" | awk '/\.tar\.zst$/ {print $3}')
+else
+    log "no OPS_TEST_S3_ENDPOINT: the S3 backup is not measured"
+fi
+
 measure pg_dump_fd pg_dump -Fd -j 2 -f "$WORK/dump.fd" -d "$SRC_URL"
 SIZE[pg_dump_fd]=$(du -sb "$WORK/dump.fd" | cut -f1)
 measure pg_dump_fp bash -c 'pg_dump -Fp -d "$0" > /dev/null' "$SRC_URL"
@@ -117,7 +134,7 @@ echo "plain SQL $(mib "${SIZE[ops_backup_raw]}") MiB; backup compresses it $(rat
 echo
 echo "| tool | wall s | size MiB | peak RSS MiB |"
 echo "| --- | ---: | ---: | ---: |"
-for name in ops_backup pg_dump_fp pg_dump_fd ops_restore pg_restore_2 ops_freeze pgr_freeze; do
+for name in ops_backup ${WALL[ops_backup_s3]:+ops_backup_s3} pg_dump_fp pg_dump_fd ops_restore pg_restore_2 ops_freeze pgr_freeze; do
     size="${SIZE[$name]:-}"
     printf '| %s | %s | %s | %s |\n' "$name" "${WALL[$name]}" "${size:+$(mib "$size")}" "$(( ${RSS[$name]} / 1024 ))"
 done
@@ -129,3 +146,7 @@ echo "| backup time / pg_dump -Fd -j 2 time | $(ratio "${WALL[ops_backup]}" "${W
 echo "| restore --jobs 2 (analyzed) / pg_restore -j 2 + vacuumdb -j 2 --analyze-only | $(ratio "${WALL[ops_restore]}" "${WALL[pg_restore_2]}") | <= 0.70 |"
 echo "| VACUUM (FREEZE) after: restore / pg_restore (s) | ${WALL[ops_freeze]} / ${WALL[pgr_freeze]} | - |"
 echo "| peak RSS backup / restore (MiB) | $(( ${RSS[ops_backup]} / 1024 )) / $(( ${RSS[ops_restore]} / 1024 )) | <= 128 |"
+if [[ -n "${WALL[ops_backup_s3]:-}" ]]; then
+    echo "| backup to S3 (loopback moto) / backup to local disk | $(ratio "${WALL[ops_backup_s3]}" "${WALL[ops_backup]}") | <= 1.3 |"
+    echo "| peak RSS backup to S3 (MiB) | $(( ${RSS[ops_backup_s3]} / 1024 )) | <= 128 |"
+fi

@@ -1,10 +1,10 @@
 import CLibArchive
+import OpsSupport
 import struct Foundation.Date
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
-import OpsSupport
 #endif
 
 /// Reads a tar archive entry by entry, detecting its compression (zstd, gzip, none, and whatever else
@@ -29,8 +29,10 @@ package final class ArchiveReader {
     private let archive: OpaquePointer
     private let label: String
     private var current: (info: ArchiveEntryInfo, read: Int64)?
-    private var failure: ArchiveError?
+    private var failure: (any Error)?
     private var atEnd = false
+    /// The source's callback data (source initializer), kept alive as long as the handle.
+    private let sourceBox: SourceBox?
 
     /// Opens the archive at `path`.
     /// - Parameters:
@@ -53,7 +55,18 @@ package final class ArchiveReader {
         }
     }
 
-    private init(label: String, open: (OpaquePointer) -> Int32) throws {
+    /// Reads the archive from `source` (a file, an S3 GET, a decrypting source), which the caller
+    /// owns and closes. A failure of the source is rethrown as the source's own error.
+    /// - Parameters:
+    ///   - source: the archive's bytes from the start.
+    ///   - label: names the archive in errors (its path or URL).
+    ///   - blockSize: bytes per read from the source.
+    package convenience init(source: any ByteSource, label: String, blockSize: Int = 64 * 1024) throws {
+        let box = SourceBox(source, blockSize: blockSize)
+        try self.init(label: label, sourceBox: box) { archive in openRead(archive, from: box) }
+    }
+
+    private init(label: String, sourceBox: SourceBox? = nil, open: (OpaquePointer) -> Int32) throws {
         guard let archive = archive_read_new() else {
             throw ArchiveError(.readFailed, archive: label, message: "out of memory (archive_read_new)")
         }
@@ -66,6 +79,7 @@ package final class ArchiveReader {
             throw ArchiveError(.readFailed, archive: label, message: archiveErrorMessage(archive))
         }
         guard withUTF8Locale({ open(archive) }) == ArchiveStatus.ok else {
+            if let failure = sourceBox?.failure { throw failure }
             let message = archiveErrorMessage(archive)
             let code = readErrorCode(archive, message: message)
             // A missing or unreadable file is an open failure; anything else is about the content.
@@ -74,6 +88,7 @@ package final class ArchiveReader {
         opened = true
         self.archive = archive
         self.label = label
+        self.sourceBox = sourceBox
     }
 
     deinit {
@@ -178,12 +193,13 @@ package final class ArchiveReader {
 
     /// Builds the error for the failure libarchive just reported and makes it sticky: after
     /// ARCHIVE_FATAL the handle only answers with internal-state errors.
-    private func fail(entry: String?) -> ArchiveError {
+    private func fail(entry: String?) -> any Error {
+        if let failure = sourceBox?.failure { return record(failure) }
         let message = archiveErrorMessage(archive)
         return record(ArchiveError(readErrorCode(archive, message: message), archive: label, entry: entry, message: message))
     }
 
-    private func record(_ error: ArchiveError) -> ArchiveError {
+    private func record<E: Error>(_ error: E) -> E {
         failure = error
         return error
     }

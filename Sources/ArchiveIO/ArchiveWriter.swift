@@ -1,10 +1,10 @@
 import CLibArchive
+import OpsSupport
 import struct Foundation.Date
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
-import OpsSupport
 #endif
 
 /// Writes a tar archive (pax restricted: plain ustar unless a name or size needs a pax header, so GNU
@@ -34,13 +34,15 @@ package final class ArchiveWriter {
     private let label: String
     /// Set when the writer opened the file itself (path initializer): it fsyncs and closes it.
     private var ownedFileDescriptor: Int32?
+    /// The sink's callback data (sink initializer), kept alive as long as the handle.
+    private let sinkBox: SinkBox?
     private var state: State = .ready
 
     private enum State {
         case ready
         case inEntry(name: String, declared: Int64, written: Int64)
         case finished
-        case failed(ArchiveError)
+        case failed(any Error)
     }
 
     /// Writes to an open file descriptor the caller owns: the writer neither fsyncs nor closes it, so
@@ -49,8 +51,27 @@ package final class ArchiveWriter {
     ///   - fileDescriptor: open for writing, positioned where the archive starts.
     ///   - compression: `.zstd()` unless told otherwise.
     ///   - label: names the archive in errors (e.g. the final path); defaults to `fd N`.
-    package init(fileDescriptor: Int32, compression: ArchiveCompression = .zstd(), label: String? = nil) throws {
-        let label = label ?? "fd \(fileDescriptor)"
+    package convenience init(fileDescriptor: Int32, compression: ArchiveCompression = .zstd(), label: String? = nil) throws {
+        try self.init(label: label ?? "fd \(fileDescriptor)", compression: compression, sinkBox: nil) { archive in
+            archive_write_open_fd(archive, fileDescriptor)
+        }
+    }
+
+    /// Writes the archive (compressed) into `sink`: an `AtomicFile`, an S3 upload, an encrypting
+    /// sink. `finish()` flushes the last block into it; publishing the sink (or discarding it on
+    /// failure) is the caller's job. A failure of the sink is rethrown as the sink's own error.
+    /// - Parameters:
+    ///   - sink: where the archive's bytes go, in order.
+    ///   - compression: `.zstd()` unless told otherwise.
+    ///   - label: names the archive in errors (the final path or URL).
+    package convenience init(sink: any ByteSink, compression: ArchiveCompression = .zstd(), label: String) throws {
+        let box = SinkBox(sink)
+        try self.init(label: label, compression: compression, sinkBox: box) { archive in
+            archive_write_open(archive, Unmanaged.passUnretained(box).toOpaque(), nil, sinkWriteCallback, nil)
+        }
+    }
+
+    private init(label: String, compression: ArchiveCompression, sinkBox: SinkBox?, open: (OpaquePointer) -> Int32) throws {
         guard let archive = archive_write_new() else {
             throw ArchiveError(.writeFailed, archive: label, message: "out of memory (archive_write_new)")
         }
@@ -59,13 +80,15 @@ package final class ArchiveWriter {
 
         try withUTF8Locale {
             try Self.configure(archive, compression: compression, label: label)
-            guard archive_write_open_fd(archive, fileDescriptor) == ArchiveStatus.ok else {
+            guard open(archive) == ArchiveStatus.ok else {
+                if let failure = sinkBox?.failure { throw failure }
                 throw ArchiveError(.openFailed, archive: label, message: archiveErrorMessage(archive))
             }
         }
         opened = true
         self.archive = archive
         self.label = label
+        self.sinkBox = sinkBox
     }
 
     /// Creates (or truncates) the file at `path` and writes the archive there; `finish()` fsyncs and
@@ -130,7 +153,7 @@ package final class ArchiveWriter {
             return archive_write_header(archive, entry)
         }
         guard status == ArchiveStatus.ok else {
-            throw fail(ArchiveError(.writeFailed, archive: label, entry: name, message: archiveErrorMessage(archive)))
+            throw fail(writeFailure(entry: name))
         }
         state = .inEntry(name: name, declared: size, written: 0)
     }
@@ -152,7 +175,7 @@ package final class ArchiveWriter {
         while offset < bytes.count {
             let result = archive_write_data(archive, base + offset, bytes.count - offset)
             guard result > 0 else {
-                throw fail(ArchiveError(.writeFailed, archive: label, entry: name, message: archiveErrorMessage(archive)))
+                throw fail(writeFailure(entry: name))
             }
             offset += result
         }
@@ -175,7 +198,7 @@ package final class ArchiveWriter {
                                     message: "declared \(declared) bytes but only \(written) were written"))
         }
         guard archive_write_finish_entry(archive) == ArchiveStatus.ok else {
-            throw fail(ArchiveError(.writeFailed, archive: label, entry: name, message: archiveErrorMessage(archive)))
+            throw fail(writeFailure(entry: name))
         }
         state = .ready
     }
@@ -193,7 +216,7 @@ package final class ArchiveWriter {
         if case .inEntry = state { try finishEntry() }
         try throwIfUnusable(entry: nil)
         guard archive_write_close(archive) == ArchiveStatus.ok else {
-            throw fail(ArchiveError(.writeFailed, archive: label, message: archiveErrorMessage(archive)))
+            throw fail(writeFailure(entry: nil))
         }
         if let fd = ownedFileDescriptor {
             ownedFileDescriptor = nil
@@ -252,8 +275,14 @@ package final class ArchiveWriter {
         }
     }
 
+    /// The sink's own error when the sink failed, libarchive's otherwise.
+    private func writeFailure(entry: String?) -> any Error {
+        if let failure = sinkBox?.failure { return failure }
+        return ArchiveError(.writeFailed, archive: label, entry: entry, message: archiveErrorMessage(archive))
+    }
+
     /// Marks the writer failed so no later call can complete the archive, and returns `error` to throw.
-    private func fail(_ error: ArchiveError) -> ArchiveError {
+    private func fail(_ error: any Error) -> any Error {
         state = .failed(error)
         archive_write_fail(archive)
         return error

@@ -1,4 +1,5 @@
 import CLibArchive
+import OpsSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -15,14 +16,31 @@ import Darwin
 package final class CompressedStreamReader {
     private let archive: OpaquePointer
     private let label: String
-    private var failure: ArchiveError?
+    private var failure: (any Error)?
     private var atEnd = false
+    /// The source's callback data (source initializer), kept alive as long as the handle.
+    private let sourceBox: SourceBox?
 
     /// Opens `path` and detects its compression.
     /// - Parameters:
     ///   - path: the file.
     ///   - blockSize: bytes per read from disk.
-    package init(path: String, blockSize: Int = 64 * 1024) throws {
+    package convenience init(path: String, blockSize: Int = 64 * 1024) throws {
+        try self.init(label: path, sourceBox: nil) { archive in archive_read_open_filename(archive, path, blockSize) }
+    }
+
+    /// Reads from `source` (a file, an S3 GET, a decrypting source), which the caller owns and closes.
+    /// A failure of the source is rethrown as the source's own error.
+    /// - Parameters:
+    ///   - source: the stream's bytes from the start.
+    ///   - label: names the stream in errors (its path or URL).
+    ///   - blockSize: bytes per read from the source.
+    package convenience init(source: any ByteSource, label: String, blockSize: Int = 64 * 1024) throws {
+        let box = SourceBox(source, blockSize: blockSize)
+        try self.init(label: label, sourceBox: box) { archive in openRead(archive, from: box) }
+    }
+
+    private init(label path: String, sourceBox: SourceBox?, open: (OpaquePointer) -> Int32) throws {
         guard let archive = archive_read_new() else {
             throw ArchiveError(.readFailed, archive: path, message: "out of memory (archive_read_new)")
         }
@@ -35,7 +53,8 @@ package final class CompressedStreamReader {
               archive_read_support_format_empty(archive) == ArchiveStatus.ok else {
             throw ArchiveError(.readFailed, archive: path, message: archiveErrorMessage(archive))
         }
-        guard withUTF8Locale({ archive_read_open_filename(archive, path, blockSize) }) == ArchiveStatus.ok else {
+        guard withUTF8Locale({ open(archive) }) == ArchiveStatus.ok else {
+            if let failure = sourceBox?.failure { throw failure }
             let message = archiveErrorMessage(archive)
             let code = readErrorCode(archive, message: message)
             throw ArchiveError(code == .readFailed ? .openFailed : code, archive: path, message: message)
@@ -45,12 +64,14 @@ package final class CompressedStreamReader {
         if status == ArchiveStatus.eof {
             atEnd = true
         } else if status != ArchiveStatus.ok && status != ArchiveStatus.warn {
+            if let failure = sourceBox?.failure { throw failure }
             let message = archiveErrorMessage(archive)
             throw ArchiveError(readErrorCode(archive, message: message), archive: path, message: message)
         }
         opened = true
         self.archive = archive
         self.label = path
+        self.sourceBox = sourceBox
     }
 
     deinit {
@@ -65,6 +86,10 @@ package final class CompressedStreamReader {
         guard let base = buffer.baseAddress, !buffer.isEmpty else { return 0 }
         let count = archive_read_data(archive, base, buffer.count)
         if count < 0 {
+            if let sourceFailure = sourceBox?.failure {
+                failure = sourceFailure
+                throw sourceFailure
+            }
             let message = archiveErrorMessage(archive)
             let error = ArchiveError(readErrorCode(archive, message: message), archive: label, message: message)
             failure = error

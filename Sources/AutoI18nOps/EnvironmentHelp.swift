@@ -2,7 +2,10 @@
 enum EnvironmentHelp {
     static let database = ["DATABASE_URL", "CONNECT_TIMEOUT"]
     static let redis = ["REDIS_URL", "REDIS_MAX_RETRIES", "CONNECT_TIMEOUT"]
-    static let repository = ["BACKUP_REPO"]
+    static let repository = ["BACKUP_REPO", "BACKUP_MAX_RATE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION",
+                             "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_S3_ADDRESSING_STYLE", "AWS_CA_BUNDLE"]
+    static let encryption = ["BACKUP_RECIPIENTS"]
+    static let decryption = ["BACKUP_IDENTITY"]
     static let connections = ["POSTGRES_MAX_CONNECTIONS"]
 
     /// `discussion` followed by `Environment: A, B, C.` (each variable once, in first-seen order).

@@ -11,7 +11,7 @@ import Scheduler
 struct CommandJobCatalog: JobCatalog {
     /// The schedulable job commands (restore is a job but never scheduled).
     static let commands: [any JobCommandType.Type] = [
-        BackupCreateCommand.self, BackupVerifyCommand.self, BackupPruneCommand.self, RetentionCommand.self,
+        BackupCreateCommand.self, BackupVerifyCommand.self, BackupPruneCommand.self, BackupCopyCommand.self, RetentionCommand.self,
         StatsRefreshCommand.self, SnapshotCommand.self, CacheStatsCommand.self, HealthCommand.self,
         ScheduleSleepCommand.self,
     ]

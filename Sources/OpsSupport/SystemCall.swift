@@ -119,8 +119,9 @@ package enum SystemCall {
     package static var processID: Int32 { getpid() }
 }
 
-/// Reads a file sequentially through `SystemCall`, for streaming it into a hash or an archive.
-package final class FileReader {
+/// Reads a file sequentially through `SystemCall`, for streaming it into a hash or an archive; the
+/// local `ByteSource`.
+package final class FileReader: ByteSource {
     package let path: String
     private let fd: Int32
     private var closed = false

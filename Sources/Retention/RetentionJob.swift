@@ -18,6 +18,13 @@ package struct RetentionJob: OpsJob {
         self.options = options
     }
 
+    /// Checks the archive repository's URL and the recipients before the job runs (exit 2 on bad
+    /// input): what `retention` would archive to and encrypt for, or nothing when it archives nothing.
+    package static func preflight(_ configuration: OpsConfiguration, options: RetentionOptions) throws {
+        guard options.scope != .sessions, !options.dryRun else { return }
+        _ = try BatchArchiveRepository.open(configuration, recipients: options.recipients)
+    }
+
     package func run(_ context: JobContext) async throws -> JobOutcome {
         let options = try options.validate()
         return try await Stores.withPostgres(context.configuration) { connection in
@@ -44,6 +51,8 @@ package struct RetentionJob: OpsJob {
             return JobOutcome(details: report.details)
         }
 
+        // The archive repository and its recipients are checked before anything is deleted.
+        let archiveRepository = doBatches ? try BatchArchiveRepository.open(configuration, recipients: options.recipients) : nil
         let deadline = options.maxRuntime.map { ContinuousClock.now + $0 } ?? ContinuousClock.now + .seconds(100 * 365 * 86_400)
         var transactions = try await BoundedTransaction.configure(connection, options: options)
         var warnings: [String] = []
@@ -81,8 +90,8 @@ package struct RetentionJob: OpsJob {
             }
             report.expiredSessionsRemaining = try await SessionExpiry.remaining(connection: connection, referenceTime: options.referenceTime)
         }
-        if doBatches {
-            let archiver = BatchArchiver(configuration: configuration, options: options, logger: context.logger)
+        if doBatches, let repository = archiveRepository {
+            let archiver = BatchArchiver(configuration: configuration, options: options, logger: context.logger, repository: repository)
             try await archiver.run(transactions: &transactions, report: &report, warnings: &warnings, deadline: deadline)
             if let days = options.deleteArchivedBatchesAfterDays {
                 try await BatchArchiver.deleteArchived(olderThanDays: days, transactions: &transactions, options: options,

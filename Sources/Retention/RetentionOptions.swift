@@ -25,6 +25,9 @@ package struct RetentionOptions: Sendable {
     /// When vacuuming, this many oldest expired sessions are deleted after the VACUUM (`DeletionVacuum`).
     /// Not an option: tests make it small.
     var vacuumTailSessions = DeletionVacuum.tailSessions
+    /// `--recipient age1…` values: batch archives are encrypted to them and to the `BACKUP_RECIPIENTS`
+    /// file's recipients (none: plain archives).
+    package var recipients: [String] = []
     /// Delete batch rows archived more than this many days ago (`--delete-archived-batches-after`); nil: keep.
     package var deleteArchivedBatchesAfterDays: Int?
     /// The instant the policies are measured against; nil means the database's `now()`. Tests set it to

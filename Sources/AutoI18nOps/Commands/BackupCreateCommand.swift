@@ -7,12 +7,15 @@ import OpsSupport
 struct BackupCreateCommand: JobCommandType {
     static let configuration = CommandConfiguration(
         commandName: "create",
-        abstract: "Back up the DATABASE_URL database into $BACKUP_REPO/<database>/<id>.tar.zst (plus <id>.manifest.json).",
-        discussion: EnvironmentHelp.discussion("", EnvironmentHelp.database, EnvironmentHelp.repository, EnvironmentHelp.connections))
+        abstract: "Back up the DATABASE_URL database into <repo>/<database>/<id>.tar.zst[.age] (plus <id>.manifest.json).",
+        discussion: EnvironmentHelp.discussion("", EnvironmentHelp.database, EnvironmentHelp.repository, EnvironmentHelp.encryption, EnvironmentHelp.connections))
     static let jobName = "backup"
     static let commandPath = ["backup", "create"]
     @OptionGroup var global: GlobalOptions
     @OptionGroup var jobOptions: JobOptions
+    @OptionGroup var repository: RepositoryOptionGroup
+    @Option(name: .customLong("recipient"), help: ArgumentHelp("Encrypt the archive to this age recipient (age1…), as <id>.tar.zst.age. Repeatable; adds to $BACKUP_RECIPIENTS.", valueName: "age1…"))
+    var recipients: [String] = []
 
     @Option(name: .customLong("exclude-table-data"), help: ArgumentHelp("Keep the table's definition but not its rows (pg_dump pattern: schema.table, * and ?). Repeatable.", valueName: "pattern"))
     var excludeTableData: [String] = []
@@ -38,7 +41,7 @@ struct BackupCreateCommand: JobCommandType {
             compressionThreads: compressionThreads ?? BackupOptions.defaultCompressionThreads)
         options.progress = ProgressMeter.defaultDisplay(quiet: quiet)
         do { try options.validate() } catch let error as BackupError { throw error.opsError }
-        return BackupCreateJob(options: options)
+        return BackupCreateJob(options: options, settings: try repository.settings(recipients: recipients))
     }
 
     func summary(_ outcome: JobOutcome) -> String {

@@ -12,6 +12,7 @@ struct BackupPruneCommand: JobCommandType {
     static let commandPath = ["backup", "prune"]
     @OptionGroup var global: GlobalOptions
     @OptionGroup var jobOptions: JobOptions
+    @OptionGroup var repository: RepositoryOptionGroup
     @Option(parsing: .unconditional, help: "Keep the newest N backups.") var keepLast = 0
     @Option(parsing: .unconditional, help: "Keep the newest backup of each of the last N days with backups.") var keepDaily = 0
     @Option(parsing: .unconditional, help: "Keep the newest backup of each of the last N ISO weeks with backups.") var keepWeekly = 0
@@ -22,7 +23,7 @@ struct BackupPruneCommand: JobCommandType {
     func makeJob() throws -> any OpsJob {
         let policy = PrunePolicy(keepLast: keepLast, keepDaily: keepDaily, keepWeekly: keepWeekly, keepMonthly: keepMonthly)
         do { try policy.validate() } catch let error as BackupError { throw error.opsError }
-        return BackupPruneJob(policy: policy, database: database, dryRun: dryRun)
+        return BackupPruneJob(policy: policy, database: database, dryRun: dryRun, settings: try repository.settings())
     }
 
     func summary(_ outcome: JobOutcome) -> String {

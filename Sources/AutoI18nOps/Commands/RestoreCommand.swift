@@ -8,12 +8,15 @@ struct RestoreCommand: JobCommandType {
     static let configuration = CommandConfiguration(
         commandName: "restore",
         abstract: "Restore a backup (or a plain pg_dump .sql/.sql.gz/.sql.zst script) into --target-url, checksums verified first.",
-        discussion: EnvironmentHelp.discussion("", EnvironmentHelp.repository, EnvironmentHelp.database, EnvironmentHelp.connections))
+        discussion: EnvironmentHelp.discussion("", EnvironmentHelp.repository, EnvironmentHelp.decryption, EnvironmentHelp.database, EnvironmentHelp.connections))
     static let jobName = "restore"
     static let commandPath = ["restore"]
     @OptionGroup var global: GlobalOptions
     @OptionGroup var jobOptions: JobOptions
-    @Argument(help: "A backup id, 'latest' (default), an archive path, or a plain .sql/.sql.gz/.sql.zst file.") var source: String?
+    @OptionGroup var repository: RepositoryOptionGroup
+    @Option(help: ArgumentHelp("age identity file for encrypted (.age) backups and scripts (default: $BACKUP_IDENTITY).", valueName: "file"))
+    var identity: String?
+    @Argument(help: "A backup id, 'latest' (default), an archive path or s3:// URL, or a plain .sql/.sql.gz/.sql.zst file (each optionally .age).") var source: String?
     @Option(help: ArgumentHelp("The database to restore into (URL or conninfo).", valueName: "url")) var targetURL: String
     @Option(help: "The database whose backups ID and 'latest' refer to (default: DATABASE_URL's, or the only one).") var database: String?
     @Flag(help: "Drop every non-system schema of the target first (with --table: only the selected tables).") var clean = false
@@ -35,7 +38,8 @@ struct RestoreCommand: JobCommandType {
                    options: RestoreOptions(clean: clean, jobs: try NumberOption.int(jobs, "--jobs", range: NumberOption.connections), tables: tables,
                                            singleTransaction: singleTransaction, preserveRowOrder: preserveRowOrder, noOwner: noOwner,
                                            noPrivileges: noPrivileges, role: role, createRoles: createRoles, create: create, analyze: !noAnalyze,
-                                           progress: ProgressMeter.defaultDisplay(quiet: quiet)))
+                                           progress: ProgressMeter.defaultDisplay(quiet: quiet)),
+                   settings: try repository.settings(identity: identity))
     }
 
     func summary(_ outcome: JobOutcome) -> String {

@@ -11,9 +11,12 @@ struct RetentionCommand: JobCommandType {
             Sessions whose expires_at has passed are deleted in transactions of --batch-size sessions that \
             skip rows the application holds; their cache keys are deleted from the Redis server. Batches \
             finished more than BATCH_ARCHIVE_DAYS ago have their requests archived to \
-            $BACKUP_REPO/archive/batches/YYYY/MM/<batch_id>.tar.zst. Exit 10: completed with warnings \
-            (e.g. the Redis server was down; the database work is done).
-            """, EnvironmentHelp.database, EnvironmentHelp.redis, ["ENABLE_CACHE", "SESSION_EXPIRY_DAYS", "BATCH_ARCHIVE_DAYS"], EnvironmentHelp.repository))
+            $ARCHIVE_REPO/batches/YYYY/MM/<batch_id>.tar.zst (.tar.zst.age when encrypted to the backup \
+            recipients); ARCHIVE_REPO is a directory or s3://bucket/prefix, by default 'archive' beside \
+            BACKUP_REPO. Exit 10: completed with warnings (e.g. the Redis server was down; the database \
+            work is done).
+            """, EnvironmentHelp.database, EnvironmentHelp.redis, ["ENABLE_CACHE", "SESSION_EXPIRY_DAYS", "BATCH_ARCHIVE_DAYS", "ARCHIVE_REPO"],
+            EnvironmentHelp.repository, ["BACKUP_RECIPIENTS"]))
     static let jobName = "retention"
     static let commandPath = ["retention"]
     @OptionGroup var global: GlobalOptions
@@ -35,8 +38,13 @@ struct RetentionCommand: JobCommandType {
     var vacuum = "auto"
     @Option(parsing: .unconditional, help: ArgumentHelp("Also delete batch rows archived more than DAYS days ago (default: keep them).", valueName: "days"))
     var deleteArchivedBatchesAfter: Int?
+    @Option(name: .customLong("recipient"), help: ArgumentHelp("Encrypt batch archives to this age recipient (age1…), as .tar.zst.age. Repeatable; adds to $BACKUP_RECIPIENTS.", valueName: "age1…"))
+    var recipients: [String] = []
 
-    func makeJob() throws -> any OpsJob {
+    func makeJob() throws -> any OpsJob { RetentionJob(options: try retentionOptions()) }
+
+    /// The options, parsed and range-checked (exit 2 on bad input).
+    func retentionOptions() throws -> RetentionOptions {
         var options = RetentionOptions()
         if let only {
             guard let scope = RetentionOptions.Scope(rawValue: only), scope != .all else {
@@ -50,15 +58,17 @@ struct RetentionCommand: JobCommandType {
         options.lockTimeout = try DurationText.option(lockTimeout, "--lock-timeout", range: DurationText.postgresTimeoutRange)
         options.statementTimeout = try DurationText.option(statementTimeout, "--statement-timeout", range: DurationText.postgresTimeoutRange)
         options.deleteArchivedBatchesAfterDays = deleteArchivedBatchesAfter
+        options.recipients = recipients
         guard let policy = VacuumPolicy(rawValue: vacuum) else {
             throw OpsError(.usage, "--vacuum \(vacuum) is not valid: use auto, always or never")
         }
         options.vacuum = policy
-        return RetentionJob(options: try options.validate())
+        return try options.validate()
     }
 
     func preflight(_ context: JobContext) throws {
         try Stores.validate(context.configuration)
+        try RetentionJob.preflight(context.configuration, options: try retentionOptions())
     }
 
     func summary(_ outcome: JobOutcome) -> String { RetentionReport.summary(outcome.details) }

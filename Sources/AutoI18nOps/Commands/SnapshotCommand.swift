@@ -11,7 +11,7 @@ struct SnapshotCommand: JobCommandType {
             Exit 0 when a save that started after the trigger finished successfully, 1 when the save \
             failed, the server refused BGSAVE or --timeout passed, 2 for bad options, 3 when the server \
             is unreachable, refuses the password or goes away while saving.
-            """, EnvironmentHelp.redis, EnvironmentHelp.database, EnvironmentHelp.repository))
+            """, EnvironmentHelp.redis, EnvironmentHelp.database, EnvironmentHelp.repository, ["BACKUP_RECIPIENTS"]))
     static let jobName = "snapshot"
     static let commandPath = ["snapshot"]
     @OptionGroup var global: GlobalOptions
@@ -26,8 +26,14 @@ struct SnapshotCommand: JobCommandType {
     @Option(help: ArgumentHelp("DragonflyDB file format: df or rdb (Redis always writes rdb).", valueName: "df|rdb"))
     var format: String?
 
-    @Flag(help: "Pack the snapshot's files into $BACKUP_REPO/dragonfly/<UTC time>.tar.zst with a SHA-256 manifest (the server's dir must be readable here).")
+    @Flag(help: "Pack the snapshot's files into <repo>/dragonfly/<UTC time>.tar.zst[.age] with a SHA-256 manifest (the server's dir must be readable here).")
     var copyToRepo = false
+
+    @Option(name: .customLong("repo"), help: ArgumentHelp("With --copy-to-repo: the repository, a directory or s3://bucket/prefix (default: $BACKUP_REPO).", valueName: "url"))
+    var repo: String?
+
+    @Option(name: .customLong("recipient"), help: ArgumentHelp("With --copy-to-repo: encrypt the copy to this age recipient (age1…), as .tar.zst.age. Repeatable; adds to $BACKUP_RECIPIENTS.", valueName: "age1…"))
+    var recipients: [String] = []
 
     @Option(parsing: .unconditional, help: ArgumentHelp("With --copy-to-repo: keep the newest N copies.", valueName: "n")) var keepLast = 0
     @Option(parsing: .unconditional, help: ArgumentHelp("With --copy-to-repo: keep the newest copy of each of the last N days.", valueName: "n")) var keepDaily = 0
@@ -49,7 +55,7 @@ struct SnapshotCommand: JobCommandType {
             }
             let retention = try GFSPolicy(keepLast: keepLast, keepDaily: keepDaily, keepWeekly: keepWeekly, keepMonthly: keepMonthly)
             let options = SnapshotOptions(wait: wait, timeout: timeout, format: parsedFormat, copyToRepository: copyToRepo,
-                                          retention: retention, pollInterval: pollInterval)
+                                          retention: retention, pollInterval: pollInterval, repository: repo, recipients: recipients)
             try options.validate()
             return options
         }

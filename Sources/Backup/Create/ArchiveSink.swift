@@ -4,8 +4,8 @@ import OpsCore
 import OpsSupport
 
 /// The archive thread of `backup create`: writes each member as it arrives, then `manifest.json` as the
-/// last member, and finishes the archive (end marker, compressor flush). The caller fsyncs and
-/// renames the file (`AtomicFile.publish`).
+/// last member, and finishes the archive (end marker, compressor flush) into the byte sink (a local
+/// file, an S3 multipart upload, through age encryption when asked). The caller publishes the sink.
 ///
 /// Runs on a thread of its own (`BlockingIO.run`): libarchive's calls block, and its zstd workers
 /// compress while the COPY connections keep streaming.
@@ -14,15 +14,15 @@ enum ArchiveSink {
     static let sliceBytes = 1 << 20
 
     /// - Parameters:
-    ///   - fileDescriptor: the temporary file, owned by the caller.
-    ///   - label: the final path, for errors.
+    ///   - sink: where the archive's bytes go, owned (published or discarded) by the caller.
+    ///   - label: the final path or URL, for errors.
     ///   - compression: the filter.
     ///   - channel: members in archive order, ended by a `.manifest` item.
     /// - Returns: the manifest written as the last member, and its bytes.
-    static func run(fileDescriptor: Int32, label: String, compression: ArchiveCompression,
+    static func run(sink: any ByteSink, label: String, compression: ArchiveCompression,
                     channel: HandoffChannel<SinkItem>) throws -> (BackupManifest, Data) {
         do {
-            let writer = try ArchiveWriter(fileDescriptor: fileDescriptor, compression: compression, label: label)
+            let writer = try ArchiveWriter(sink: sink, compression: compression, label: label)
             var written: [BackupManifest.Member] = []
             let now = Date()
             while let item = try channel.receiveBlocking() {

@@ -1,4 +1,5 @@
 import ArchiveIO
+import Repository
 import Foundation
 import Logging
 import OpsCore
@@ -6,7 +7,9 @@ import OpsSupport
 import PGClient
 
 /// `backup create`: a consistent logical backup of one database, published atomically as
-/// `$BACKUP_REPO/<database>/<id>.tar.zst` plus `<id>.manifest.json`.
+/// `<repository>/<database>/<id>.tar.zst` (`.tar.zst.age` when encrypted) plus `<id>.manifest.json`,
+/// the archive streamed straight into the repository (a local file, or an S3 multipart upload: no
+/// local copy).
 ///
 /// The pipeline: the snapshot connection exports its snapshot and locks every table; pg_dump, run on
 /// that snapshot, writes the schema (pre-data, post-data) and the rest of the data section (sequence
@@ -100,29 +103,41 @@ package struct BackupCreator: Sendable {
                        connections: [PostgresConnection], begin: ContinuousClock.Instant, clock: ContinuousClock) async throws -> Result {
         let database = snapshot.database
         let repository = self.repository
-        let ext = options.archiveCompression.fileExtension
-        // Directory scans, unlinks and the directory fsync block: keep them off the cooperative pool.
-        let (removed, backupID, file) = try await BlockingIO.run(name: "backup-prepare") { () throws -> ([String], String, AtomicFile) in
-            let removed = repository.removeLeftovers(database: database)
-            let directory = repository.directory(database: database)
+        let recipients = options.recipients
+        let ext = options.archiveCompression.fileExtension + (recipients == nil ? "" : RepositoryEncryption.suffix)
+        let directory = repository.directoryName(database: database)
+        // Listing, unlinks, aborting stale uploads and creating the object block: keep them off the
+        // cooperative pool.
+        let (removed, backupID, sinks) = try await BlockingIO.run(name: "backup-prepare") { () throws -> ([String], String, UnsafeTransfer<(outer: any ByteSink, hashing: HashingSink)>) in
+            let removed = try repository.removeLeftovers(database: database)
+            let existing: Set<String>
+            do { existing = Set(try repository.store.list(in: directory).map(\.baseName)) }
+            catch { throw BackupError.from(error) }
             var id = BackupRepository.id(for: snapshot.started)
-            while BackupRepository.archiveExtensions.contains(where: { FileManager.default.fileExists(atPath: "\(directory)/\(id).\($0)") })
-                    || FileManager.default.fileExists(atPath: "\(directory)/\(id)\(BackupRepository.manifestSuffix)") {
+            func taken(_ id: String) -> Bool {
+                existing.contains("\(id)\(BackupRepository.manifestSuffix)")
+                    || BackupRepository.archiveExtensions.contains { existing.contains("\(id).\($0)") || existing.contains("\(id).\($0)\(RepositoryEncryption.suffix)") }
+            }
+            while taken(id) {
                 id = BackupRepository.id(for: (BackupRepository.date(fromID: id) ?? snapshot.started).addingTimeInterval(1))
             }
-            return (removed, id, try AtomicFile(finalPath: "\(directory)/\(id).\(ext)"))
+            do {
+                let hashing = HashingSink(try repository.store.create("\(directory)/\(id).\(ext)"))
+                let outer = try recipients.map { try RepositoryEncryption.encrypting(hashing, recipients: $0) } ?? hashing
+                return (removed, id, UnsafeTransfer((outer, hashing)))
+            } catch { throw BackupError.from(error) }
         }
-        if !removed.isEmpty { logger.notice("removed leftovers of interrupted backups", metadata: ["files": "\(removed.count)"]) }
-        let directory = repository.directory(database: database)
+        if !removed.isEmpty { logger.notice("removed leftovers of interrupted backups", metadata: ["objects": "\(removed.count)"]) }
         let id = backupID
-        let archivePath = "\(directory)/\(id).\(ext)"
-        let manifestPath = "\(directory)/\(id)\(BackupRepository.manifestSuffix)"
+        let archiveName = "\(directory)/\(id).\(ext)"
+        let manifestName = "\(directory)/\(id)\(BackupRepository.manifestSuffix)"
+        let archivePath = repository.store.display(archiveName)
+        let manifestPath = repository.store.display(manifestName)
         let channel = HandoffChannel<SinkItem>(capacity: connections.count)
-        let fd = file.fileDescriptor
         let compression = options.archiveCompression
         let sink = Task {
             try await BlockingIO.run(name: "backup-archive") {
-                try ArchiveSink.run(fileDescriptor: fd, label: archivePath, compression: compression, channel: channel)
+                try ArchiveSink.run(sink: sinks.value.outer, label: archivePath, compression: compression, channel: channel)
             }
         }
         // Cancellation (a timeout, the daemon's shutdown grace) fails the channel at once: the COPY
@@ -184,40 +199,49 @@ package struct BackupCreator: Sendable {
                     ownerRoles: owners, grantRoles: grantees, sourceDatabase: source)
             })
             channel.finish()
-            let (manifest, manifestData) = try await Self.value(of: sink) { channel.fail(cancelled) }
-            // Ends the snapshot before the (slow) fsyncs: nothing more is read.
+            let (_, embeddedData) = try await Self.value(of: sink) { channel.fail(cancelled) }
+            // Ends the snapshot before the (slow) fsyncs and the upload's last part: nothing more is read.
             for connection in connections { try? await connection.execute("COMMIT") }
-            let box = UnsafeTransfer(file)
-            try await BlockingIO.run(name: "backup-publish") {
-                try box.value.publish()
+            let store = repository.store
+            // The archive first, the manifest beside it last: only then is the backup listed.
+            let manifest = try await BlockingIO.run(name: "backup-publish") { () throws -> BackupManifest in
                 do {
-                    try AtomicFile.write(manifestData, to: manifestPath)
-                } catch {
-                    // An archive without its manifest is not a backup: take it back (a full disk).
-                    try? FileManager.default.removeItem(atPath: archivePath)
-                    throw error
-                }
+                    try sinks.value.outer.publish()
+                    let stored = BackupManifest.StoredArchive(name: "\(id).\(ext)", bytes: sinks.value.hashing.bytes,
+                                                              sha256: sinks.value.hashing.sha256, recipients: recipients?.map(\.encoded))
+                    let besideData = try BackupManifest.besideData(embedded: embeddedData, stored: stored)
+                    do {
+                        try store.write(manifestName, contents: [UInt8](besideData))
+                    } catch {
+                        // An archive without its manifest is not a backup: take it back (a full disk).
+                        try? store.delete(archiveName)
+                        throw error
+                    }
+                    return try BackupManifest.decode(besideData, source: manifestPath)
+                } catch { throw BackupError.from(error, "cannot publish backup \(archivePath)") }
             }
-            let size = (try? FileManager.default.attributesOfItem(atPath: archivePath)[.size] as? NSNumber)?.int64Value ?? 0
-            logger.info("backup published", metadata: ["id": "\(backupID)", "path": "\(archivePath)", "bytes": "\(size)"])
+            let size = sinks.value.hashing.bytes
+            logger.info("backup published", metadata: ["id": "\(backupID)", "path": "\(archivePath)", "bytes": "\(size)",
+                                                       "encrypted": "\(recipients != nil)"])
             return Result(manifest: manifest, archivePath: archivePath, manifestPath: manifestPath, archiveBytes: size)
         } catch {
             channel.fail(error)
+            let box = sinks
+            let store = repository.store
             if Task.isCancelled {
                 // Cancelled: do not wait for the compressor to finish the blocks it holds (at zstd
-                // level 15 and up, seconds each). The partial file goes now; its descriptor is closed
+                // level 15 and up, seconds each). The partial object goes now; the writer is discarded
                 // when the archive thread lets go of it.
-                let box = UnsafeTransfer(file)
-                _ = try? await BlockingIO.run(name: "backup-discard") { SystemCall.unlinkIfPresent(box.value.temporaryPath) }
+                _ = try? await BlockingIO.run(name: "backup-discard") { store.abandon(archiveName) }
                 Task.detached {
                     _ = try? await sink.value
-                    box.value.discard()
+                    _ = try? await BlockingIO.run(name: "backup-discard") { box.value.outer.discard() }
                 }
             } else {
                 _ = try? await sink.value
-                file.discard()
+                _ = try? await BlockingIO.run(name: "backup-discard") { box.value.outer.discard() }
             }
-            throw error
+            throw BackupError.from(error)
         }
     }
 

@@ -1,3 +1,4 @@
+import AgeEncryption
 import ArchiveIO
 import Foundation
 import OpsSupport
@@ -45,10 +46,14 @@ package struct BackupOptions: Sendable {
     package var compressionThreads: Int
     /// The progress line: tables, rows and data bytes copied of the catalog's estimate (`--quiet`: none).
     package var progress: ProgressMeter.Display = .none
+    /// Encrypt the archive to these age recipients (`--recipient`, `BACKUP_RECIPIENTS`): it is
+    /// stored as `<id>.tar.zst.age`. Nil: stored plain.
+    package var recipients: [AgeX25519Recipient]?
 
     package init(dump: DumpOptions = DumpOptions(), compression: Compression = .zstd, level: Int? = nil,
                 jobs: Int = BackupOptions.defaultJobs, lockWaitTimeout: Double = 5, chunkBytes: Int? = nil,
-                compressionThreads: Int = BackupOptions.defaultCompressionThreads) {
+                compressionThreads: Int = BackupOptions.defaultCompressionThreads, recipients: [AgeX25519Recipient]? = nil) {
+        self.recipients = recipients
         self.dump = dump
         self.compression = compression
         self.level = level

@@ -8,15 +8,18 @@ package struct BackupCreateJob: OpsJob {
     package let name = "backup"
     package var requiresHistory: Bool { false }
     package var options: BackupOptions
+    package var settings: RepositorySettings
 
-    package init(options: BackupOptions) {
+    package init(options: BackupOptions, settings: RepositorySettings = RepositorySettings()) {
         self.options = options
+        self.settings = settings
     }
 
     package func run(_ context: JobContext) async throws -> JobOutcome {
         try await BackupError.mapped {
-            let repository = BackupRepository(root: context.configuration.backupRepository)
+            let repository = try settings.repository(context.configuration)
             var options = options
+            options.recipients = try settings.recipients(context.configuration)
             options.jobs = context.configuration.cappedConnections(options.jobs, logger: context.logger)
             let creator = BackupCreator(configuration: context.configuration, repository: repository, options: options, logger: context.logger)
             let result = try await creator.create()
@@ -29,6 +32,7 @@ package struct BackupCreateJob: OpsJob {
                 "tables": .int(Int64(result.manifest.tables.count)),
                 "rows": .int(result.manifest.totalRows),
                 "path": .string(result.archivePath),
+                "encrypted": .bool(options.recipients != nil),
             ])
         }
     }

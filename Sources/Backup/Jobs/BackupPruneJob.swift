@@ -10,28 +10,30 @@ package struct BackupPruneJob: OpsJob {
     package var policy: PrunePolicy
     package var database: String?
     package var dryRun: Bool
+    package var settings: RepositorySettings
 
-    package init(policy: PrunePolicy, database: String?, dryRun: Bool) {
+    package init(policy: PrunePolicy, database: String?, dryRun: Bool, settings: RepositorySettings = RepositorySettings()) {
+        self.settings = settings
         self.policy = policy
         self.database = database
         self.dryRun = dryRun
     }
 
     package func run(_ context: JobContext) async throws -> JobOutcome {
-        let (policy, requested, dryRun, configuration, logger) = (self.policy, self.database, self.dryRun, context.configuration, context.logger)
+        let (policy, requested, dryRun, configuration, logger, settings) = (self.policy, self.database, self.dryRun, context.configuration, context.logger, self.settings)
         // Reading manifests and unlinking archives block: run the whole pass on a blocking-I/O thread.
         return try await BackupError.mapped { try await BlockingIO.run(name: "backup-prune") {
             try policy.validate()
-            let repository = BackupRepository(root: context.configuration.backupRepository)
+            let repository = try settings.repository(configuration)
             var database = BackupRepository.database(option: requested, configuration: configuration)
             if database == nil {
-                let names = repository.databases()
+                let names = try repository.databases()
                 guard names.count == 1 else {
                     throw BackupError(.usage, names.isEmpty ? "no backups in \(repository.root)" : "\(repository.root) holds backups of several databases; pass --database NAME")
                 }
                 database = names[0]
             }
-            let entries = repository.list(database: database)
+            let entries = try repository.list(database: database)
             let byID = Dictionary(entries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             let decisions = policy.decide(entries.map {
                 PrunePolicy.Candidate(id: $0.id, date: $0.date, verified: $0.verification != nil)

@@ -13,8 +13,10 @@ package struct RestoreJob: OpsJob {
     package var database: String?
     package var targetURL: String
     package var options: RestoreOptions
+    package var settings: RepositorySettings
 
-    package init(source: String?, database: String?, targetURL: String, options: RestoreOptions) {
+    package init(source: String?, database: String?, targetURL: String, options: RestoreOptions, settings: RepositorySettings = RepositorySettings()) {
+        self.settings = settings
         self.source = source
         self.database = database
         self.targetURL = targetURL
@@ -28,23 +30,29 @@ package struct RestoreJob: OpsJob {
             catch { throw Stores.opsError(error) }
             var options = options
             options.jobs = context.configuration.cappedConnections(options.jobs, logger: context.logger)
+            let configuration = context.configuration
+            // A missing or unreadable key file: one line, exit 2, before anything is read or touched.
+            options.identities = try settings.identities(configuration)
             let restorer = Restorer(target: target, options: options, logger: context.logger)
             let clock = ContinuousClock()
             let start = clock.now
             let summary: Restorer.Summary
-            if let source, Restorer.isPlainScript(source) {
-                summary = try await restorer.restore(plain: source)
-            } else if let source, source.contains("/"), FileManager.default.fileExists(atPath: source) {
-                // An archive copied out of the repository restores on its embedded manifest alone.
-                let entry = try? BackupRepository(root: ".").resolve(source, database: nil)
-                summary = try await restorer.restore(archive: source, beside: entry?.manifest)
-            } else if let source, BackupRepository.archiveExtensions.contains(where: { source.hasSuffix(".\($0)") }),
-                      FileManager.default.fileExists(atPath: source) {
-                summary = try await restorer.restore(archive: source, beside: nil)
+            let (settings, source, database) = (self.settings, self.source, self.database)
+            if let source, BackupRepository.isObjectReference(source) || Restorer.isPlainScript(source) {
+                // An archive or script named by path or s3:// URL.
+                let object = try BackupRepository.object(source, options: try settings.repositoryOptions(configuration), identities: options.identities)
+                if Restorer.isPlainScript(object.name) {
+                    summary = try await restorer.restore(plain: object)
+                } else {
+                    // An archive copied out of the repository restores on its embedded manifest alone.
+                    let beside = try? await BlockingIO.run(name: "restore-resolve") { try BackupRepository.besideManifest(object) }
+                    summary = try await restorer.restore(archive: object, beside: beside?.manifest)
+                }
             } else {
-                let repository = BackupRepository(root: context.configuration.backupRepository)
-                let entry = try repository.resolve(source, database: BackupRepository.database(option: database, configuration: context.configuration))
-                summary = try await restorer.restore(archive: entry.archivePath, beside: entry.manifest)
+                let entry = try await BlockingIO.run(name: "restore-resolve") {
+                    try settings.repository(configuration).resolve(source, database: BackupRepository.database(option: database, configuration: configuration))
+                }
+                summary = try await restorer.restore(archive: entry.object(identities: options.identities), beside: entry.manifest)
             }
             let elapsed = clock.now - start
             var details: [String: JSONValue] = [

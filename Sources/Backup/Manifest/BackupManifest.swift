@@ -38,6 +38,35 @@ package struct BackupManifest: Codable, Sendable, Hashable {
     package var grantRoles: [String]?
     /// The source database's encoding, collation, provider and owner, for `restore --create` (format 2).
     package var sourceDatabase: SourceDatabase?
+    /// The archive object as stored, recorded only in the manifest beside the archive (the archive
+    /// cannot hold its own checksum): its name, size and the SHA-256 of its stored bytes (the
+    /// ciphertext when encrypted), so `backup verify` without the identity and `backup copy` check the
+    /// object as stored. Nil in the embedded manifest and in backups made before it existed.
+    package var storedArchive: StoredArchive?
+
+    package struct StoredArchive: Codable, Sendable, Hashable {
+        /// `<id>.tar.zst` or `<id>.tar.zst.age`.
+        package var name: String
+        package var bytes: Int64
+        /// Lower-case hex SHA-256 of the stored bytes.
+        package var sha256: String
+        /// The age recipients (public keys, `age1…`) it was encrypted to; nil when plain.
+        package var recipients: [String]?
+
+        package init(name: String, bytes: Int64, sha256: String, recipients: [String]?) {
+            self.name = name
+            self.bytes = bytes
+            self.sha256 = sha256
+            self.recipients = recipients
+        }
+    }
+
+    /// The manifest as embedded in the archive: without `storedArchive`.
+    package var withoutStoredArchive: BackupManifest {
+        var copy = self
+        copy.storedArchive = nil
+        return copy
+    }
 
     package struct SourceDatabase: Codable, Sendable, Hashable {
         package var encoding: String
@@ -136,6 +165,22 @@ extension BackupManifest {
             throw BackupError(.invalidArchive, "\(source) has manifest format \(manifest.formatVersion), newer than this tool's \(currentFormatVersion); use a newer auto-i18n-ops")
         }
         return manifest
+    }
+
+    /// The manifest kept beside the archive: the embedded manifest's own bytes with `storedArchive`
+    /// added, so every other field reads back exactly as the embedded one does (re-encoding decoded
+    /// dates could move a millisecond).
+    package static func besideData(embedded: Data, stored: StoredArchive) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let object = String(decoding: try encoder.encode(stored), as: UTF8.self).replacingOccurrences(of: "\n", with: "\n  ")
+        var text = String(decoding: embedded, as: UTF8.self)
+        while text.last?.isWhitespace == true { text.removeLast() }
+        guard text.hasSuffix("}") else { throw BackupError(.io, "backup failed: the manifest is not a JSON object") }
+        text.removeLast()
+        while text.last?.isWhitespace == true { text.removeLast() }
+        text += ",\n  \"storedArchive\" : \(object)\n}\n"
+        return Data(text.utf8)
     }
 
     /// `2026-11-26T09:04:12.345Z`.

@@ -8,8 +8,12 @@ package struct BackupVerification: Codable, Sendable, Hashable {
     /// A restore into a scratch database succeeded and its row counts matched the manifest.
     package var restoreTest: Bool
     package var toolVersion: String
+    /// True when only the stored (encrypted) object's SHA-256 was checked, without the identity;
+    /// nil or false when every member was.
+    package var storedObjectOnly: Bool?
 
-    package init(verifiedAt: Date, checksums: Bool, restoreTest: Bool, toolVersion: String) {
+    package init(verifiedAt: Date, checksums: Bool, restoreTest: Bool, toolVersion: String, storedObjectOnly: Bool? = nil) {
+        self.storedObjectOnly = storedObjectOnly
         self.verifiedAt = verifiedAt
         self.checksums = checksums
         self.restoreTest = restoreTest

@@ -1,6 +1,8 @@
+import AgeEncryption
 import ArchiveIO
 import Foundation
 import Logging
+import Repository
 import OpsSupport
 import PGClient
 
@@ -36,10 +38,14 @@ package struct RestoreOptions: Sendable {
     package var analyze: Bool
     /// The progress lines of the checksum pass and the load (`--quiet`: none).
     package var progress: ProgressMeter.Display
+    /// The key file's identities for `.age` archives and scripts (`--identity`, `BACKUP_IDENTITY`).
+    package var identities: [AgeX25519Identity]?
 
     package init(clean: Bool = false, jobs: Int = 1, tables: [String] = [], singleTransaction: Bool = false,
                 preserveRowOrder: Bool = false, noOwner: Bool = false, noPrivileges: Bool = false, role: String? = nil,
-                createRoles: Bool = false, create: Bool = false, analyze: Bool = true, progress: ProgressMeter.Display = .none) {
+                createRoles: Bool = false, create: Bool = false, analyze: Bool = true, progress: ProgressMeter.Display = .none,
+                identities: [AgeX25519Identity]? = nil) {
+        self.identities = identities
         self.clean = clean
         self.jobs = jobs
         self.tables = tables
@@ -82,9 +88,10 @@ package struct Restorer: Sendable {
         package var notes: [String] = []
     }
 
-    /// Whether `path` names a plain SQL script rather than a backup archive.
+    /// Whether `path` names a plain SQL script rather than a backup archive (also when `.age`-encrypted).
     package static func isPlainScript(_ path: String) -> Bool {
-        [".sql", ".sql.gz", ".sql.zst", ".sql.zstd"].contains { path.hasSuffix($0) }
+        let plain = path.hasSuffix(RepositoryEncryption.suffix) ? String(path.dropLast(RepositoryEncryption.suffix.count)) : path
+        return [".sql", ".sql.gz", ".sql.zst", ".sql.zstd"].contains { plain.hasSuffix($0) }
     }
 
     /// Restores a backup archive after checking every member against its manifest.
@@ -92,25 +99,36 @@ package struct Restorer: Sendable {
     ///   - path: the `.tar.zst` / `.tar.gz` / `.tar` archive.
     ///   - beside: its `<id>.manifest.json`, when known; must equal the embedded one.
     package func restore(archive path: String, beside: BackupManifest? = nil) async throws -> Summary {
+        try await restore(archive: .local(path: path, identities: options.identities), beside: beside)
+    }
+
+    /// Restores a backup archive object (local or S3; `.age` decrypted with `options.identities`).
+    package func restore(archive object: BackupObject, beside: BackupManifest? = nil) async throws -> Summary {
         try validate(plain: false)
+        let object = object.identities == nil ? BackupObject(store: object.store, name: object.name, identities: options.identities) : object
+        let path = object.label
+        // A missing object or a wrong identity: one line, before anything else (the target untouched).
+        try await BlockingIO.run(name: "restore-open") { [object] in
+            do { try object.checkReadable() } catch { throw BackupError.from(error, "cannot read \(object.label)") }
+        }
         // The preflight works on the manifest beside the archive, or the one inside it.
         let early: BackupManifest
         if let beside { early = beside } else {
-            early = try await BlockingIO.run(name: "restore-manifest") { try ArchiveChecker.embeddedManifest(path: path) }
+            early = try await BlockingIO.run(name: "restore-manifest") { [object] in try ArchiveChecker.embeddedManifest(object) }
         }
         if !options.tables.isEmpty { _ = try TableSelection(names: options.tables, manifest: early) }
         try await RestorePreflight.check(target: target, manifest: early, options: options, tableSelection: !options.tables.isEmpty)
         let checking = meter("restore: checksums", [.init("members", total: Int64(early.members.count)),
                                                      .init("bytes", total: early.totalBytes, isBytes: true)])
         let manifest = try await checking.showing {
-            try await BlockingIO.run(name: "restore-verify") { try ArchiveChecker.check(path: path, beside: beside, progress: checking) }
+            try await BlockingIO.run(name: "restore-verify") { [object] in try ArchiveChecker.check(object, beside: beside, progress: checking) }
         }
         logger.info("checksums verified", metadata: ["archive": "\(path)", "members": "\(manifest.members.count)"])
         var selection: TableSelection?
         if !options.tables.isEmpty {
-            let preData = try await BlockingIO.run(name: "restore-pre-data") { () throws -> [UInt8]? in
+            let preData = try await BlockingIO.run(name: "restore-pre-data") { [object] () throws -> [UInt8]? in
                 guard let member = manifest.members.first(where: { $0.kind == .preData }) else { return nil }
-                return try ArchiveChecker.member(member.name, path: path)
+                return try ArchiveChecker.member(member.name, object: object)
             }
             selection = try TableSelection(names: options.tables, manifest: manifest, preData: preData)
         }
@@ -122,7 +140,7 @@ package struct Restorer: Sendable {
             guard manifest.members.contains(where: { $0.kind == .globals }) else {
                 throw BackupError(.usage, "--create-roles: backup \(manifest.id) has no roles member (made before roles were backed up); create the roles by hand or use --no-owner --no-privileges")
             }
-            let globals = try await BlockingIO.run(name: "restore-roles") { try ArchiveChecker.member(BackupManifest.globalsMemberName, path: path) }
+            let globals = try await BlockingIO.run(name: "restore-roles") { [object] in try ArchiveChecker.member(BackupManifest.globalsMemberName, object: object) }
             // Roles are cluster-wide: created before the database (its owner may be one of them).
             let (created, skipped) = try await PostgresConnection.connect(options.create ? try target.withDatabase("postgres") : target).closing {
                 try await RoleCreator.run(globals, on: $0, logger: logger)
@@ -143,11 +161,11 @@ package struct Restorer: Sendable {
         let log = logger
         let (rows, statements) = try await loading.showing {
             try await run(jobs: jobs, selectedTables: selected, manifestTables: selected ?? manifest.tables,
-                          globals: globals, freezeMembers: freeze) { channel, targetTables in
+                          globals: globals, freezeMembers: freeze) { [object] channel, targetTables in
                 var selection = chosen
                 selection?.targetTables = targetTables
                 selection?.resetsPrivileges = !noPrivileges
-                try ScriptSource.streamArchive(path: path, manifest: manifest, parallel: jobs > 1, selection: selection, channel: channel,
+                try ScriptSource.streamArchive(object, manifest: manifest, parallel: jobs > 1, selection: selection, channel: channel,
                                                progress: loading) { note in
                     log.notice("--table: \(note)")
                     notes.withLock { $0.append(note) }
@@ -164,14 +182,24 @@ package struct Restorer: Sendable {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw BackupError(.notFound, "cannot read \(path): no such file or no permission")
         }
+        return try await restore(plain: .local(path: path, identities: options.identities))
+    }
+
+    /// Restores a plain SQL script object (local or S3; `.age` decrypted with `options.identities`).
+    package func restore(plain object: BackupObject) async throws -> Summary {
+        try validate(plain: true)
+        let object = object.identities == nil ? BackupObject(store: object.store, name: object.name, identities: options.identities) : object
+        try await BlockingIO.run(name: "restore-open") { [object] in
+            do { try object.checkReadable() } catch { throw BackupError.from(error, "cannot read \(object.label)") }
+        }
         // A compressed script's size says nothing of its SQL's: bytes read, no total.
         let loading = meter("restore", [.init("bytes", isBytes: true)])
         let (rows, statements) = try await loading.showing {
-            try await run(jobs: 1, selectedTables: nil, manifestTables: nil, globals: nil, freezeMembers: []) { channel, _ in
-                try ScriptSource.streamPlain(path: path, channel: channel, progress: loading)
+            try await run(jobs: 1, selectedTables: nil, manifestTables: nil, globals: nil, freezeMembers: []) { [object] channel, _ in
+                try ScriptSource.streamPlain(object, channel: channel, progress: loading)
             }
         }
-        return Summary(source: path, rows: rows, statements: statements, manifest: nil, tables: [])
+        return Summary(source: object.label, rows: rows, statements: statements, manifest: nil, tables: [])
     }
 
     /// A progress meter logging through the run's logger, shown as `options.progress` says.

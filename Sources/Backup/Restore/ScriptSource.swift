@@ -7,10 +7,9 @@ import OpsSupport
 /// so reading and decompressing overlap with the server's work and memory stays bounded.
 enum ScriptSource {
     /// Streams a plain SQL script: `.sql`, or compressed `.sql.gz` / `.sql.zst`.
-    static func streamPlain(path: String, channel: HandoffChannel<RestoreEvent>, progress: ProgressMeter? = nil) throws {
-        try feeding(channel, path: path) {
-            let label = (path as NSString).lastPathComponent
-            let reader = try CompressedStreamReader(path: path)
+    static func streamPlain(_ object: BackupObject, channel: HandoffChannel<RestoreEvent>, progress: ProgressMeter? = nil) throws {
+        try feeding(channel, path: object.label) { try object.withCompressedReader { reader in
+            let label = object.baseName
             try channel.send(.source(label))
             var splitter = SQLScriptSplitter(source: label)
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
@@ -28,7 +27,7 @@ enum ScriptSource {
                 while let event = try splitter.next() { try channel.send(.script(event)) }
             }
             try drain(&splitter, channel: channel)
-        }
+        } }
     }
 
     /// Streams a backup archive's `.sql` members in archive order.
@@ -38,13 +37,12 @@ enum ScriptSource {
     ///   - selection: only these tables' objects and rows (`--table`); nil for everything.
     ///   - progress: counts `members`, `rows` and `bytes` as each member is handed over.
     ///   - note: told what `selection` left out that `pg_dump -t` would have written, one line each.
-    static func streamArchive(path: String, manifest: BackupManifest, parallel: Bool, selection: TableSelection?,
+    static func streamArchive(_ object: BackupObject, manifest: BackupManifest, parallel: Bool, selection: TableSelection?,
                               channel: HandoffChannel<RestoreEvent>, progress: ProgressMeter? = nil,
                               note: (String) -> Void = { _ in }) throws {
         var filter = selection?.filter()
-        try feeding(channel, path: path) {
+        try feeding(channel, path: object.label) { try object.withArchiveReader { reader in
             let members = Dictionary(manifest.members.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-            let reader = try ArchiveReader(path: path)
             while let entry = try reader.nextEntry() {
                 guard entry.name.hasSuffix(".sql"), let member = members[entry.name] else { continue }
                 if let selection, member.kind == .data, !selection.contains(table: member.table) { continue }
@@ -89,7 +87,7 @@ enum ScriptSource {
                 }
                 try drain(&splitter, channel: channel)
             }
-        }
+        } }
     }
 
     /// The members `streamArchive` hands over for `selection`, for the progress line's totals.
@@ -105,7 +103,7 @@ enum ScriptSource {
             try body()
             channel.finish()
         } catch {
-            let reported = error is ArchiveError ? BackupError(.invalidArchive, "cannot read \(path): \(error)") : error
+            let reported = error is ArchiveError ? BackupError(.invalidArchive, "cannot read \(path): \(error)") : BackupError.from(error, "cannot read \(path)")
             channel.fail(reported)
             throw reported
         }

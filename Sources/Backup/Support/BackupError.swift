@@ -1,4 +1,6 @@
 import OpsCore
+import OpsSupport
+import Repository
 
 /// An error of the backup, verify, prune and restore commands: a stable code and one line a human can
 /// act on, e.g. `backup failed: cannot lock table public.files (lock_wait_timeout 5s): another session
@@ -10,7 +12,7 @@ package struct BackupError: Error, CustomStringConvertible, Sendable {
     package struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable {
             case lockTimeout, notFound, invalidArchive, checksumMismatch, targetNotEmpty, scriptError,
-                 unsupportedScript, restoreFailed, verifyFailed, usage, io
+                 unsupportedScript, restoreFailed, verifyFailed, usage, io, storeUnavailable, identity
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -37,6 +39,10 @@ package struct BackupError: Error, CustomStringConvertible, Sendable {
         package static let usage = Code(.usage)
         /// A file could not be read or written.
         package static let io = Code(.io)
+        /// The repository's object store refused the credentials or could not be reached (exit 3).
+        package static let storeUnavailable = Code(.storeUnavailable)
+        /// A missing, unreadable or non-matching age identity or recipient (exit 2).
+        package static let identity = Code(.identity)
 
         package var description: String { base.rawValue }
     }
@@ -52,9 +58,35 @@ package struct BackupError: Error, CustomStringConvertible, Sendable {
 
     package var description: String { message }
 
-    /// The user-facing error: usage problems exit 2, everything else 1.
+    /// A repository error in the backup commands' terms.
+    package init(_ error: RepositoryError) {
+        let code: Code
+        switch error.code {
+        case .usage: code = .usage
+        case .notFound: code = .notFound
+        case .authentication, .unreachable: code = .storeUnavailable
+        case .identity: code = .identity
+        case .damaged: code = .invalidArchive
+        default: code = .io
+        }
+        self.init(code, error.message)
+    }
+
+    /// `error` as a `BackupError`: repository, S3, age and file errors classified, prefixed with
+    /// `context` unless the message already names what failed; others unchanged.
+    package static func from(_ error: any Error, _ context: String? = nil) -> any Error {
+        if let error = error as? BackupError { return error }
+        guard let classified = RepositoryError.classify(error) else { return error }
+        var result = BackupError(classified)
+        if let context, result.code != .storeUnavailable, result.code != .identity { result.message = "\(context): \(result.message)" }
+        return result
+    }
+
+    /// The user-facing error: usage problems and identities exit 2, an unreachable or refusing
+    /// object store 3, everything else 1.
     package var opsError: OpsError {
-        OpsError(code == .usage || code == .notFound || code == .targetNotEmpty ? .usage : .jobFailed, message)
+        if code == .storeUnavailable { return OpsError(.storeUnavailable, message) }
+        return OpsError(code == .usage || code == .notFound || code == .targetNotEmpty || code == .identity ? .usage : .jobFailed, message)
     }
 }
 
@@ -62,6 +94,12 @@ extension BackupError {
     /// Runs `body`, turning `BackupError`s into the `OpsError`s the job runner reports.
     static func mapped<T>(_ body: () async throws -> T) async throws -> T {
         do { return try await body() }
-        catch let error as BackupError { throw error.opsError }
+        catch {
+            // File errors keep their own mapping (the job runner's); repository, S3 and age errors
+            // become the backup commands' exit codes.
+            if error is SystemError { throw error }
+            if let error = from(error) as? BackupError { throw error.opsError }
+            throw error
+        }
     }
 }

@@ -50,6 +50,16 @@ package enum InstallLayout: String, Sendable, CaseIterable {
         }
     }
 
+    /// The default `ARCHIVE_REPO` when `BACKUP_REPO` is the default too: the directory `archive` beside
+    /// the backups (`/var/lib/auto-i18n-ops/archive` installed, `archive` in a checkout). With
+    /// `BACKUP_REPO` set, the default is `archive` beside it instead (Retention's `BatchArchiveRepository`).
+    package var archiveRepository: String {
+        switch self {
+        case .installed: "/var/lib/auto-i18n-ops/archive"
+        case .checkout: "archive"
+        }
+    }
+
     /// The default schedule file of `run` and `schedule check`: `/etc/auto-i18n-ops/schedule` installed,
     /// `Cron/schedule` in a checkout.
     package var scheduleFile: String {

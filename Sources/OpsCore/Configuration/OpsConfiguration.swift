@@ -16,11 +16,21 @@ package struct OpsConfiguration: Sendable {
     package var sessionExpiryDays: Int
     /// `BATCH_ARCHIVE_DAYS` (7).
     package var batchArchiveDays: Int
+    /// `ARCHIVE_REPO`: where retention publishes batch archives (a directory or `s3://bucket/prefix`);
+    /// nil when unset: then the directory or prefix `archive` beside `BACKUP_REPO` (README, "Retention").
+    package var archiveRepository: String?
     /// `ENABLE_CACHE` (true): when false, cache invalidation and cache checks are not attempted.
     package var enableCache: Bool
     /// `BACKUP_REPO`: where backups and batch archives are published. Default: the layout's
     /// (`/var/lib/auto-i18n-ops/backups` installed, `Backups` in a checkout; see `InstallLayout`).
     package var backupRepository: String
+    /// `BACKUP_RECIPIENTS`: a file of age recipients (`age -R`); backups are encrypted to them.
+    package var backupRecipientsFile: String?
+    /// `BACKUP_IDENTITY`: an age identity file (`age -i`) that decrypts encrypted backups. The path
+    /// only; the key is read when needed and never printed.
+    package var backupIdentityFile: String?
+    /// `BACKUP_MAX_RATE`: caps transfers to and from a repository (`50MB/s`); checked where used.
+    package var backupMaxRate: String?
     /// Installed or checkout (`OPS_LAYOUT`, else the executable's path): picks the default paths.
     package var layout: InstallLayout
     /// `CONNECT_TIMEOUT` seconds (5) for both stores.
@@ -58,9 +68,13 @@ package struct OpsConfiguration: Sendable {
         redisMaxRetries = try integer("REDIS_MAX_RETRIES", default: 3, range: 0...100)
         sessionExpiryDays = try integer("SESSION_EXPIRY_DAYS", default: 30, range: 1...36500)
         batchArchiveDays = try integer("BATCH_ARCHIVE_DAYS", default: 7, range: 0...36500)
+        archiveRepository = value("ARCHIVE_REPO")
         enableCache = try boolean("ENABLE_CACHE", default: true)
         layout = try InstallLayout.current(environment: environment)
         backupRepository = value("BACKUP_REPO") ?? layout.backupRepository
+        backupRecipientsFile = value("BACKUP_RECIPIENTS")
+        backupIdentityFile = value("BACKUP_IDENTITY")
+        backupMaxRate = value("BACKUP_MAX_RATE")
         connectTimeoutSeconds = try integer("CONNECT_TIMEOUT", default: 5, range: 1...600)
         metricsListen = value("METRICS_LISTEN")
         metricsToken = value("METRICS_TOKEN")
@@ -101,8 +115,12 @@ extension OpsConfiguration: CustomStringConvertible, CustomDebugStringConvertibl
             "redisMaxRetries": redisMaxRetries,
             "sessionExpiryDays": sessionExpiryDays,
             "batchArchiveDays": batchArchiveDays,
+            "archiveRepository": archiveRepository ?? "beside backupRepository",
             "enableCache": enableCache,
             "backupRepository": backupRepository,
+            "backupRecipients": backupRecipientsFile ?? "not set",
+            "backupIdentity": backupIdentityFile == nil ? "not set" : "set",
+            "backupMaxRate": backupMaxRate ?? "not set",
             "layout": layout.rawValue,
             "connectTimeoutSeconds": connectTimeoutSeconds,
             "metricsListen": metricsListen ?? "default",

@@ -51,6 +51,16 @@ package struct OpsError: Error, CustomStringConvertible, Sendable {
     }
 
     package var description: String { message }
+
+    /// An error from a library that decides its own exit code (e.g. a repository's): 2 is a usage
+    /// error, 3 an unavailable store, anything else a failed job.
+    package init(exitCode: Int32, _ message: String) {
+        switch exitCode {
+        case ExitCode.usage: self.init(.usage, message)
+        case ExitCode.storeUnavailable: self.init(.storeUnavailable, message)
+        default: self.init(.jobFailed, message)
+        }
+    }
 }
 
 /// Process exit codes (README, "Exit codes").

@@ -3,7 +3,10 @@ import Crypto
 import Foundation
 import OpsCore
 
-/// The archive of one batch's requests: `$BACKUP_REPO/archive/batches/YYYY/MM/<batch_id>.tar.zst`, a tar
+/// The archive of one batch's requests: `batches/YYYY/MM/<batch_id>.tar.zst` in the archive repository
+/// (`ARCHIVE_REPO`, `BatchArchiveRepository`), stored as an age file `….tar.zst.age` when encrypted to the
+/// backup recipients. Archives written before the archive repository existed live under
+/// `$BACKUP_REPO/archive/batches/…`; their `archive_uri` is absolute, so they still unarchive. A tar
 /// (zstd) holding
 ///
 /// - `requests.jsonl`: one line per `batch_requests` row in id order, each `row_to_json(row)::text`
@@ -12,8 +15,9 @@ import OpsCore
 ///   timestamps carry their offset and full microseconds.
 /// - `manifest.json`: the batch, the row count and the SHA-256 of `requests.jsonl` (`BatchArchive.Manifest`).
 ///
-/// The SHA-256 of the whole archive file is stored in `batches.archive_sha256`, so `batches unarchive`
-/// can prove the file is the one retention wrote before it reads a byte of it.
+/// The SHA-256 of the whole archive object as stored (the age file when encrypted) is stored in
+/// `batches.archive_sha256`, so `batches unarchive` can prove the object is the one retention wrote
+/// before it decrypts or unpacks a byte of it.
 package enum BatchArchive {
     package static let requestsEntry = "requests.jsonl"
     package static let manifestEntry = "manifest.json"
@@ -44,18 +48,9 @@ package enum BatchArchive {
         }
     }
 
-    /// Where a batch's archive goes: `<repository>/archive/batches/<yearMonth>/<batch_id>.tar.zst`.
-    ///
-    /// - Parameters:
-    ///   - repository: `BACKUP_REPO`, made absolute.
-    ///   - yearMonth: `YYYY/MM` of the batch's `completed_at` in UTC.
-    ///   - batchID: the application's batch id; characters outside `[A-Za-z0-9._-]` are percent-encoded
-    ///     so an id can never leave the directory or collide with another's file.
-    static func path(repository: String, yearMonth: String, batchID: String) -> String {
-        let directory = (absolute(repository) as NSString).appendingPathComponent("archive/batches/\(yearMonth)")
-        return (directory as NSString).appendingPathComponent("\(fileName(batchID)).tar.zst")
-    }
-
+    /// The file name of a batch's archive without its extension: the application's batch id, with
+    /// characters outside `[A-Za-z0-9._-]` percent-encoded so an id can never leave the directory or
+    /// collide with another's file.
     static func fileName(_ batchID: String) -> String {
         var name = ""
         for byte in batchID.utf8 {
@@ -75,17 +70,23 @@ package enum BatchArchive {
     /// The `archive_uri` recorded for a file: `file://` and the absolute path.
     static func uri(path: String) -> String { "file://" + path }
 
-    /// The file behind an `archive_uri`, or nil when it is not a local file URI.
+    /// The file behind a `file://` `archive_uri`, or nil when it is not a local file URI.
     ///
-    /// When the repository has moved since (the absolute path is gone), the same relative path under
-    /// the current `BACKUP_REPO` is used.
-    static func localPath(uri: String, repository: String) -> String? {
+    /// When the repository has moved since (the absolute path is gone), the same relative path
+    /// `batches/YYYY/MM/…` under the current archive repository (when local), or for an archive made
+    /// before there was one, `archive/batches/…` under the current `BACKUP_REPO`, is used if present.
+    static func localPath(uri: String, backupRepository: String, archiveRepository: String?) -> String? {
         guard uri.hasPrefix("file://") else { return nil }
         let path = String(uri.dropFirst("file://".count))
         if FileManager.default.fileExists(atPath: path) { return path }
-        if let range = path.range(of: "/archive/batches/", options: .backwards) {
-            let moved = (absolute(repository) as NSString).appendingPathComponent(String(path[range.lowerBound...].dropFirst()))
-            if FileManager.default.fileExists(atPath: moved) { return moved }
+        if let range = path.range(of: "/batches/", options: .backwards) {
+            let relative = String(path[range.lowerBound...].dropFirst())
+            var candidates: [String] = []
+            if let archiveRepository { candidates.append((absolute(archiveRepository) as NSString).appendingPathComponent(relative)) }
+            if path[..<range.lowerBound].hasSuffix("/archive") {
+                candidates.append((absolute(backupRepository) as NSString).appendingPathComponent("archive/" + relative))
+            }
+            if let moved = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return moved }
         }
         return path
     }

@@ -3,33 +3,47 @@ import Crypto
 import Foundation
 import OpsCore
 import OpsSupport
+import Repository
 
-/// Writes one batch archive while PostgreSQL streams the rows: opened in `BlockingIO.run`, fed from
-/// the connection's thread inside `copyOut`, finished and published in `BlockingIO.run` again.
+/// Writes one batch archive into the archive repository while PostgreSQL streams the rows: opened in
+/// `BlockingIO.run`, fed from the connection's thread inside `copyOut`, finished and published in
+/// `BlockingIO.run` again.
+///
+/// The bytes go archive writer → age encryption (when there are recipients) → `HashingSink` (size
+/// and SHA-256 as stored) → the repository's sink (a local `AtomicFile`, or an S3 multipart upload),
+/// so nothing is buffered whole and nothing is visible until `publish`.
 ///
 /// `@unchecked Sendable` because it is used by one thread at a time, and each hand-off between those
 /// threads is ordered by an `await` (the next step starts only after the previous one returned). It is
-/// never used from Swift's cooperative pool, since every call blocks on disk I/O or compression.
+/// never used from Swift's cooperative pool, since every call blocks on disk or network I/O or
+/// compression.
 final class BatchArchiveSink: @unchecked Sendable {
-    private let file: AtomicFile
+    private let stored: HashingSink
+    private let outer: any ByteSink
     private let writer: ArchiveWriter
     private var hasher = SHA256()
     private(set) var bytesWritten: Int64 = 0
     private(set) var rows: Int64 = 0
     let declaredBytes: Int64
 
-    /// Creates the temporary file and starts the `requests.jsonl` member.
+    /// Creates the object's sink and starts the `requests.jsonl` member.
     ///
     /// - Parameters:
-    ///   - path: the final path; the file is written under a temporary name next to it.
+    ///   - repository: the archive repository and its recipients.
+    ///   - name: the object's name in it.
     ///   - jsonlBytes: the exact size of `requests.jsonl` (tar headers precede the body).
-    init(path: String, jsonlBytes: Int64) throws {
-        file = try AtomicFile(finalPath: path)
+    init(repository: BatchArchiveRepository, name: String, jsonlBytes: Int64) throws {
+        stored = HashingSink(try repository.store.create(name))
+        if let recipients = repository.recipients {
+            outer = try RepositoryEncryption.encrypting(stored, recipients: recipients)
+        } else {
+            outer = stored
+        }
         do {
-            writer = try ArchiveWriter(fileDescriptor: file.fileDescriptor, compression: .zstd(level: 3), label: path)
+            writer = try ArchiveWriter(sink: outer, compression: .zstd(level: 3), label: repository.store.display(name))
             try writer.beginEntry(name: BatchArchive.requestsEntry, size: jsonlBytes)
         } catch {
-            file.discard()
+            outer.discard()
             throw error
         }
         declaredBytes = jsonlBytes
@@ -46,21 +60,22 @@ final class BatchArchiveSink: @unchecked Sendable {
     /// The SHA-256 of everything written to `requests.jsonl`.
     func jsonlSHA256() -> String { hasher.finalizeHex() }
 
-    /// Adds the manifest, finishes the archive and publishes it (fsync, rename, directory fsync).
-    /// - Returns: the SHA-256 of the published archive file.
+    /// Adds the manifest, finishes the archive and publishes it (local: fsync, rename, directory fsync;
+    /// S3: CompleteMultipartUpload or one PutObject).
+    /// - Returns: the SHA-256 of the published object as stored.
     func publish(manifest: BatchArchive.Manifest) throws -> String {
         do {
             try writer.finishEntry()
             try writer.addEntry(name: BatchArchive.manifestEntry, contents: try manifest.encoded())
             try writer.finish()
-            try file.publish()
+            try outer.publish()
         } catch {
-            file.discard()
+            outer.discard()
             throw error
         }
-        return try SHA256Hex.ofFile(file.finalPath)
+        return stored.sha256
     }
 
-    /// Removes the temporary file (after a failed COPY).
-    func discard() { file.discard() }
+    /// Abandons the object (after a failed COPY): removes the temporary file or aborts the upload.
+    func discard() { outer.discard() }
 }

@@ -4,13 +4,16 @@ import Logging
 import OpsCore
 import OpsSupport
 import PGClient
+import Repository
 
-/// Archives the requests of finished batches older than `BATCH_ARCHIVE_DAYS` into
-/// `$BACKUP_REPO/archive/batches/YYYY/MM/<batch_id>.tar.zst`, then deletes them from the database.
+/// Archives the requests of finished batches older than `BATCH_ARCHIVE_DAYS` into the archive
+/// repository (`ARCHIVE_REPO`, `BatchArchiveRepository`) as `batches/YYYY/MM/<batch_id>.tar.zst[.age]`,
+/// then deletes them from the database.
 ///
 /// Order is what makes a crash harmless:
 /// 1. In a read-only REPEATABLE READ snapshot, stream the rows into the archive, publish it atomically
-///    (temporary name, fsync, rename, directory fsync). The database is unchanged; no row is locked.
+///    (local: temporary name, fsync, rename, directory fsync; S3: the multipart upload completes). The
+///    database is unchanged; no row is locked.
 /// 2. In one short transaction: lock the batch row (`FOR UPDATE SKIP LOCKED`: a batch the application
 ///    is updating is left for the next run), delete its requests while computing the count and
 ///    SHA-256 of exactly the lines deleted, compare them with the archive's manifest, and only then set
@@ -18,11 +21,13 @@ import PGClient
 ///    the delete back and the batch is archived again from scratch.
 ///
 /// A crash before step 2 commits leaves the rows in place and at most an archive that the next run
-/// rewrites (it is replaced atomically); a crash after leaves a complete, recorded archive.
+/// rewrites (it is replaced atomically) or an unfinished upload that the next run aborts; a crash
+/// after leaves a complete, recorded archive.
 struct BatchArchiver {
     let configuration: OpsConfiguration
     let options: RetentionOptions
     let logger: Logger
+    let repository: BatchArchiveRepository
 
     struct Candidate {
         let pk: Int64
@@ -34,9 +39,11 @@ struct BatchArchiver {
     func run(transactions: inout BoundedTransaction, report: inout RetentionReport, warnings: inout [String],
              deadline: ContinuousClock.Instant) async throws {
         let connection = transactions.connection
-        // Leftovers of a run killed while writing (`*.partial`) are removed from the month directories
-        // this run writes into, once each, not by walking the whole archive every night: such a batch
-        // was not marked archived, so it is due again and its directory is visited.
+        // Leftovers of a run killed while writing (`*.partial` files, unfinished multipart uploads) are
+        // removed from the month directories this run writes into, once each, not by walking the whole
+        // archive every night: such a batch was not marked archived, so it is due again and its
+        // directory is visited.
+        let staleBefore = Date().addingTimeInterval(-BatchArchiveRepository.staleUploadAge)
         var cleaned: Set<String> = []
         var leftAlone: [Int64] = []
         while true {
@@ -47,10 +54,12 @@ struct BatchArchiver {
             if candidates.isEmpty { return }
             for candidate in candidates {
                 guard ContinuousClock.now < deadline else { report.stoppedAtMaxRuntime = true; return }
-                let directory = (BatchArchive.path(repository: configuration.backupRepository, yearMonth: candidate.yearMonth,
-                                                   batchID: candidate.batchID) as NSString).deletingLastPathComponent
+                let directory = BatchArchiveRepository.directory + "/" + candidate.yearMonth
                 if cleaned.insert(directory).inserted {
-                    let removed = try await BlockingIO.run(name: "archive-leftovers") { AtomicFile.removeLeftovers(in: directory, recursive: false) }
+                    let store = repository.store
+                    let removed = try await BatchArchiveRepository.mapped("removing interrupted archives in \(store.display(directory))") {
+                        try await BlockingIO.run(name: "archive-leftovers") { try store.removeLeftovers(in: directory, initiatedBefore: staleBefore) }
+                    }
                     for path in removed { logger.notice("removed the leftover of an interrupted archive", metadata: ["path": "\(path)"]) }
                 }
                 switch try await archive(candidate, transactions: &transactions) {
@@ -83,10 +92,12 @@ struct BatchArchiver {
 
     /// Archives one batch: write and publish the archive, then delete and mark in one transaction.
     func archive(_ candidate: Candidate, transactions: inout BoundedTransaction) async throws -> Result {
-        let path = BatchArchive.path(repository: configuration.backupRepository, yearMonth: candidate.yearMonth,
-                                     batchID: candidate.batchID)
+        let name = repository.name(yearMonth: candidate.yearMonth, batchID: candidate.batchID)
         for _ in 0..<2 {
-            guard let written = try await writeArchive(candidate, path: path, connection: transactions.connection) else {
+            let written = try await BatchArchiveRepository.mapped("archiving batch \(candidate.batchID) to \(repository.store.display(name))") {
+                try await writeArchive(candidate, name: name, connection: transactions.connection)
+            }
+            guard let written else {
                 return .unsupported("a jsonb column holds the JSON value null, which JSON Lines cannot tell from SQL NULL")
             }
             CrashPoint.reach("archive-published")
@@ -101,7 +112,7 @@ struct BatchArchiver {
                     guard rows == written.manifest.rows, sha == written.manifest.jsonlSHA256, jsonNulls == 0 else {
                         throw ArchiveMismatch()
                     }
-                    try await connection.query(Self.markSQL, [candidate.pk, BatchArchive.uri(path: path), written.fileSHA256])
+                    try await connection.query(Self.markSQL, [candidate.pk, repository.uri(name), written.fileSHA256])
                     return .archived(rows: rows)
                 }
                 if case .locked = outcome {
@@ -128,7 +139,7 @@ struct BatchArchiver {
 
     /// Step 1: streams the batch's requests from one snapshot into a published archive.
     /// - Returns: nil when the rows cannot be archived exactly (nothing is written then).
-    private func writeArchive(_ candidate: Candidate, path: String, connection: PostgresConnection) async throws -> Written? {
+    private func writeArchive(_ candidate: Candidate, name: String, connection: PostgresConnection) async throws -> Written? {
         // statement_timeout is already set on the job's connection (BoundedTransaction.configure).
         return try await connection.transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") {
             let size = try await connection.query(Self.sizeSQL, [candidate.pk]).first
@@ -136,7 +147,8 @@ struct BatchArchiver {
             let bytes = try size?.decode(Int64.self, "bytes") ?? 0
             guard try size?.decode(Int64.self, "json_nulls") == 0 else { return nil }
             try await connection.query(Self.setBatchSQL, [String(candidate.pk)])
-            let sink = try await BlockingIO.run(name: "batch-archive") { try BatchArchiveSink(path: path, jsonlBytes: bytes) }
+            let repository = self.repository
+            let sink = try await BlockingIO.run(name: "batch-archive") { try BatchArchiveSink(repository: repository, name: name, jsonlBytes: bytes) }
             do {
                 let copied = try await connection.copyOut(Self.copySQL) { chunk in try sink.write(chunk) }
                 guard copied == rows, sink.rows == rows, sink.bytesWritten == bytes else {

@@ -1,41 +1,55 @@
+import AgeEncryption
 import ArchiveIO
 import Crypto
 import Foundation
 import OpsCore
 import OpsSupport
+import Repository
 
-/// Packs a finished snapshot's files into `$BACKUP_REPO/dragonfly/<id>.tar.zst` and publishes it with
-/// `AtomicFile` (temporary name, fsync, rename, directory fsync; 0600 in a 0700 directory).
+/// Packs a finished snapshot's files into `dragonfly/<id>.tar.zst` of the backup repository (local or
+/// S3), encrypted to the backup recipients as `<id>.tar.zst.age` when there are any, and publishes it
+/// through the repository: local `AtomicFile` (temporary name, fsync, rename, directory fsync; 0600 in
+/// a 0700 directory), S3 multipart upload completed only at the end.
 ///
 /// Single pass: each file is opened once, its size taken from the open descriptor (tar needs it up
-/// front), and its bytes are hashed while they stream into the archive. `manifest.json`, with every
-/// file's SHA-256, is the last member; the same manifest is published beside the archive afterwards.
-/// The servers replace a dump by renaming a new file over it, so the descriptor we hold keeps reading
-/// the snapshot we confirmed even if a newer save lands meanwhile.
+/// front), and its bytes are hashed while they stream into the archive (archive writer → age → hashing
+/// sink → repository sink; nothing is buffered whole). `manifest.json`, with every file's SHA-256, is
+/// the last member; the same manifest, plus the archive's stored size and SHA-256, is published
+/// beside the archive afterwards, last (the repository's publication rule). The servers replace a
+/// dump by renaming a new file over it, so the descriptor we hold keeps reading the snapshot we
+/// confirmed even if a newer save lands meanwhile.
 package struct SnapshotArchiver: Sendable {
     /// What was published.
     package struct Published: Sendable {
         package var id: String
+        /// Path or `s3://` URL.
         package var archivePath: String
         package var manifestPath: String
-        /// Size of the compressed archive.
+        /// Size of the archive as stored (compressed, encrypted).
         package var bytes: Int64
+        package var encrypted: Bool
+        /// The archive's `manifest.json` member (the sidecar adds the stored size and SHA-256).
         package var manifest: SnapshotManifest
     }
 
     package let repository: SnapshotRepository
     package let compression: ArchiveCompression
+    /// The age recipients to encrypt to; nil: plain.
+    package let recipients: [AgeX25519Recipient]?
 
-    package init(repository: SnapshotRepository, compression: ArchiveCompression = .zstd(level: 3, threads: 2)) {
+    package init(repository: SnapshotRepository, compression: ArchiveCompression = .zstd(level: 3, threads: 2),
+                 recipients: [AgeX25519Recipient]? = nil) {
         self.repository = repository
         self.compression = compression
+        self.recipients = recipients
     }
 
     /// - Parameters:
     ///   - result: the confirmed snapshot, whose `files` are readable on this host.
     ///   - now: the copy's time (names it).
-    /// - Throws: `OpsError(.jobFailed)` when the files are not here, or reading or writing fails;
-    ///   nothing is left under the final names then.
+    /// - Throws: `OpsError(.jobFailed)` when the files are not here, or reading or writing fails
+    ///   (`.storeUnavailable` when the store refuses us or cannot be reached); nothing is left
+    ///   under the final names then.
     package func archive(_ result: SnapshotResult, now: Date = Date()) async throws -> Published {
         guard let files = result.files, !files.localFiles.isEmpty else {
             let why = result.files?.unavailableReason ?? "the server did not say where it saved (CONFIG GET dir refused?)"
@@ -43,36 +57,46 @@ package struct SnapshotArchiver: Sendable {
         }
         let repository = self.repository
         let compression = self.compression
+        let recipients = self.recipients
         return try await BlockingIO.run(name: "snapshot-copy") {
-            try AtomicFile.makeDirectories(repository.directory)
-            AtomicFile.removeLeftovers(in: repository.directory)
-            let id = repository.newID(for: now)
-            let archivePath = repository.path(id, SnapshotRepository.archiveSuffix)
-            let manifestPath = repository.path(id, SnapshotRepository.manifestSuffix)
+            let store = repository.store
+            try repository.removeLeftovers(now: now)
+            let id = try repository.newID(for: now)
+            let archiveName = repository.name(id, SnapshotRepository.archiveSuffix + (recipients == nil ? "" : RepositoryEncryption.suffix))
+            let manifestName = repository.name(id, SnapshotRepository.manifestSuffix)
 
-            let output = try AtomicFile(finalPath: archivePath)
-            var entries: [SnapshotManifest.File] = []
+            var output: (any ByteSink)?
             do {
-                let writer = try ArchiveWriter(fileDescriptor: output.fileDescriptor, compression: compression, label: archivePath)
+                let stored = HashingSink(try store.create(archiveName))
+                let outer = try recipients.map { try RepositoryEncryption.encrypting(stored, recipients: $0) } ?? stored
+                output = outer
+                let writer = try ArchiveWriter(sink: outer, compression: compression, label: store.display(archiveName))
+                var entries: [SnapshotManifest.File] = []
                 for file in files.localFiles {
                     entries.append(try Self.add(file, to: writer))
                 }
-                let manifest = SnapshotManifest(
+                var manifest = SnapshotManifest(
                     formatVersion: SnapshotManifest.currentVersion, id: id,
                     createdAt: ISO8601DateFormatter().string(from: now), server: result.serverInfo.kind.rawValue,
                     serverVersion: result.serverInfo.version, serverURL: result.server,
                     snapshotFormat: result.format?.rawValue, saveTime: result.saveTime,
                     sourceDirectory: (files.localFiles[0].path as NSString).deletingLastPathComponent, files: entries)
-                let manifestBytes = try manifest.encoded()
-                try writer.addEntry(name: "manifest.json", contents: manifestBytes, modificationTime: now)
+                try writer.addEntry(name: "manifest.json", contents: try manifest.encoded(), modificationTime: now)
                 try writer.finish()
-                try output.publish()
-                try AtomicFile.write(Data(manifestBytes), to: manifestPath)
-                let size = (try? FileManager.default.attributesOfItem(atPath: archivePath)[.size] as? NSNumber)?.int64Value ?? 0
-                return Published(id: id, archivePath: archivePath, manifestPath: manifestPath, bytes: size, manifest: manifest)
+                try outer.publish()
+                output = nil
+                let member = manifest
+                manifest.archive = SnapshotManifest.Archive(name: (archiveName as NSString).lastPathComponent, bytes: stored.bytes,
+                                                            sha256: stored.sha256, encrypted: recipients != nil)
+                try store.write(manifestName, contents: try manifest.encoded())
+                return Published(id: id, archivePath: store.display(archiveName), manifestPath: store.display(manifestName),
+                                 bytes: stored.bytes, encrypted: recipients != nil, manifest: member)
             } catch {
-                output.discard()
+                output?.discard()
                 if let error = error as? OpsError { throw error }
+                if let classified = RepositoryError.classify(error) {
+                    throw OpsError(exitCode: classified.exitCode, classified.exitCode == 3 ? classified.message : "--copy-to-repo failed: \(classified.message)")
+                }
                 throw OpsError(.jobFailed, "--copy-to-repo failed: \(error)")
             }
         }

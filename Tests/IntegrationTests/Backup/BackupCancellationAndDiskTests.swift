@@ -63,7 +63,7 @@ struct BackupCancellationAndDiskTests {
             #expect(elapsed < .seconds(7), "the daemon took \(elapsed) to stop; log:\n\(daemon.log)")
             let run = try await db.query("SELECT status, error FROM ops.job_runs WHERE job = 'backup' AND status <> 'skipped'").rows
             #expect(run.map { $0["status"] ?? nil } == ["failed"] && (run.first?["error"] ?? nil)?.contains("cancelled") == true, "\(run)")
-            #expect(BackupRepository(root: repository).list().isEmpty)
+            #expect(try BackupRepository(root: repository).list().isEmpty)
             #expect(partials().isEmpty, "\(partials())")
         }
     }

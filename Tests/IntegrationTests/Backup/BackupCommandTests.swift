@@ -19,7 +19,7 @@ struct BackupCommandTests {
             let verify = try CLI.run(["backup", "verify", "latest", "--restore-test"], environment: environment)
             #expect(verify.status == 0, "\(verify.stderr)")
             #expect(verify.stdout.contains("every checksum matches; restore test passed"))
-            let verified = try #require(BackupRepository(root: repository).list().first)
+            let verified = try #require(try BackupRepository(root: repository).list().first)
             #expect(verified.verification?.restoreTest == true)
 
             // Two more backups; keep-last 1 still keeps the verified one, and says why.
@@ -30,7 +30,7 @@ struct BackupCommandTests {
             let prune = try CLI.run(["backup", "prune", "--keep-last", "1"], environment: environment)
             #expect(prune.status == 0, "\(prune.stderr)")
             #expect(prune.stdout.contains("keep    \(verified.id)  (newest verified)"))
-            let remaining = BackupRepository(root: repository).list().map(\.id)
+            let remaining = try BackupRepository(root: repository).list().map(\.id)
             #expect(remaining.count == 2 && remaining.contains(verified.id))
 
             // The scratch database of the restore test is gone.

@@ -104,7 +104,7 @@ struct BackupFailureTests {
             }
             try await connection.execute("ROLLBACK")
             #expect(error.message == "backup failed: cannot lock table public.files (lock_wait_timeout 0.5s): another session holds or waits for a conflicting lock")
-            #expect(BackupRepository(root: repository).list().isEmpty)
+            #expect(try BackupRepository(root: repository).list().isEmpty)
         }
     }
 
@@ -132,7 +132,7 @@ struct BackupFailureTests {
             let next = try CLI.run(["backup", "create", "--compression", "none", "--jobs", "1"], environment: environment)
             #expect(next.status == 0, "\(next.stderr)")
             #expect(!FileManager.default.fileExists(atPath: "\(directory)/\(leftover)"))
-            #expect(BackupRepository(root: repository).list().count == 1)
+            #expect(try BackupRepository(root: repository).list().count == 1)
         }
     }
 }

@@ -32,7 +32,7 @@ struct BackupRoundTripTests {
             #expect((directory[.posixPermissions] as? NSNumber)?.intValue == 0o700)
             let beside = try BackupManifest.decode(try Data(contentsOf: URL(fileURLWithPath: result.manifestPath)), source: "beside")
             #expect(beside == manifest)
-            #expect(BackupRepository(root: repository).list().map(\.id) == [manifest.id])
+            #expect(try BackupRepository(root: repository).list().map(\.id) == [manifest.id])
 
             // (a) restore, 2 connections, row order kept: identical.
             try await PostgresTestDatabase.with(migrated: false) { target, _ in

@@ -15,7 +15,7 @@ struct BackupVerifyCommandTests {
             let environment = ["DATABASE_URL": try BackupTestSupport.url(source), "BACKUP_REPO": repository]
             let created = try CLI.run(["backup", "create"], environment: environment)
             try #require(created.status == 0, "\(created.stderr)")
-            let entry = try #require(BackupRepository(root: repository).list().first)
+            let entry = try #require(try BackupRepository(root: repository).list().first)
             try await body(entry, environment)
         }
     }

@@ -109,7 +109,7 @@ struct BatchArchivalTests {
             try await RetentionFixtures.seedDemo(db)
             let before = try await RetentionFixtures.requestRows(db)
             let configuration = try RetentionFixtures.configuration(name, backupRepository: repository)
-            let environment = ["DATABASE_URL": try #require(configuration.databaseURL), "BACKUP_REPO": repository, "ENABLE_CACHE": "false"]
+            let environment = ["DATABASE_URL": try #require(configuration.databaseURL), "BACKUP_REPO": repository + "/backups", "ENABLE_CACHE": "false"]
 
             let crashed = try CLI.run(["retention", "--only", "batches"], environment: environment.merging([CrashPoint.variable: point]) { $1 })
             #expect(crashed.status == SIGKILL)
@@ -152,7 +152,7 @@ struct BatchArchivalTests {
             let state = { try await db.query("SELECT batch_id, archived_at::text, archive_sha256 FROM public.batches ORDER BY id").rows.map(\.values) }
             let rowsBefore = try await RetentionFixtures.requestRows(db)
             let batchesBefore = try await state()
-            let environment = ["DATABASE_URL": try #require(configuration.databaseURL), "BACKUP_REPO": repository]
+            let environment = ["DATABASE_URL": try #require(configuration.databaseURL), "BACKUP_REPO": repository + "/backups"]
 
             // Corrupt: one byte changed in the middle of the file.
             let corrupt = String(archived[0].uri.dropFirst("file://".count))

@@ -44,7 +44,8 @@ enum RetentionFixtures {
         configuration.redisURL = redisURL
         configuration.enableCache = redisURL != nil
         configuration.redisMaxRetries = 0
-        if let backupRepository { configuration.backupRepository = backupRepository }
+        // Backups in `<root>/backups`, so the default archive repository beside it is `<root>/archive`.
+        if let backupRepository { configuration.backupRepository = backupRepository + "/backups" }
         return configuration
     }
 

@@ -51,7 +51,14 @@ struct SnapshotCopyTests {
             #expect(manifest.id == id)
             #expect(manifest.server == "redis")
             #expect(manifest.serverURL == "redis://127.0.0.1:\(server.port)")
-            let beside = try SnapshotManifest.decode(Array(try Data(contentsOf: URL(fileURLWithPath: repository.directory + "/\(id).manifest.json"))))
+            var beside = try SnapshotManifest.decode(Array(try Data(contentsOf: URL(fileURLWithPath: repository.directory + "/\(id).manifest.json"))))
+            // Beside the archive, the manifest also records the archive as stored (sha256sum is the oracle).
+            let stored = try #require(beside.archive)
+            #expect(stored.name == "\(id).tar.zst")
+            #expect(!stored.encrypted)
+            #expect(stored.bytes == outcome.details["archive_bytes"]?.intValue)
+            #expect(try SnapshotTestSupport.run("/usr/bin/sha256sum", [archive]).output.hasPrefix(stored.sha256 + " "))
+            beside.archive = nil
             #expect(beside == manifest)
             let file = try #require(manifest.files.first)
             #expect(manifest.files.count == 1)

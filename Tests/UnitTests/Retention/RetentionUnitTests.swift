@@ -1,7 +1,9 @@
+import AgeEncryption
 import Foundation
 import OpsCore
 @testable import Retention
 import OpsSupport
+import Repository
 import Testing
 
 @Suite("Retention: durations, archive names, summaries")
@@ -13,11 +15,80 @@ struct RetentionUnitTests {
         #expect(!BatchArchive.fileName(batchID).contains("/"))
     }
 
-    @Test func archivePathsFollowTheRepositoryLayout() {
-        #expect(BatchArchive.path(repository: "/srv/backups", yearMonth: "2026/03", batchID: "b-1")
-                == "/srv/backups/archive/batches/2026/03/b-1.tar.zst")
+    /// `ARCHIVE_REPO`'s default: `archive` beside `BACKUP_REPO`, never inside it.
+    @Test(arguments: [
+        ("/srv/backups", nil, "/srv/archive"),
+        ("/srv/backups/", nil, "/srv/archive"),
+        ("/var/lib/auto-i18n-ops/backups", nil, InstallLayout.installed.archiveRepository),
+        ("s3://bucket/site/backups", nil, "s3://bucket/site/archive"),
+        ("s3://bucket/backups", nil, "s3://bucket/archive"),
+        ("/srv/backups", "s3://other/archive", "s3://other/archive"),
+        ("s3://bucket/backups", "/srv/archive", "/srv/archive"),
+        ("s3://bucket/backups", "file:///srv/archive", "/srv/archive"),
+    ] as [(String, String?, String)])
+    func archiveRepositoryIsArchiveRepoElseBesideTheBackupRepository(backup: String, archive: String?, expected: String) throws {
+        var environment = ["BACKUP_REPO": backup]
+        environment["ARCHIVE_REPO"] = archive
+        let url = try BatchArchiveRepository.url(try OpsConfiguration(environment: environment))
+        #expect(url.description == expected)
+    }
+
+    @Test func aRelativeBackupRepositoryGivesAnAbsoluteArchiveRepositoryBesideIt() throws {
+        let url = try BatchArchiveRepository.url(try OpsConfiguration(environment: ["BACKUP_REPO": "Backups"]))
+        let cwd = FileManager.default.currentDirectoryPath
+        #expect(url.description == (cwd == "/" ? "/archive" : cwd + "/" + InstallLayout.checkout.archiveRepository))
+    }
+
+    @Test(arguments: [
+        ("s3://bucket", nil),                       // the default would be inside the bucket-root repository
+        ("/", nil),
+        ("/srv/archive", nil),                      // the default would be the backup repository itself
+        ("/srv/backups", "/srv/backups"),
+        ("/srv/backups", "/srv/backups/archive"),
+        ("s3://bucket/backups", "s3://bucket/backups/archive"),
+        ("s3://bucket", "s3://bucket/archive"),
+        ("/srv/backups", "ftp://host/archive"),     // not a repository URL
+    ] as [(String, String?)])
+    func anArchiveRepositoryInsideTheBackupRepositoryIsAConfigurationError(backup: String, archive: String?) throws {
+        var environment = ["BACKUP_REPO": backup]
+        environment["ARCHIVE_REPO"] = archive
+        let configuration = try OpsConfiguration(environment: environment)
+        let error = try #require(throws: OpsError.self) { try BatchArchiveRepository.url(configuration) }
+        #expect(error.code.exitCode == ExitCode.usage)
+        #expect(error.message.contains("ARCHIVE_REPO"))
+        #expect(!error.message.contains("\n"))
+    }
+
+    @Test func archiveNamesAndURIsFollowTheArchiveRepositoryLayout() throws {
+        let local = try BatchArchiveRepository.open(try OpsConfiguration(environment: ["ARCHIVE_REPO": "/srv/archive"]), recipients: [])
+        let name = local.name(yearMonth: "2026/03", batchID: "b-1")
+        #expect(name == "batches/2026/03/b-1.tar.zst")
+        #expect(local.uri(name) == "file:///srv/archive/batches/2026/03/b-1.tar.zst")
+        let recipient = AgeX25519Identity.generate().recipient.description
+        let s3 = try BatchArchiveRepository.open(try OpsConfiguration(environment: ["ARCHIVE_REPO": "s3://bucket/site/archive"]), recipients: [recipient],
+                                                 environment: ["AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret"])
+        let encrypted = s3.name(yearMonth: "2026/03", batchID: "a/b")
+        #expect(encrypted == "batches/2026/03/a%2Fb.tar.zst.age")
+        #expect(s3.uri(encrypted) == "s3://bucket/site/archive/batches/2026/03/a%2Fb.tar.zst.age")
         #expect(BatchArchive.uri(path: "/srv/x.tar.zst") == "file:///srv/x.tar.zst")
-        #expect(BatchArchive.localPath(uri: "s3://bucket/x.jsonl.gz", repository: "/srv") == nil)
+        #expect(BatchArchive.localPath(uri: "s3://bucket/x.jsonl.gz", backupRepository: "/srv", archiveRepository: nil) == nil)
+    }
+
+    /// An archive made before ARCHIVE_REPO existed (under `$BACKUP_REPO/archive/batches/`) is found by
+    /// its absolute URI, and after the backup repository moved, under the new `BACKUP_REPO`.
+    @Test func legacyArchivesUnderTheBackupRepositoryAreStillFound() throws {
+        let root = NSTemporaryDirectory() + "legacy-archive-\(UUID())"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let legacy = root + "/old/backups/archive/batches/2026/03/b-1.tar.zst"
+        try AtomicFile.makeDirectories((legacy as NSString).deletingLastPathComponent)
+        try AtomicFile.write(Data("x".utf8), to: legacy)
+        #expect(BatchArchive.localPath(uri: "file://" + legacy, backupRepository: "/elsewhere", archiveRepository: nil) == legacy)
+        let moved = root + "/new/backups/archive/batches/2026/03/b-1.tar.zst"
+        try AtomicFile.makeDirectories((moved as NSString).deletingLastPathComponent)
+        try FileManager.default.moveItem(atPath: legacy, toPath: moved)
+        #expect(BatchArchive.localPath(uri: "file://" + legacy, backupRepository: root + "/new/backups", archiveRepository: root + "/new/archive") == moved)
+        // Gone everywhere: the recorded path, so the error names it.
+        #expect(BatchArchive.localPath(uri: "file:///gone/archive/batches/x.tar.zst", backupRepository: root, archiveRepository: nil) == "/gone/archive/batches/x.tar.zst")
     }
 
     @Test func autoVacuumsTablesTheRunDeletedTenThousandRowsAndOnePercentFrom() {

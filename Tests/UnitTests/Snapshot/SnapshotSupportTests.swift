@@ -9,7 +9,7 @@ struct SnapshotSupportTests {
     @Test func repositoryIdsCarryTheirUTCTime() throws {
         let date = Date(timeIntervalSince1970: 1_795_684_440)  // 2026-11-26T09:14:00Z
         let repository = SnapshotRepository(backupRepository: NSTemporaryDirectory() + "/no-such-\(UUID())")
-        #expect(repository.newID(for: date) == "20261126T091400Z")
+        #expect(try repository.newID(for: date) == "20261126T091400Z")
         #expect(SnapshotRepository.date(ofID: "20261126T091400Z") == date)
         #expect(SnapshotRepository.date(ofID: "20261126T091400Z-2") == date)
         #expect(SnapshotRepository.date(ofID: "20261126T091400Z-x") == nil)
