@@ -16,11 +16,13 @@ struct BackupCopyCommand: JobCommandType {
     @Argument(help: "A backup id or 'latest' (default).") var backup: String?
     @Option(help: ArgumentHelp("The repository to copy into: a directory or s3://bucket/prefix.", valueName: "url")) var to: String
     @Option(help: "The database whose backups ID and 'latest' refer to (default: DATABASE_URL's, or the only one).") var database: String?
+    @Flag(help: "No progress line (terminal) or progress log lines (every 10 s otherwise).") var quiet = false
 
     func makeJob() throws -> any OpsJob {
         let settings = try repository.settings()
         try RepositorySettings(repo: to).validate()
-        return BackupCopyJob(backup: backup, database: database, destination: to, settings: settings)
+        return BackupCopyJob(backup: backup, database: database, destination: to, settings: settings,
+                             progress: ProgressMeter.defaultDisplay(quiet: quiet))
     }
 
     func summary(_ outcome: JobOutcome) -> String {

@@ -18,35 +18,46 @@ package struct BackupCopyJob: OpsJob {
     package var database: String?
     package var destination: String
     package var settings: RepositorySettings
+    /// The progress line: bytes copied of the archive's stored size, then bytes read back (`--quiet`: none).
+    package var progress: ProgressMeter.Display
 
-    package init(backup: String?, database: String?, destination: String, settings: RepositorySettings) {
+    package init(backup: String?, database: String?, destination: String, settings: RepositorySettings, progress: ProgressMeter.Display = .none) {
         self.backup = backup
         self.database = database
         self.destination = destination
         self.settings = settings
+        self.progress = progress
     }
 
     package func run(_ context: JobContext) async throws -> JobOutcome {
         let (backup, requested, destination, settings, configuration, logger) = (self.backup, self.database, self.destination, self.settings, context.configuration, context.logger)
-        return try await BackupError.mapped { try await BlockingIO.run(name: "backup-copy") {
-            let source = try settings.repository(configuration)
-            let target = try BackupRepository.open(destination, setting: "--to", options: try settings.repositoryOptions(configuration))
-            guard source.store.url != target.store.url else {
-                throw BackupError(.usage, "--to \(destination) is the repository the backup is in; copy to another one")
+        let display = progress
+        return try await BackupError.mapped {
+            let (entry, target) = try await BlockingIO.run(name: "backup-copy-resolve") { () throws -> (BackupRepository.Entry, BackupRepository) in
+                let source = try settings.repository(configuration)
+                let target = try BackupRepository.open(destination, setting: "--to", options: try settings.repositoryOptions(configuration))
+                guard source.store.url != target.store.url else {
+                    throw BackupError(.usage, "--to \(destination) is the repository the backup is in; copy to another one")
+                }
+                return (try source.resolve(backup, database: BackupRepository.database(option: requested, configuration: configuration)), target)
             }
-            let entry = try source.resolve(backup, database: BackupRepository.database(option: requested, configuration: configuration))
-            let copied = try Self.copy(entry, to: target, logger: logger)
+            let meter = ProgressMeter(label: "copy", quantities: [.init("copied", total: entry.archiveBytes, isBytes: true)],
+                                      display: display, log: { logger.info("\($0)") })
+            let copied = try await meter.showing {
+                try await BlockingIO.run(name: "backup-copy") { try Self.copy(entry, to: target, logger: logger, progress: meter) }
+            }
             return JobOutcome(details: [
                 "id": .string(entry.id), "database": .string(entry.database),
                 "from": .string(entry.archivePath), "to": .string(copied.path),
                 "bytes": .int(copied.bytes), "already_there": .bool(copied.alreadyThere),
                 "encrypted": .bool(entry.isEncrypted),
             ])
-        } }
+        }
     }
 
     /// Copies `entry` into `target`; blocking.
-    static func copy(_ entry: BackupRepository.Entry, to target: BackupRepository, logger: Logger) throws -> (path: String, bytes: Int64, alreadyThere: Bool) {
+    static func copy(_ entry: BackupRepository.Entry, to target: BackupRepository, logger: Logger,
+                     progress: ProgressMeter? = nil) throws -> (path: String, bytes: Int64, alreadyThere: Bool) {
         let directory = target.directoryName(database: entry.database)
         let file = entry.archiveName.split(separator: "/").last.map(String.init) ?? entry.archiveName
         let archiveName = "\(directory)/\(file)"
@@ -75,6 +86,7 @@ package struct BackupCopyJob: OpsJob {
                 let n = try input.read(into: buffer)
                 if n == 0 { break }
                 try sink.write(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                progress?.add("copied", Int64(n))
             }
         } catch {
             sink.discard()

@@ -21,7 +21,7 @@ struct ProgressLineTests {
         }
     }
 
-    @Test("backup, restore and verify log rows, tables and members done of their totals, never more than the total")
+    @Test("backup, copy, restore and verify log rows, tables and members done of their totals, never more than the total")
     func progressLinesCountTheRealWork() async throws {
         let repository = try BackupTestSupport.temporaryRepository()
         defer { try? FileManager.default.removeItem(atPath: repository) }
@@ -56,6 +56,15 @@ struct ProgressLineTests {
             let checked = Self.figures(verifyLog.all, label: "verify", name: "members")
             #expect(!checked.isEmpty, "no verify progress line in \(verifyLog.all)")
             #expect(checked.allSatisfy { $0.total == Int64(result.manifest.members.count) && $0.done <= $0.total! })
+
+            // backup copy: the bytes copied reach the archive's stored size exactly.
+            let copyRoot = try BackupTestSupport.temporaryRepository()
+            defer { try? FileManager.default.removeItem(atPath: copyRoot) }
+            let copyMeter = ProgressMeter(label: "copy", quantities: [.init("copied", total: entry.archiveBytes, isBytes: true)],
+                                          display: .none, log: { _ in })
+            let copied = try BackupCopyJob.copy(entry, to: BackupRepository(root: copyRoot), logger: BackupTestSupport.logger, progress: copyMeter)
+            #expect(copied.bytes == entry.archiveBytes)
+            #expect(copyMeter.line().hasPrefix("copy: \(ByteCount.format(entry.archiveBytes))/\(ByteCount.format(entry.archiveBytes)), "), "\(copyMeter.line())")
 
             try await PostgresTestDatabase.with(migrated: false) { target, targetConnection in
                 let (restoreLogger, restoreLog) = CapturingLogHandler.logger()
