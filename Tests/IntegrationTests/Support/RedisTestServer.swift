@@ -60,13 +60,25 @@ final class RedisTestServer {
         try process.run()
 
         let deadline = ContinuousClock.now + .seconds(5)
-        while !Self.acceptsConnections(port: port) {
+        // Accepting connections is not enough: another test's server may have taken the port between
+        // probing and binding (ours then exits with "Address already in use"), and two tests would
+        // share one keyspace. Ours logs "Server initialized" once its own listening socket is bound.
+        func ready() -> Bool {
+            guard Self.acceptsConnections(port: port) else { return false }
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            return text.contains("Server initialized")
+        }
+        while !ready() {
             guard process.isRunning, ContinuousClock.now < deadline else {
                 let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
                 stop()
                 throw TestServerError(message: "redis-server on port \(port) did not start: \(output)")
             }
             try await Task.sleep(for: .milliseconds(20))
+        }
+        guard process.isRunning else {
+            stop()
+            throw TestServerError(message: "redis-server on port \(port) exited after starting")
         }
     }
 
