@@ -152,7 +152,7 @@ struct SnapshotTriggerTests {
         try await admin.command(["SAVE"])
         admin.close()
         let loading = try await RedisTestServer.start(arguments: [
-            "--dir", source.directory.path, "--key-load-delay", "200", "--loading-process-events-interval-bytes", "1024",
+            "--dir", source.directory.path, "--key-load-delay", "1000", "--loading-process-events-interval-bytes", "1024",
         ])
         defer { loading.stop() }
         // Precondition: it is still loading (it takes seconds; starting it took milliseconds).
