@@ -10,6 +10,16 @@ package final class ProgressMeter: @unchecked Sendable {
         case none, terminal, log
         /// Log lines at this interval (tests, and callers that want a line more or less often than 10 s).
         case every(Duration)
+
+        /// How often a line is drawn or logged; nil for `.none`.
+        var interval: Duration? {
+            switch self {
+            case .none: return nil
+            case .terminal: return .seconds(1)
+            case .log: return .seconds(10)
+            case .every(let every): return max(every, .milliseconds(10))
+            }
+        }
     }
 
     /// One counted quantity: `files 56/129`, `9.1 MiB/28.8 MiB` (bytes), `rows 1200` (no total).
@@ -95,13 +105,7 @@ package final class ProgressMeter: @unchecked Sendable {
 
     /// Redraws (terminal) or logs (not a terminal) until cancelled; then clears the terminal line.
     package func run() async {
-        let interval: Duration
-        switch display {
-        case .none: return
-        case .terminal: interval = .seconds(1)
-        case .log: interval = .seconds(10)
-        case .every(let every): interval = max(every, .milliseconds(10))
-        }
+        guard let interval = display.interval else { return }
         while !Task.isCancelled {
             do { try await Task.sleep(for: interval) } catch { break }
             if display == .terminal {
@@ -117,13 +121,7 @@ package final class ProgressMeter: @unchecked Sendable {
     /// (the run's own work, or a daemon's other jobs) never silences the line. No line is written
     /// after `body` returns.
     package func showing<T>(_ body: () async throws -> T) async rethrows -> T {
-        let interval: Duration
-        switch display {
-        case .none: return try await body()
-        case .terminal: interval = .seconds(1)
-        case .log: interval = .seconds(10)
-        case .every(let every): interval = max(every, .milliseconds(10))
-        }
+        guard let interval = display.interval else { return try await body() }
         let wake = DispatchSemaphore(value: 0)
         let stopped = LockedBox(false)
         let terminal = display == .terminal
