@@ -46,8 +46,18 @@ package struct BackupCreator: Sendable {
         let snapshot = try await BackupSnapshot.open(configuration)
         var connections = [snapshot.main]
         let outcome: Swift.Result<Result, any Error>
+        var preparing: Task<PreparedSink, any Error>?
+        let handedOver = LockedBox(false)
         do {
             let pgDump = try PgDump.locate(serverVersionNumber: snapshot.serverVersionNumber)
+            // The repository side (leftovers, the id, the archive object) is prepared while pg_dump
+            // and the locks run: on S3 that is several requests.
+            let sinkTask = Task { [repository, options] in
+                try await BlockingIO.run(name: "backup-prepare") {
+                    try Self.prepareSink(repository: repository, database: snapshot.database, started: snapshot.started, options: options)
+                }
+            }
+            preparing = sinkTask
             let target = try Stores.postgresTarget(configuration)
             // pg_dump writes the schema sections, and pg_dumpall the roles, at once while we take the
             // locks and join the snapshot: the COPY streams start when the pre-data and the roles are in.
@@ -82,14 +92,50 @@ package struct BackupCreator: Sendable {
             post = try await postData
             let source = try await Self.sourceDatabase(snapshot.main)
             let result = try await write(preData: pre, postData: post, globals: globals, source: source, tables: prepared.1,
-                                         sections: sections, snapshot: snapshot, connections: connections, begin: begin, clock: clock)
+                                         sections: sections, snapshot: snapshot, connections: connections, begin: begin, clock: clock,
+                                         preparing: sinkTask, handedOver: handedOver)
             outcome = .success(result)
         } catch {
             outcome = .failure(error)
         }
         // The one place the backup's connections are closed, however it ended.
         for connection in connections { await connection.close() }
+        if case .failure = outcome, let preparing, !handedOver.withLock({ $0 }), let unused = try? await preparing.value {
+            // Failed before the archive was started: the prepared object goes.
+            _ = try? await BlockingIO.run(name: "backup-discard") { unused.sinks.value.outer.discard() }
+        }
         return try outcome.get()
+    }
+
+    /// The repository side of a backup: leftovers of interrupted runs removed, a free id, the archive
+    /// object created (a temporary file, or an S3 upload started with the first part).
+    struct PreparedSink: Sendable {
+        var removed: [String]
+        var id: String
+        var sinks: UnsafeTransfer<(outer: any ByteSink, hashing: HashingSink)>
+    }
+
+    static func prepareSink(repository: BackupRepository, database: String, started: Date, options: BackupOptions) throws -> PreparedSink {
+        let recipients = options.recipients
+        let ext = options.archiveCompression.fileExtension + (recipients == nil ? "" : RepositoryEncryption.suffix)
+        let directory = repository.directoryName(database: database)
+        let removed = try repository.removeLeftovers(database: database)
+        let existing: Set<String>
+        do { existing = Set(try repository.store.list(in: directory).map(\.baseName)) }
+        catch { throw BackupError.from(error) }
+        var id = BackupRepository.id(for: started)
+        func taken(_ id: String) -> Bool {
+            existing.contains("\(id)\(BackupRepository.manifestSuffix)")
+                || BackupRepository.archiveExtensions.contains { existing.contains("\(id).\($0)") || existing.contains("\(id).\($0)\(RepositoryEncryption.suffix)") }
+        }
+        while taken(id) {
+            id = BackupRepository.id(for: (BackupRepository.date(fromID: id) ?? started).addingTimeInterval(1))
+        }
+        do {
+            let hashing = HashingSink(try repository.store.create("\(directory)/\(id).\(ext)"))
+            let outer = try recipients.map { try RepositoryEncryption.encrypting(hashing, recipients: $0) } ?? hashing
+            return PreparedSink(removed: removed, id: id, sinks: UnsafeTransfer((outer, hashing)))
+        } catch { throw BackupError.from(error) }
     }
 
     static func sourceDatabase(_ connection: PostgresConnection) async throws -> BackupManifest.SourceDatabase? {
@@ -100,33 +146,16 @@ package struct BackupCreator: Sendable {
     }
 
     private func write(preData: [UInt8], postData: [UInt8], globals: [UInt8], source: BackupManifest.SourceDatabase?, tables: [BackupTable], sections: PgDumpSections, snapshot: BackupSnapshot,
-                       connections: [PostgresConnection], begin: ContinuousClock.Instant, clock: ContinuousClock) async throws -> Result {
+                       connections: [PostgresConnection], begin: ContinuousClock.Instant, clock: ContinuousClock,
+                       preparing: Task<PreparedSink, any Error>, handedOver: LockedBox<Bool>) async throws -> Result {
         let database = snapshot.database
         let repository = self.repository
         let recipients = options.recipients
         let ext = options.archiveCompression.fileExtension + (recipients == nil ? "" : RepositoryEncryption.suffix)
         let directory = repository.directoryName(database: database)
-        // Listing, unlinks, aborting stale uploads and creating the object block: keep them off the
-        // cooperative pool.
-        let (removed, backupID, sinks) = try await BlockingIO.run(name: "backup-prepare") { () throws -> ([String], String, UnsafeTransfer<(outer: any ByteSink, hashing: HashingSink)>) in
-            let removed = try repository.removeLeftovers(database: database)
-            let existing: Set<String>
-            do { existing = Set(try repository.store.list(in: directory).map(\.baseName)) }
-            catch { throw BackupError.from(error) }
-            var id = BackupRepository.id(for: snapshot.started)
-            func taken(_ id: String) -> Bool {
-                existing.contains("\(id)\(BackupRepository.manifestSuffix)")
-                    || BackupRepository.archiveExtensions.contains { existing.contains("\(id).\($0)") || existing.contains("\(id).\($0)\(RepositoryEncryption.suffix)") }
-            }
-            while taken(id) {
-                id = BackupRepository.id(for: (BackupRepository.date(fromID: id) ?? snapshot.started).addingTimeInterval(1))
-            }
-            do {
-                let hashing = HashingSink(try repository.store.create("\(directory)/\(id).\(ext)"))
-                let outer = try recipients.map { try RepositoryEncryption.encrypting(hashing, recipients: $0) } ?? hashing
-                return (removed, id, UnsafeTransfer((outer, hashing)))
-            } catch { throw BackupError.from(error) }
-        }
+        let prepared = try await preparing.value
+        handedOver.withLock { $0 = true }
+        let (removed, backupID, sinks) = (prepared.removed, prepared.id, prepared.sinks)
         if !removed.isEmpty { logger.notice("removed leftovers of interrupted backups", metadata: ["objects": "\(removed.count)"]) }
         let id = backupID
         let archiveName = "\(directory)/\(id).\(ext)"

@@ -30,13 +30,6 @@ enum PostDataScheduler {
         var started = Array(repeating: false, count: statements.count)
         var done = Array(repeating: false, count: statements.count)
         var firstOpen = 0
-        func conflicts(_ a: [String: LockMode]?, _ b: [String: LockMode]?) -> Bool {
-            guard let a, let b else { return true }
-            return a.contains { table, mode in
-                guard let other = b[table] else { return false }
-                return mode == .exclusive || other == .exclusive || (mode == .sharedUnique && other == .sharedUnique)
-            }
-        }
         // Of the statements that may start, the slow index kinds first (a GIN build is usually the
         // longest single step of a restore), then script order.
         let slow = statements.map { isSlowIndexBuild($0.sql) }
@@ -86,7 +79,16 @@ enum PostDataScheduler {
         }
     }
 
-    private static func execute(_ statement: ScriptStatement, on connection: PostgresConnection) async throws {
+    /// Whether two statements' locks conflict (a barrier, nil, conflicts with everything).
+    static func conflicts(_ a: [String: LockMode]?, _ b: [String: LockMode]?) -> Bool {
+        guard let a, let b else { return true }
+        return a.contains { table, mode in
+            guard let other = b[table] else { return false }
+            return mode == .exclusive || other == .exclusive || (mode == .sharedUnique && other == .sharedUnique)
+        }
+    }
+
+    static func execute(_ statement: ScriptStatement, on connection: PostgresConnection) async throws {
         do { try await connection.execute(statement.sql) }
         catch { throw ScriptRunner.failure(error, source: statement.source, line: statement.line, sql: statement.sql) }
     }

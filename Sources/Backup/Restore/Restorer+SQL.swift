@@ -3,4 +3,14 @@ extension Restorer {
         SELECT set_config('maintenance_work_mem', '256MB', false)
         WHERE pg_catalog.pg_size_bytes(current_setting('maintenance_work_mem')) < 268435456
         """
+
+    /// Autovacuum starts on the freshly loaded tables during a restore, and a statement that needs a
+    /// conflicting lock (a key, a foreign key, ANALYZE) cancels it only after waiting
+    /// `deadlock_timeout` (1 s by default), each time. A superuser's restore sessions wait 100 ms.
+    /// Others cannot change the setting (it is superuser-only) and keep the server's.
+    static let deadlockTimeoutSQL = """
+        SELECT set_config('deadlock_timeout', '100ms', false)
+        WHERE (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)
+          AND pg_catalog.current_setting('deadlock_timeout')::interval > interval '100 ms'
+        """
 }

@@ -120,8 +120,18 @@ package struct Restorer: Sendable {
         try await RestorePreflight.check(target: target, manifest: early, options: options, tableSelection: !options.tables.isEmpty)
         let checking = meter("restore: checksums", [.init("members", total: Int64(early.members.count)),
                                                      .init("bytes", total: early.totalBytes, isBytes: true)])
-        let manifest = try await checking.showing {
-            try await BlockingIO.run(name: "restore-verify") { [object] in try ArchiveChecker.check(object, beside: beside, progress: checking) }
+        // With --jobs, the post-data member is kept from the checksum pass: its head (index and key
+        // builds) starts on a spare connection as soon as its tables have loaded (EarlyPostData).
+        let earlyCandidate = options.jobs > 1 && !options.singleTransaction && options.tables.isEmpty
+            ? early.members.first(where: { $0.kind == .postData })?.name : nil
+        let (manifest, kept) = try await checking.showing {
+            try await BlockingIO.run(name: "restore-verify") { [object] in
+                try ArchiveChecker.check(object, beside: beside, progress: checking, keeping: earlyCandidate.map { [$0] } ?? [])
+            }
+        }
+        let earlyPostData: EarlyPostData? = try earlyCandidate.flatMap { name in
+            try kept[name].flatMap { try EarlyPostData(postData: $0, source: name, tables: manifest.tables,
+                                                       filter: RestoreFilter(noOwner: options.noOwner, noPrivileges: options.noPrivileges)) }
         }
         logger.info("checksums verified", metadata: ["archive": "\(path)", "members": "\(manifest.members.count)"])
         var selection: TableSelection?
@@ -161,7 +171,7 @@ package struct Restorer: Sendable {
         let log = logger
         let (rows, statements) = try await loading.showing {
             try await run(jobs: jobs, selectedTables: selected, manifestTables: selected ?? manifest.tables,
-                          globals: globals, freezeMembers: freeze) { [object] channel, targetTables in
+                          globals: globals, freezeMembers: freeze, early: earlyPostData) { [object] channel, targetTables in
                 var selection = chosen
                 selection?.targetTables = targetTables
                 selection?.resetsPrivileges = !noPrivileges
@@ -242,7 +252,7 @@ package struct Restorer: Sendable {
     }
 
     private func run(jobs: Int, selectedTables: [BackupManifest.Table]?, manifestTables: [BackupManifest.Table]?,
-                     globals: [UInt8]?, freezeMembers: Set<String>,
+                     globals: [UInt8]?, freezeMembers: Set<String>, early: EarlyPostData? = nil,
                      read: @escaping @Sendable (HandoffChannel<RestoreEvent>, _ targetTables: Set<String>) throws -> Void) async throws -> (Int64, Int) {
         LargeBuffers.configure()
         let main = try await PostgresConnection.connect(target)
@@ -284,6 +294,7 @@ package struct Restorer: Sendable {
             for connection in connections {
                 // Index builds (GIN above all) are much faster with more than the default 64 MB.
                 try await connection.query(Self.maintenanceWorkMemSQL)
+                try await connection.query(Self.deadlockTimeoutSQL)
             }
 
             if let role = options.role {
@@ -296,7 +307,7 @@ package struct Restorer: Sendable {
             async let reading: Void = BlockingIO.run(name: "restore-read") { try read(channel, targetTables) }
             let runner = ScriptRunner(connections: connections, preserveRowOrder: options.preserveRowOrder,
                                       filter: RestoreFilter(noOwner: options.noOwner, noPrivileges: options.noPrivileges),
-                                      freezeMembers: freezeMembers, inTransaction: options.singleTransaction)
+                                      freezeMembers: freezeMembers, inTransaction: options.singleTransaction, early: early)
             loading = true
             do {
                 try await runner.run(channel)

@@ -25,9 +25,15 @@ final class ScriptRunner {
     /// and `COMMIT;` (pg_dump's around large objects) are left out.
     private let inTransaction: Bool
 
+    /// The head of post-data, run on spare connections while other tables still load.
+    private let early: EarlyPostData?
+    /// Statements of `early` already run, left out when the post-data member arrives.
+    private var earlyDone: Set<EarlyPostData.Key> = []
+
     init(connections: [PostgresConnection], preserveRowOrder: Bool, filter: RestoreFilter = RestoreFilter(noOwner: false, noPrivileges: false),
-         freezeMembers: Set<String> = [], inTransaction: Bool = false) {
+         freezeMembers: Set<String> = [], inTransaction: Bool = false, early: EarlyPostData? = nil) {
         precondition(!connections.isEmpty)
+        self.early = connections.count > 1 && !inTransaction ? early : nil
         self.connections = connections
         self.preserveRowOrder = preserveRowOrder
         self.filter = filter
@@ -37,31 +43,74 @@ final class ScriptRunner {
     }
 
     func run(_ channel: HandoffChannel<RestoreEvent>) async throws {
-        try await withThrowingTaskGroup(of: (Int, Int64).self) { group in
+        // (connection, rows loaded, the data member's table, the early post-data entry)
+        try await withThrowingTaskGroup(of: (Int, Int64, String?, Int?).self) { group in
             var idle = Array(connections.indices.reversed())
             var busy = 0
             // The table each busy connection is loading.
             var loading: [Int: String] = [:]
+            // Early post-data: data members not yet loaded per table; entries started and done.
+            var remaining = early?.members ?? [:]
+            var earlyStarted = Array(repeating: false, count: early?.entries.count ?? 0)
+            var earlyFinished = earlyStarted
+            var earlyRunning = 0
+            var earlyOpen = early != nil
             func reclaim() async throws {
-                guard let (index, loaded) = try await group.next() else { return }
+                guard let (index, loaded, table, entry) = try await group.next() else { return }
                 idle.append(index)
                 loading[index] = nil
                 busy -= 1
                 rows += loaded
+                if let table, remaining[table] != nil { remaining[table]! -= 1 }
+                if let entry, let early {
+                    earlyFinished[entry] = true
+                    earlyRunning -= 1
+                    earlyDone.insert(EarlyPostData.Key(line: early.entries[entry].statement.line, sql: early.entries[entry].statement.sql))
+                    statements += 1
+                }
+            }
+            // Starts what may run of the head of post-data on idle connections other than the first
+            // (which runs the script's own statements), keeping at least one connection loading;
+            // with `everywhere` (the data is all in), on every idle connection.
+            func launchEarly(everywhere: Bool = false) {
+                guard earlyOpen, let early else { return }
+                guard early.settingsApplied(sessionStatements) else { earlyOpen = false; return }
+                while everywhere || earlyRunning < connections.count - 1, let slot = idle.lastIndex(where: { everywhere || $0 != 0 }),
+                      let entry = early.next(started: earlyStarted, done: earlyFinished, remaining: remaining) {
+                    let index = idle.remove(at: slot)
+                    earlyStarted[entry] = true
+                    earlyRunning += 1
+                    busy += 1
+                    let connection = connections[index]
+                    let pending = Array(sessionStatements[applied[index]...])
+                    applied[index] = sessionStatements.count
+                    let statement = early.entries[entry].statement
+                    group.addTask {
+                        for setting in pending { try await connection.execute(setting) }
+                        try await PostDataScheduler.execute(statement, on: connection)
+                        return (index, 0, nil, entry)
+                    }
+                }
             }
             while let event = try await channel.receive() {
                 switch event {
                 case .source(let name):
                     source = name
                 case .script(let scriptEvent):
-                    while busy > 0 { try await reclaim() }
+                    // The script's statements run on the first connection once no data member loads;
+                    // early post-data statements (never on the first connection here, on other
+                    // tables than any the script touches: the data section's setval and large
+                    // objects) go on beside them.
+                    while busy > earlyRunning { try await reclaim() }
                     try await run(scriptEvent, channel: channel)
                 case .data(let block):
+                    launchEarly()
                     // With `preserveRowOrder`, one table's members load in archive order, one at a
                     // time, so the table keeps the source's physical row order; otherwise a large
                     // table loads on every connection at once.
                     while idle.isEmpty || (preserveRowOrder && block.table != nil && loading.values.contains(block.table!)) {
                         try await reclaim()
+                        launchEarly()
                     }
                     let index = idle.removeLast()
                     loading[index] = block.table
@@ -70,13 +119,22 @@ final class ScriptRunner {
                     applied[index] = sessionStatements.count
                     busy += 1
                     let freeze = freezeMembers.contains(block.source) ? (inTransaction ? Freeze.inTransaction : .truncating) : Freeze.none
+                    let table = block.table
                     group.addTask {
                         for statement in pending { try await connection.execute(statement) }
-                        return (index, try await Self.load(block, on: connection, freeze: freeze))
+                        return (index, try await Self.load(block, on: connection, freeze: freeze), table, nil)
                     }
                 case .statements(var batch):
                     batch.removeAll { filter.skips($0.sql) }
-                    while busy > 0 { try await reclaim() }
+                    // All data is in: the head of post-data may use every connection, then the rest
+                    // of the batch runs as before.
+                    launchEarly(everywhere: true)
+                    while busy > 0 {
+                        try await reclaim()
+                        launchEarly(everywhere: true)
+                    }
+                    earlyOpen = false
+                    if !earlyDone.isEmpty { batch.removeAll { earlyDone.contains(EarlyPostData.Key(line: $0.line, sql: $0.sql)) } }
                     try await applySessionEverywhere()
                     try await PostDataScheduler.run(batch, connections: connections)
                     statements += batch.count

@@ -19,7 +19,15 @@ enum ArchiveChecker {
 
     /// `check` of an archive object (local or S3, decrypted when `.age`).
     static func check(_ object: BackupObject, beside: BackupManifest?, progress: ProgressMeter? = nil) throws -> BackupManifest {
+        try check(object, beside: beside, progress: progress, keeping: []).manifest
+    }
+
+    /// `check`, also returning the bodies of the members named in `keeping` (checked like the
+    /// others; those over 64 MiB are not kept), so a restore needs no second pass for them.
+    static func check(_ object: BackupObject, beside: BackupManifest?, progress: ProgressMeter? = nil,
+                      keeping: Set<String>) throws -> (manifest: BackupManifest, kept: [String: [UInt8]]) {
         let label = object.baseName
+        var kept: [String: [UInt8]] = [:]
         var seen: [(name: String, bytes: Int64, sha256: String)] = []
         var embedded: BackupManifest?
         do { try object.withArchiveReader { reader in
@@ -34,11 +42,14 @@ enum ArchiveChecker {
                 }
                 var hasher = SHA256()
                 var bytes: Int64 = 0
+                var body: [UInt8]? = keeping.contains(entry.name) ? [] : nil
                 try reader.readEntry(chunkSize: 256 * 1024) { chunk in
                     hasher.update(bufferPointer: chunk)
                     bytes += Int64(chunk.count)
                     progress?.add("bytes", Int64(chunk.count))
+                    if body != nil { body! += chunk; if body!.count > 64 << 20 { body = nil } }
                 }
+                if let body { kept[entry.name] = body }
                 progress?.add("members", 1)
                 seen.append((entry.name, bytes, hasher.finalizeHex()))
             }
@@ -72,7 +83,7 @@ enum ArchiveChecker {
         guard seen.map(\.name) == manifest.members.map(\.name) else {
             throw BackupError(.invalidArchive, "backup \(label) is invalid: its members are not in the manifest's order")
         }
-        return manifest
+        return (manifest, kept)
     }
 
     /// The embedded manifest alone (for the restore preflight of an archive without one beside it):
