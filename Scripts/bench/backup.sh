@@ -10,6 +10,8 @@
 #   BENCH_JOBS      --jobs for backup create and restore (default: number of cores)
 #   BENCH_BACKUP_ARGS  more options for backup create, e.g. "--compression-threads 0"
 #   BENCH_REUSE=1   keep the generated database `bench_backup` at exit and reuse it next time
+#   BENCH_REPEAT    runs of each measured command (default 3): the median wall time and the largest
+#                   peak RSS are reported (timings on a shared 2-core VM vary by 10-30 % run to run)
 #   DATABASE_URL    a server to use (a database `bench_backup` and scratch databases are created and
 #                   dropped there); without it a throwaway stack is started in a temporary directory.
 #
@@ -76,20 +78,36 @@ python3 "$REPO_ROOT/Scripts/bench/backup-data.py" "$ROWS" | psql -X -q -v ON_ERR
 fi
 DB_BYTES=$(psql -X -At -d "$SRC_URL" -c "SELECT pg_database_size('bench_backup')")
 
-# measure NAME CMD...: wall seconds and peak RSS (KiB) of a command, via /usr/bin/time -v.
+REPEAT="${BENCH_REPEAT:-3}"
+[[ "$REPEAT" =~ ^[1-9][0-9]?$ ]] || { log "BENCH_REPEAT must be 1-99"; exit 2; }
+
+# measure NAME [--before CMD] CMD...: wall seconds and peak RSS (KiB) of a command, via /usr/bin/time
+# -v, run REPEAT times (CMD of --before, untimed, before each run): the median wall time, the largest RSS.
 declare -A WALL RSS SIZE
 measure() {
     local name="$1"; shift
-    sync
-    /usr/bin/time -v -o "$WORK/time.$name" "$@"
-    WALL[$name]=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$WORK/time.$name")
-    RSS[$name]=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.$name")
-    log "$name: ${WALL[$name]} s, peak RSS $(( ${RSS[$name]} / 1024 )) MiB"
+    local before=""
+    if [[ "$1" == --before ]]; then before="$2"; shift 2; fi
+    local walls=() rss=0 r
+    for (( r = 1; r <= REPEAT; r++ )); do
+        [[ -n "$before" ]] && eval "$before"
+        sync
+        /usr/bin/time -v -o "$WORK/time.$name" "$@"
+        walls+=("$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$WORK/time.$name")")
+        local one; one=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.$name")
+        (( one > rss )) && rss=$one
+    done
+    WALL[$name]=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
+    RSS[$name]=$rss
+    log "$name: ${WALL[$name]} s (median of ${walls[*]}), peak RSS $(( rss / 1024 )) MiB"
 }
+
+# Warm-up, untimed: the first measured command must not be the one that pays for a cold cache.
+pg_dump -Fp -d "$SRC_URL" > /dev/null
 
 export BACKUP_REPO="$WORK/repo"
 log "backup create --jobs $JOBS ${BENCH_BACKUP_ARGS:-}"
-measure ops_backup env DATABASE_URL="$SRC_URL" "$OPS" backup create --jobs "$JOBS" ${BENCH_BACKUP_ARGS:-} --log-level warning >/dev/null
+measure ops_backup --before 'rm -rf "$BACKUP_REPO"' env DATABASE_URL="$SRC_URL" "$OPS" backup create --jobs "$JOBS" ${BENCH_BACKUP_ARGS:-} --log-level warning >/dev/null
 ARCHIVE="$(ls "$BACKUP_REPO"/bench_backup/*.tar.zst)"
 SIZE[ops_backup]=$(stat -c %s "$ARCHIVE")
 
@@ -102,25 +120,25 @@ if [[ -n "${OPS_TEST_S3_ENDPOINT:-}" ]]; then
     BUCKET="bench-backup-$$-$(date +%s)"
     env "${S3_ENV[@]}" aws --endpoint-url "$OPS_TEST_S3_ENDPOINT" s3api create-bucket --bucket "$BUCKET" >/dev/null
     log "backup create --repo s3://$BUCKET/bench --jobs $JOBS ${BENCH_BACKUP_ARGS:-}"
-    measure ops_backup_s3 env "${S3_ENV[@]}" DATABASE_URL="$SRC_URL" "$OPS" backup create --repo "s3://$BUCKET/bench" --jobs "$JOBS" ${BENCH_BACKUP_ARGS:-} --log-level warning >/dev/null
+    measure ops_backup_s3 --before 'env "${S3_ENV[@]}" aws --endpoint-url "$OPS_TEST_S3_ENDPOINT" s3 rm --quiet --recursive "s3://$BUCKET/bench/"' env "${S3_ENV[@]}" DATABASE_URL="$SRC_URL" "$OPS" backup create --repo "s3://$BUCKET/bench" --jobs "$JOBS" ${BENCH_BACKUP_ARGS:-} --log-level warning >/dev/null
     SIZE[ops_backup_s3]=$(env "${S3_ENV[@]}" aws --endpoint-url "$OPS_TEST_S3_ENDPOINT" s3 ls --recursive "s3://$BUCKET/bench/" | awk '/\.tar\.zst$/ {print $3}')
 else
     log "no OPS_TEST_S3_ENDPOINT: the S3 backup is not measured"
 fi
 
-measure pg_dump_fd pg_dump -Fd -j 2 -f "$WORK/dump.fd" -d "$SRC_URL"
+measure pg_dump_fd --before 'rm -rf "$WORK/dump.fd"' pg_dump -Fd -j 2 -f "$WORK/dump.fd" -d "$SRC_URL"
 SIZE[pg_dump_fd]=$(du -sb "$WORK/dump.fd" | cut -f1)
 measure pg_dump_fp bash -c 'pg_dump -Fp -d "$0" > /dev/null' "$SRC_URL"
 SIZE[ops_backup_raw]=$(tar -xOf "$ARCHIVE" --wildcards '*.sql' | wc -c)
 
-for db in bench_r_ops bench_r_pgr2; do
-    psql -X -q -d "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
-done
+fresh() { psql -X -q -d "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1" -c "CHECKPOINT"; }
 log "restore --jobs 2 (ANALYZE included)"
-measure ops_restore "$OPS" restore "$ARCHIVE" --target-url "$(db_url bench_r_ops)" --jobs 2 --log-level warning >/dev/null
+measure ops_restore --before 'fresh bench_r_ops' "$OPS" restore "$ARCHIVE" --target-url "$(db_url bench_r_ops)" --jobs 2 --log-level warning >/dev/null
 log "pg_restore -j 2 + vacuumdb -j 2 --analyze-only"
-measure pg_restore_2 bash -c 'pg_restore -j 2 -d "$0" "$1" && vacuumdb -j 2 --analyze-only -q -d "$0"' "$(db_url bench_r_pgr2)" "$WORK/dump.fd"
-# What an anti-wraparound autovacuum would later do to each: VACUUM (FREEZE) right after the restore.
+measure pg_restore_2 --before 'fresh bench_r_pgr2' bash -c 'pg_restore -j 2 -d "$0" "$1" && vacuumdb -j 2 --analyze-only -q -d "$0"' "$(db_url bench_r_pgr2)" "$WORK/dump.fd"
+# What an anti-wraparound autovacuum would later do to each: VACUUM (FREEZE) right after the restore
+# (once: a second VACUUM (FREEZE) finds nothing left to do).
+REPEAT=1
 measure ops_freeze psql -X -q -d "$(db_url bench_r_ops)" -c 'VACUUM (FREEZE)'
 measure pgr_freeze psql -X -q -d "$(db_url bench_r_pgr2)" -c 'VACUUM (FREEZE)'
 
@@ -128,7 +146,7 @@ ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 mib() { python3 -c "print(f'{$1 / 1048576:.1f}')"; }
 
 echo
-echo "## Backup benchmark: $(mib "$DB_BYTES") MiB database (pg_database_size), $(nproc) cores, jobs $JOBS ${BENCH_BACKUP_ARGS:-}"
+echo "## Backup benchmark: $(mib "$DB_BYTES") MiB database (pg_database_size), $(nproc) cores, jobs $JOBS ${BENCH_BACKUP_ARGS:-}, median of ${BENCH_REPEAT:-3} runs each"
 echo "$(lscpu | awk -F': +' '/Model name/ {print $2}'), PostgreSQL $(psql -X -At -d "$SRC_URL" -c 'SHOW server_version'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "plain SQL $(mib "${SIZE[ops_backup_raw]}") MiB; backup compresses it $(ratio "${SIZE[ops_backup_raw]}" "${SIZE[ops_backup]}")x"
 echo
