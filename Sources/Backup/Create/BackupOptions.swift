@@ -42,6 +42,8 @@ package struct BackupOptions: Sendable {
     /// `(2 × jobs + 2) × chunkBytes`, whatever the size of the tables (a single row larger than that is
     /// held whole).
     package var chunkBytes: Int
+    /// Whether `chunkBytes` was given rather than derived from `jobs` (see `defaultChunkBytes`).
+    package private(set) var chunkBytesGiven = false
     /// zstd worker threads; 0 compresses on the archive thread.
     package var compressionThreads: Int
     /// The progress line: tables, rows and data bytes copied of the catalog's estimate (`--quiet`: none).
@@ -60,6 +62,7 @@ package struct BackupOptions: Sendable {
         self.jobs = jobs
         self.lockWaitTimeout = lockWaitTimeout
         self.chunkBytes = chunkBytes ?? Self.defaultChunkBytes(jobs: jobs)
+        self.chunkBytesGiven = chunkBytes != nil
         self.compressionThreads = compressionThreads
     }
 
@@ -67,9 +70,11 @@ package struct BackupOptions: Sendable {
     package static var defaultJobs: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
     /// The member size for `jobs` connections: the member buffers share a 32 MiB budget, each between
-    /// 1 and 4 MiB (4 MiB for 1–3 jobs, 1 MiB from 15).
-    package static func defaultChunkBytes(jobs: Int) -> Int {
-        let budget = 32 << 20
+    /// 1 and 4 MiB (4 MiB for 1–3 jobs, 1 MiB from 15). Into object storage the budget is 16 MiB, since
+    /// the multipart upload holds part buffers of its own (8 MiB filling, up to two uploading), so
+    /// that the backup's peak stays within 128 MiB (2.7 MiB members for 2 jobs).
+    package static func defaultChunkBytes(jobs: Int, objectStorage: Bool = false) -> Int {
+        let budget = objectStorage ? 16 << 20 : 32 << 20
         return min(4 << 20, max(1 << 20, budget / (2 * max(1, jobs) + 2)))
     }
 

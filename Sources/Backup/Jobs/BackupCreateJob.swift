@@ -1,4 +1,5 @@
 import OpsCore
+import Repository
 import OpsSupport
 import PGClient
 
@@ -21,6 +22,9 @@ package struct BackupCreateJob: OpsJob {
             var options = options
             options.recipients = try settings.recipients(context.configuration)
             options.jobs = context.configuration.cappedConnections(options.jobs, logger: context.logger)
+            if !options.chunkBytesGiven {
+                options.chunkBytes = BackupOptions.defaultChunkBytes(jobs: options.jobs, objectStorage: repository.store.url.isS3)
+            }
             let creator = BackupCreator(configuration: context.configuration, repository: repository, options: options, logger: context.logger)
             let result = try await creator.create()
             return JobOutcome(details: [
