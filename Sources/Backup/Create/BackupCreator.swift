@@ -198,7 +198,10 @@ package struct BackupCreator: Sendable {
             ], display: options.progress, log: { logger.info("\($0)") })
             do {
                 copied = try await withTaskCancellationHandler {
-                    try await meter.showing { try await copyTables(tables, connections: connections, channel: channel, progress: meter) }
+                    try await meter.showing {
+                        try await copyTables(tables, connections: connections, channel: channel, progress: meter,
+                                             favoured: ArchiveShare.favouredTables(postData: postData))
+                    }
                 } onCancel: { channel.fail(cancelled) }
             } catch {
                 _ = try? await rest
@@ -303,8 +306,11 @@ package struct BackupCreator: Sendable {
 
     /// Copies every table, largest first, over all connections; returns the tables in plan order.
     private func copyTables(_ tables: [BackupTable], connections: [PostgresConnection],
-                            channel: HandoffChannel<SinkItem>, progress: ProgressMeter) async throws -> [BackupManifest.Table] {
+                            channel: HandoffChannel<SinkItem>, progress: ProgressMeter, favoured: Set<String> = []) async throws -> [BackupManifest.Table] {
         let order = tables.indices.sorted { tables[$0].estimatedBytes > tables[$1].estimatedBytes }
+        // With several connections, tables with a slow index build get the larger share of the archive.
+        let isFavoured = tables.map { favoured.contains("\($0.schema).\($0.name)") }
+        let share = connections.count > 1 && isFavoured.contains(true) && isFavoured.contains(false) ? ArchiveShare() : nil
         let queue = LockedBox.queue(order)
         let chunkBytes = options.chunkBytes
         let copied = try await withThrowingTaskGroup(of: [(Int, BackupManifest.Table)].self) { group in
@@ -314,7 +320,11 @@ package struct BackupCreator: Sendable {
                     do {
                         while let index: Int = queue.next() {
                             let table = tables[index]
-                            let chunker = TableChunker(table: table, tableIndex: index, chunkBytes: chunkBytes, channel: channel, progress: progress)
+                            let favouredTable = share != nil && isFavoured[index]
+                            let chunker = TableChunker(table: table, tableIndex: index, chunkBytes: chunkBytes, channel: channel, progress: progress,
+                                                       share: share, favoured: favouredTable)
+                            if favouredTable { share?.startFavoured() }
+                            defer { if favouredTable { share?.endFavoured() } }
                             try await connection.copyOut(table.copyOutSQL) { row in try chunker.append(row) }
                             try chunker.finish()
                             progress.add("tables", 1)

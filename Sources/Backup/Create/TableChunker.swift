@@ -24,7 +24,14 @@ final class TableChunker {
 
     static let trailer: [UInt8] = Array("\\.\n\n".utf8)
 
-    init(table: BackupTable, tableIndex: Int, chunkBytes: Int, channel: HandoffChannel<SinkItem>, progress: ProgressMeter? = nil) {
+    /// The archive's share between favoured and other tables (nil: members go as they fill).
+    private let share: ArchiveShare?
+    private let favoured: Bool
+
+    init(table: BackupTable, tableIndex: Int, chunkBytes: Int, channel: HandoffChannel<SinkItem>, progress: ProgressMeter? = nil,
+         share: ArchiveShare? = nil, favoured: Bool = false) {
+        self.share = share
+        self.favoured = favoured
         self.table = table
         self.progress = progress
         self.tableIndex = tableIndex
@@ -47,7 +54,9 @@ final class TableChunker {
         body.append(contentsOf: bytes)
         rowsInChunk += 1
         if body.count >= chunkBytes {
+            if let share, !favoured { try share.waitForOtherTurn { try channel.checkNotFailed() } }
             try channel.send(.member(closeChunk()))
+            if favoured { share?.favouredSentOne() }
         }
     }
 
