@@ -63,9 +63,12 @@ enum PostDataScheduler {
                     started[index] = true
                     running += 1
                     let statement = statements[index]
-                    let connection = connections[slot]
+                    // A session setting (pg_dump's `SET default_tablespace = …` before an index in
+                    // another tablespace) is a barrier, so it runs alone: on every connection, since
+                    // the statements after it may run on any of them.
+                    let targets = lockSets[index] == nil && ScriptRunner.isSessionSetting(statement.sql) ? connections : [connections[slot]]
                     group.addTask {
-                        try await execute(statement, on: connection)
+                        for connection in targets { try await execute(statement, on: connection) }
                         return (index, slot)
                     }
                 }

@@ -55,6 +55,9 @@ final class ScriptRunner {
             var earlyFinished = earlyStarted
             var earlyRunning = 0
             var earlyOpen = early != nil
+            // Connections that ran post-data's leading settings (its `SET default_tablespace = ''`
+            // and so on: pre-data may have left another value in effect).
+            var earlySettled: Set<Int> = []
             func reclaim() async throws {
                 guard let (index, loaded, table, entry) = try await group.next() else { return }
                 idle.append(index)
@@ -82,8 +85,9 @@ final class ScriptRunner {
                     earlyRunning += 1
                     busy += 1
                     let connection = connections[index]
-                    let pending = Array(sessionStatements[applied[index]...])
+                    var pending = Array(sessionStatements[applied[index]...])
                     applied[index] = sessionStatements.count
+                    if earlySettled.insert(index).inserted { pending += early.leadingSettings }
                     let statement = early.entries[entry].statement
                     group.addTask {
                         for setting in pending { try await connection.execute(setting) }
