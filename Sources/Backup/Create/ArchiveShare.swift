@@ -25,13 +25,9 @@ final class ArchiveShare: @unchecked Sendable {
     /// The tables (`schema.name`, as `PostDataScheduler` names them) a slow index build of `postData`
     /// locks.
     static func favouredTables(postData: [UInt8]) -> Set<String> {
-        var splitter = SQLScriptSplitter(source: "post-data")
-        postData.withUnsafeBytes { splitter.feed($0) }
-        splitter.finishInput()
         var tables: Set<String> = []
-        while let event = try? splitter.next() {
-            guard case .statement(let sql, _) = event, PostDataScheduler.isSlowIndexBuild(sql),
-                  let locked = PostDataScheduler.lockSet(of: sql) else { continue }
+        for statement in (try? SQLScriptSplitter.statements(in: postData, source: "post-data")) ?? [] {
+            guard PostDataScheduler.isSlowIndexBuild(statement.sql), let locked = PostDataScheduler.lockSet(of: statement.sql) else { continue }
             tables.formUnion(locked)
         }
         return tables

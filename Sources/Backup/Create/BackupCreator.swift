@@ -47,7 +47,8 @@ package struct BackupCreator: Sendable {
         var connections = [snapshot.main]
         let outcome: Swift.Result<Result, any Error>
         var preparing: Task<PreparedSink, any Error>?
-        let handedOver = LockedBox(false)
+        // Set once `write` owns the prepared archive object (it publishes or discards it).
+        var handedOver = false
         do {
             let pgDump = try PgDump.locate(serverVersionNumber: snapshot.serverVersionNumber)
             // The repository side (leftovers, the id, the archive object) is prepared while pg_dump
@@ -91,16 +92,18 @@ package struct BackupCreator: Sendable {
             }
             post = try await postData
             let source = try await Self.sourceDatabase(snapshot.main)
+            let sink = try await sinkTask.value
+            handedOver = true
             let result = try await write(preData: pre, postData: post, globals: globals, source: source, tables: prepared.1,
                                          sections: sections, snapshot: snapshot, connections: connections, begin: begin, clock: clock,
-                                         preparing: sinkTask, handedOver: handedOver)
+                                         prepared: sink)
             outcome = .success(result)
         } catch {
             outcome = .failure(error)
         }
         // The one place the backup's connections are closed, however it ended.
         for connection in connections { await connection.close() }
-        if case .failure = outcome, let preparing, !handedOver.withLock({ $0 }), let unused = try? await preparing.value {
+        if case .failure = outcome, let preparing, !handedOver, let unused = try? await preparing.value {
             // Failed before the archive was started: the prepared object goes.
             _ = try? await BlockingIO.run(name: "backup-discard") { unused.sinks.value.outer.discard() }
         }
@@ -112,6 +115,9 @@ package struct BackupCreator: Sendable {
     struct PreparedSink: Sendable {
         var removed: [String]
         var id: String
+        /// The repository directory of the database, and the archive's name in it (`<id>.tar.zst[.age]`).
+        var directory: String
+        var archiveFile: String
         var sinks: UnsafeTransfer<(outer: any ByteSink, hashing: HashingSink)>
     }
 
@@ -132,9 +138,10 @@ package struct BackupCreator: Sendable {
             id = BackupRepository.id(for: (BackupRepository.date(fromID: id) ?? started).addingTimeInterval(1))
         }
         do {
-            let hashing = HashingSink(try repository.store.create("\(directory)/\(id).\(ext)"))
+            let archiveFile = "\(id).\(ext)"
+            let hashing = HashingSink(try repository.store.create("\(directory)/\(archiveFile)"))
             let outer = try recipients.map { try RepositoryEncryption.encrypting(hashing, recipients: $0) } ?? hashing
-            return PreparedSink(removed: removed, id: id, sinks: UnsafeTransfer((outer, hashing)))
+            return PreparedSink(removed: removed, id: id, directory: directory, archiveFile: archiveFile, sinks: UnsafeTransfer((outer, hashing)))
         } catch { throw BackupError.from(error) }
     }
 
@@ -147,18 +154,14 @@ package struct BackupCreator: Sendable {
 
     private func write(preData: [UInt8], postData: [UInt8], globals: [UInt8], source: BackupManifest.SourceDatabase?, tables: [BackupTable], sections: PgDumpSections, snapshot: BackupSnapshot,
                        connections: [PostgresConnection], begin: ContinuousClock.Instant, clock: ContinuousClock,
-                       preparing: Task<PreparedSink, any Error>, handedOver: LockedBox<Bool>) async throws -> Result {
+                       prepared: PreparedSink) async throws -> Result {
         let database = snapshot.database
         let repository = self.repository
         let recipients = options.recipients
-        let ext = options.archiveCompression.fileExtension + (recipients == nil ? "" : RepositoryEncryption.suffix)
-        let directory = repository.directoryName(database: database)
-        let prepared = try await preparing.value
-        handedOver.withLock { $0 = true }
-        let (removed, backupID, sinks) = (prepared.removed, prepared.id, prepared.sinks)
+        let (removed, backupID, sinks, directory) = (prepared.removed, prepared.id, prepared.sinks, prepared.directory)
         if !removed.isEmpty { logger.notice("removed leftovers of interrupted backups", metadata: ["objects": "\(removed.count)"]) }
         let id = backupID
-        let archiveName = "\(directory)/\(id).\(ext)"
+        let archiveName = "\(directory)/\(prepared.archiveFile)"
         let manifestName = "\(directory)/\(id)\(BackupRepository.manifestSuffix)"
         let archivePath = repository.store.display(archiveName)
         let manifestPath = repository.store.display(manifestName)
@@ -239,7 +242,7 @@ package struct BackupCreator: Sendable {
             let manifest = try await BlockingIO.run(name: "backup-publish") { () throws -> BackupManifest in
                 do {
                     try sinks.value.outer.publish()
-                    let stored = BackupManifest.StoredArchive(name: "\(id).\(ext)", bytes: sinks.value.hashing.bytes,
+                    let stored = BackupManifest.StoredArchive(name: prepared.archiveFile, bytes: sinks.value.hashing.bytes,
                                                               sha256: sinks.value.hashing.sha256, recipients: recipients?.map(\.encoded))
                     let besideData = try BackupManifest.besideData(embedded: embeddedData, stored: stored)
                     do {

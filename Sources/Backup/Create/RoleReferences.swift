@@ -12,12 +12,8 @@ struct RoleReferences: Sendable, Hashable {
 
     /// Collects from whole pg_dump outputs (no COPY data in them).
     mutating func collect(_ body: [UInt8]) throws {
-        var splitter = SQLScriptSplitter(source: "pg_dump")
-        body.withUnsafeBytes { splitter.feed($0) }
-        splitter.finishInput()
-        while let event = try splitter.next() {
-            guard case .statement(let sql, _) = event else { continue }
-            add(SQLWords.tokens(sql.utf8))
+        for statement in try SQLScriptSplitter.statements(in: body, source: "pg_dump") {
+            add(SQLWords.tokens(statement.sql.utf8))
         }
     }
 
@@ -76,14 +72,8 @@ struct RoleReferences: Sendable, Hashable {
 /// `COMMENT ON ROLE` and memberships among them. The header (`SET` lines, `\restrict`) is kept.
 enum GlobalsFilter {
     static func filter(_ body: [UInt8], roles: Set<String>) throws -> [UInt8] {
-        var splitter = SQLScriptSplitter(source: "pg_dumpall")
-        body.withUnsafeBytes { splitter.feed($0) }
-        splitter.finishInput()
-        var kept: [String] = []
-        while let event = try splitter.next() {
-            guard case .statement(let sql, _) = event else { continue }
-            if keep(sql, roles: roles) { kept.append(sql.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        }
+        let kept = try SQLScriptSplitter.statements(in: body, source: "pg_dumpall").map(\.sql)
+            .filter { keep($0, roles: roles) }.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         let text = String(decoding: body, as: UTF8.self)
         let restrict = text.split(separator: "\n").first { $0.hasPrefix("\\restrict ") }
         let unrestrict = text.split(separator: "\n").first { $0.hasPrefix("\\unrestrict ") }

@@ -36,14 +36,7 @@ struct EarlyPostData: Sendable {
 
     /// - Returns: nil when nothing at the head of `body` can run early.
     init?(postData body: [UInt8], source: String, tables: [BackupManifest.Table], filter: RestoreFilter) throws {
-        var splitter = SQLScriptSplitter(source: source)
-        var statements: [ScriptStatement] = []
-        body.withUnsafeBytes { splitter.feed($0) }
-        splitter.finishInput()
-        while let event = try splitter.next() {
-            guard case .statement(let sql, let line) = event else { return nil }
-            statements.append(ScriptStatement(sql: sql, line: line, source: source))
-        }
+        let statements = try SQLScriptSplitter.statements(in: body, source: source)
         var members: [String: Int] = [:]
         for table in tables { members["\(table.schema).\(table.name)"] = table.members.count }
         var settings: [String] = []
@@ -75,9 +68,11 @@ struct EarlyPostData: Sendable {
     /// earlier unfinished entry conflicting with it; slow index builds first, then script order.
     func next(started: [Bool], done: [Bool], remaining: [String: Int]) -> Int? {
         var best: Int?
+        // Entries before the first unfinished one block nothing.
+        let firstOpen = done.firstIndex(of: false) ?? entries.count
         for index in entries.indices where !started[index] && entries[index].eligible {
             guard entries[index].locks.keys.allSatisfy({ remaining[$0] == 0 }) else { continue }
-            let blocked = (0..<index).contains { !done[$0] && PostDataScheduler.conflicts(entries[$0].locks, entries[index].locks) }
+            let blocked = (firstOpen..<index).contains { !done[$0] && PostDataScheduler.conflicts(entries[$0].locks, entries[index].locks) }
             if blocked { continue }
             if entries[index].slow { return index }
             if best == nil { best = index }

@@ -116,13 +116,7 @@ struct RestoreFilter: Sendable {
 /// roles that exist already are left exactly as they are (their `ALTER ROLE`/`COMMENT` skipped too).
 enum RoleCreator {
     static func run(_ body: [UInt8], on connection: PostgresConnection, logger: Logger) async throws -> (created: [String], skipped: [String]) {
-        var splitter = SQLScriptSplitter(source: BackupManifest.globalsMemberName)
-        body.withUnsafeBytes { splitter.feed($0) }
-        splitter.finishInput()
-        var statements: [String] = []
-        while let event = try splitter.next() {
-            if case .statement(let sql, _) = event { statements.append(sql) }
-        }
+        let statements = try SQLScriptSplitter.statements(in: body, source: BackupManifest.globalsMemberName).map(\.sql)
         let existing = Set(try await connection.query("SELECT rolname FROM pg_catalog.pg_roles").rows.map { try $0.decode(String.self, "rolname") })
         var created: [String] = [], skipped: [String] = []
         for sql in statements {

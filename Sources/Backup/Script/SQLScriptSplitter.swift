@@ -83,6 +83,19 @@ struct SQLScriptSplitter {
         if inCopy { copyEmitted -= keep }
     }
 
+    /// Every statement of a whole script held in memory (a schema member, pg_dump's or pg_dumpall's
+    /// output), with its line; COPY data, not expected there, is passed over.
+    static func statements(in body: [UInt8], source: String) throws -> [ScriptStatement] {
+        var splitter = SQLScriptSplitter(source: source)
+        body.withUnsafeBytes { splitter.feed($0) }
+        splitter.finishInput()
+        var statements: [ScriptStatement] = []
+        while let event = try splitter.next() {
+            if case .statement(let sql, let line) = event { statements.append(ScriptStatement(sql: sql, line: line, source: source)) }
+        }
+        return statements
+    }
+
     /// The next event, or nil when more input is needed (or, after `finishInput`, at the end).
     mutating func next() throws -> ScriptEvent? {
         if inCopy { return nextCopyEvent() }

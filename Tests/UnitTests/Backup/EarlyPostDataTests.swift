@@ -15,19 +15,25 @@ struct EarlyPostDataTests {
                              members: (0..<members).map { "1000-data-\(name).\($0).sql" })
     }
 
+    /// files' key and GIN build, then a B-tree on batches.
+    static let keyGinAndBtree = """
+        ALTER TABLE ONLY public.files
+            ADD CONSTRAINT files_pkey PRIMARY KEY (id);
+        CREATE INDEX files_v ON public.files USING gin (v);
+        CREATE INDEX b_x ON public.batches USING btree (x);
+
+        """
+    static let filesAndBatches = [table("files", members: 3), table("batches", members: 1)]
+
     static func plan(_ body: String, tables: [BackupManifest.Table], filter: RestoreFilter = RestoreFilter(noOwner: false, noPrivileges: false)) throws -> EarlyPostData? {
         try EarlyPostData(postData: Array((header + body).utf8), source: "8000-post-data.sql", tables: tables, filter: filter)
     }
 
     @Test func theHeadUpToTheFirstBarrierIsPlannedAndTheLeadingSettingsKept() throws {
-        let plan = try #require(try Self.plan("""
-            ALTER TABLE ONLY public.files
-                ADD CONSTRAINT files_pkey PRIMARY KEY (id);
-            CREATE INDEX files_v ON public.files USING gin (v);
-            CREATE INDEX b_x ON public.batches USING btree (x);
+        let plan = try #require(try Self.plan(Self.keyGinAndBtree + """
             CREATE TRIGGER t BEFORE UPDATE ON public.files FOR EACH ROW EXECUTE FUNCTION public.f();
             CREATE INDEX b_y ON public.batches USING btree (y);
-            """, tables: [Self.table("files", members: 3), Self.table("batches", members: 1)]))
+            """, tables: Self.filesAndBatches))
         #expect(plan.entries.map { String($0.statement.sql.prefix(12)) } == ["ALTER TABLE ", "CREATE INDEX", "CREATE INDEX"])
         #expect(plan.leadingSettings.count == 3)
         #expect(plan.members == ["public.files": 3, "public.batches": 1])
@@ -37,12 +43,7 @@ struct EarlyPostDataTests {
     }
 
     @Test func anEntryWaitsForItsTablesDataAndForEarlierConflictingEntries() throws {
-        let plan = try #require(try Self.plan("""
-            ALTER TABLE ONLY public.files
-                ADD CONSTRAINT files_pkey PRIMARY KEY (id);
-            CREATE INDEX files_v ON public.files USING gin (v);
-            CREATE INDEX b_x ON public.batches USING btree (x);
-            """, tables: [Self.table("files", members: 3), Self.table("batches", members: 1)]))
+        let plan = try #require(try Self.plan(Self.keyGinAndBtree, tables: Self.filesAndBatches))
         var started = [false, false, false], done = [false, false, false]
         // Nothing has loaded yet.
         #expect(plan.next(started: started, done: done, remaining: ["public.files": 3, "public.batches": 1]) == nil)
