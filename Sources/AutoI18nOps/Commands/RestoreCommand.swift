@@ -31,6 +31,8 @@ struct RestoreCommand: JobCommandType {
     @Flag(help: "First create the backup's roles that do not exist (its 0500-globals.sql.optional member).") var createRoles = false
     @Flag(help: "Create the --target-url database first, with the source's encoding, collation and owner.") var create = false
     @Flag(help: "Do not ANALYZE the restored tables at the end.") var noAnalyze = false
+    @Flag(help: "Compress large values with the server's default_toast_compression even where that is the built-in pglz (by default restore sessions use lz4 then).")
+    var keepToastCompression = false
     @Flag(help: "No progress line (terminal) or progress log lines (every 10 s otherwise).") var quiet = false
 
     func makeJob() throws -> any OpsJob {
@@ -38,6 +40,7 @@ struct RestoreCommand: JobCommandType {
                    options: RestoreOptions(clean: clean, jobs: try NumberOption.int(jobs, "--jobs", range: NumberOption.connections), tables: tables,
                                            singleTransaction: singleTransaction, preserveRowOrder: preserveRowOrder, noOwner: noOwner,
                                            noPrivileges: noPrivileges, role: role, createRoles: createRoles, create: create, analyze: !noAnalyze,
+                                           keepToastCompression: keepToastCompression,
                                            progress: ProgressMeter.defaultDisplay(quiet: quiet)),
                    settings: try repository.settings(identity: identity))
     }

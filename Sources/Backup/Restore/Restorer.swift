@@ -36,6 +36,9 @@ package struct RestoreOptions: Sendable {
     package var create: Bool
     /// End with ANALYZE of every restored table (default on; `--no-analyze`).
     package var analyze: Bool
+    /// `--keep-toast-compression`: the server's `default_toast_compression` even when it is the
+    /// built-in `pglz`; otherwise restore sessions compress with `lz4` then (see `toastCompressionSQL`).
+    package var keepToastCompression: Bool
     /// The progress lines of the checksum pass and the load (`--quiet`: none).
     package var progress: ProgressMeter.Display
     /// The key file's identities for `.age` archives and scripts (`--identity`, `BACKUP_IDENTITY`).
@@ -43,8 +46,9 @@ package struct RestoreOptions: Sendable {
 
     package init(clean: Bool = false, jobs: Int = 1, tables: [String] = [], singleTransaction: Bool = false,
                 preserveRowOrder: Bool = false, noOwner: Bool = false, noPrivileges: Bool = false, role: String? = nil,
-                createRoles: Bool = false, create: Bool = false, analyze: Bool = true, progress: ProgressMeter.Display = .none,
-                identities: [AgeX25519Identity]? = nil) {
+                createRoles: Bool = false, create: Bool = false, analyze: Bool = true, keepToastCompression: Bool = false,
+                progress: ProgressMeter.Display = .none, identities: [AgeX25519Identity]? = nil) {
+        self.keepToastCompression = keepToastCompression
         self.identities = identities
         self.clean = clean
         self.jobs = jobs
@@ -295,6 +299,7 @@ package struct Restorer: Sendable {
                 // Index builds (GIN above all) are much faster with more than the default 64 MB.
                 try await connection.query(Self.maintenanceWorkMemSQL)
                 try await connection.query(Self.deadlockTimeoutSQL)
+                if !options.keepToastCompression { try await connection.query(Self.toastCompressionSQL) }
             }
 
             if let role = options.role {

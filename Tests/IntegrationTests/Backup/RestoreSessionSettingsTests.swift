@@ -27,4 +27,41 @@ struct RestoreSessionSettingsTests {
         try await plain.query(Restorer.deadlockTimeoutSQL)
         #expect(try await plain.query("SHOW deadlock_timeout").first?["deadlock_timeout"] == serverDefault)
     }
+
+    /// Large values load compressed with lz4 while the server's default_toast_compression is the
+    /// built-in pglz; a column's own SET COMPRESSION, a DBA's setting and --keep-toast-compression are kept.
+    @Test func largeValuesLoadWithLz4UnlessChosenOtherwise() async throws {
+        let repository = try BackupTestSupport.temporaryRepository()
+        defer { try? FileManager.default.removeItem(atPath: repository) }
+        try await PostgresTestDatabase.with(migrated: false) { source, connection in
+            try await connection.execute("""
+                CREATE TABLE public.docs (id int PRIMARY KEY, body text, pinned text COMPRESSION pglz);
+                INSERT INTO public.docs SELECT i, repeat('compressible text ' || i, 400), repeat('pinned ' || i, 800) FROM generate_series(1, 50) i
+                """)
+            let result = try await BackupTestSupport.backup(database: source, repository: repository)
+            func methods(_ options: RestoreOptions, databaseSetting: String? = nil) async throws -> [String] {
+                try await PostgresTestDatabase.with(migrated: false) { target, admin in
+                    if let databaseSetting {
+                        try await admin.execute("ALTER DATABASE \(try await admin.quoteIdentifier(target)) SET default_toast_compression = \(databaseSetting)")
+                    }
+                    _ = try await Restorer(target: try BackupTestSupport.target(target), options: options, logger: BackupTestSupport.logger)
+                        .restore(archive: result.archivePath)
+                    try BackupTestSupport.expectSameDump(source, target, "restore, TOAST compression", ignoringRowOrder: options.jobs > 1 && !options.preserveRowOrder)
+                    let fresh = try await PostgresConnection.connect(try BackupTestSupport.target(target))
+                    defer { Task { await fresh.close() } }
+                    let row = try #require(try await fresh.query("""
+                        SELECT string_agg(DISTINCT pg_column_compression(body), ',') AS body,
+                               string_agg(DISTINCT pg_column_compression(pinned), ',') AS pinned FROM public.docs
+                        """).first)
+                    return [row["body"] ?? "none", row["pinned"] ?? "none"]
+                }
+            }
+            #expect(try await connection.query("SELECT 1 AS ok FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)").first?["ok"] == "1",
+                    "the test server has lz4")
+            #expect(try await methods(RestoreOptions(jobs: 2)) == ["lz4", "pglz"])
+            #expect(try await methods(RestoreOptions(singleTransaction: true)) == ["lz4", "pglz"])
+            #expect(try await methods(RestoreOptions(jobs: 2, keepToastCompression: true)) == ["pglz", "pglz"])
+            #expect(try await methods(RestoreOptions(jobs: 2), databaseSetting: "pglz") == ["pglz", "pglz"])
+        }
+    }
 }
