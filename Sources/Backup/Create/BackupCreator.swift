@@ -307,52 +307,45 @@ package struct BackupCreator: Sendable {
         }
     }
 
-    /// Copies every table over all connections; returns the tables in plan order. The tables with a
-    /// slow index build in post-data go first, then the others, largest first. With several
-    /// connections a large table is copied as page ranges on all of them at once (its members stay in
-    /// page order, see `TableMembers`), so its last member comes early in the archive and
-    /// `restore --jobs` starts its index builds while the other tables load.
+    /// Copies every table, largest first, over all connections; returns the tables in plan order.
     private func copyTables(_ tables: [BackupTable], connections: [PostgresConnection],
                             channel: HandoffChannel<SinkItem>, progress: ProgressMeter, favoured: Set<String> = []) async throws -> [BackupManifest.Table] {
-        let isFavoured = tables.map { favoured.contains("\($0.schema).\($0.name)") }
-        let order = tables.indices.sorted {
-            isFavoured[$0] != isFavoured[$1] ? isFavoured[$0] : tables[$0].estimatedBytes > tables[$1].estimatedBytes
-        }
+        let order = tables.indices.sorted { tables[$0].estimatedBytes > tables[$1].estimatedBytes }
         // With several connections, tables with a slow index build get the larger share of the archive.
+        let isFavoured = tables.map { favoured.contains("\($0.schema).\($0.name)") }
         let share = connections.count > 1 && isFavoured.contains(true) && isFavoured.contains(false) ? ArchiveShare() : nil
+        let queue = LockedBox.queue(order)
         let chunkBytes = options.chunkBytes
-        struct Work: Sendable { var table: Int; var slice: Int; var pages: (start: Int64, end: Int64?)? }
-        let slices = tables.map { connections.count > 1 ? $0.slices(chunkBytes: chunkBytes) : nil }
-        let plan = tables.enumerated().map { TableMembers(table: $0.element, tableIndex: $0.offset, slices: slices[$0.offset]?.count ?? 1) }
-        let work = order.flatMap { index in
-            slices[index].map { $0.enumerated().map { Work(table: index, slice: $0.offset, pages: $0.element) } }
-                ?? [Work(table: index, slice: 0, pages: nil)]
-        }
-        let queue = LockedBox.queue(work)
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        let copied = try await withThrowingTaskGroup(of: [(Int, BackupManifest.Table)].self) { group in
             for connection in connections {
                 group.addTask {
+                    var done: [(Int, BackupManifest.Table)] = []
                     do {
-                        while let item: Work = queue.next() {
-                            let table = tables[item.table]
-                            let favouredTable = share != nil && isFavoured[item.table]
-                            let chunker = TableChunker(members: plan[item.table], slice: item.slice, chunkBytes: chunkBytes, channel: channel,
-                                                       progress: progress, share: share, favoured: favouredTable)
+                        while let index: Int = queue.next() {
+                            let table = tables[index]
+                            let favouredTable = share != nil && isFavoured[index]
+                            let chunker = TableChunker(table: table, tableIndex: index, chunkBytes: chunkBytes, channel: channel, progress: progress,
+                                                       share: share, favoured: favouredTable)
                             if favouredTable { share?.startFavoured() }
                             defer { if favouredTable { share?.endFavoured() } }
-                            let sql = item.pages.map { table.copyOutSQL(pages: $0.start, to: $0.end) } ?? table.copyOutSQL
-                            try await connection.copyOut(sql) { row in try chunker.append(row) }
-                            if try chunker.finish() { progress.add("tables", 1) }
+                            try await connection.copyOut(table.copyOutSQL) { row in try chunker.append(row) }
+                            try chunker.finish()
+                            progress.add("tables", 1)
+                            done.append((index, BackupManifest.Table(schema: table.schema, name: table.name, qualifiedName: table.qualifiedName,
+                                                                     rows: chunker.rows, bytes: chunker.bytes, members: chunker.memberNames)))
                         }
                     } catch {
                         // Wakes the other connections and the archive thread before the group waits for them.
                         channel.fail(error)
                         throw error
                     }
+                    return done
                 }
             }
-            try await group.waitForAll()
+            var all: [(Int, BackupManifest.Table)] = []
+            for try await part in group { all += part }
+            return all
         }
-        return plan.map(\.manifestTable)
+        return copied.sorted { $0.0 < $1.0 }.map(\.1)
     }
 }

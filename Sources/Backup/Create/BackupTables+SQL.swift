@@ -3,9 +3,6 @@ extension BackupTables {
         SELECT c.oid, n.nspname AS schema, c.relname AS name,
                pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS qualified,
                pg_catalog.pg_relation_size(c.oid) AS bytes,
-               pg_catalog.pg_table_size(c.oid) AS table_bytes,
-               pg_catalog.pg_relation_size(c.oid) / pg_catalog.current_setting('block_size')::pg_catalog.int8 AS pages,
-               COALESCE((SELECT am.amname = 'heap' FROM pg_catalog.pg_am am WHERE am.oid = c.relam), false) AS heap,
                (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum)
                   FROM pg_catalog.pg_attribute a
                  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns

@@ -14,55 +14,17 @@ package struct BackupTable: Sendable, Hashable {
     package var columnList: String
     /// Bytes on disk (`pg_relation_size`), to plan parallel copies.
     package var estimatedBytes: Int64
-    /// Bytes on disk with TOAST (`pg_table_size`), and pages of the main fork: to cut a large table
-    /// into page ranges copied on several connections (see `slices(chunkBytes:)`).
-    package var tableBytes: Int64
-    package var pages: Int64
-    /// Stored by the heap access method, whose tables a `ctid` range scans page by page.
-    package var isHeap: Bool
 
-    package init(schema: String, name: String, qualifiedName: String, columnList: String, estimatedBytes: Int64,
-                 tableBytes: Int64? = nil, pages: Int64 = 0, isHeap: Bool = false) {
+    package init(schema: String, name: String, qualifiedName: String, columnList: String, estimatedBytes: Int64) {
         self.schema = schema
         self.name = name
         self.qualifiedName = qualifiedName
         self.columnList = columnList
         self.estimatedBytes = estimatedBytes
-        self.tableBytes = tableBytes ?? estimatedBytes
-        self.pages = pages
-        self.isHeap = isHeap
     }
 
     /// The statement that copies the rows out, as pg_dump writes it.
     package var copyOutSQL: String { "COPY \(qualifiedName) \(columnList) TO STDOUT" }
-
-    /// Page ranges `[start, end)` (the last one open-ended, `end` nil) to copy a large heap table on
-    /// several connections; nil for a table copied in one statement (not heap, without columns, or
-    /// under two members on disk with its TOAST). Each range holds about `chunkBytes` of the main
-    /// fork, whose COPY text is about as large for most rows, so a range is about one member (rows
-    /// with values in TOAST give more). At most `maxSlices` ranges.
-    package func slices(chunkBytes: Int, maxSlices: Int = 10_000) -> [(start: Int64, end: Int64?)]? {
-        guard isHeap, !columnList.isEmpty, chunkBytes > 0, pages >= 2, tableBytes >= 2 * Int64(chunkBytes) else { return nil }
-        let wanted = min(max(2, estimatedBytes / Int64(chunkBytes)), pages, Int64(max(2, maxSlices)))
-        let step = (pages + wanted - 1) / wanted
-        var ranges: [(start: Int64, end: Int64?)] = []
-        var start: Int64 = 0
-        while start + step < pages {
-            ranges.append((start, start + step))
-            start += step
-        }
-        ranges.append((start, nil))
-        return ranges.count >= 2 ? ranges : nil
-    }
-
-    /// Copies the rows of the pages `[start, end)` (`end` nil: to the end), in the order and text a
-    /// whole-table COPY writes them: `ONLY`, as COPY of a table leaves out its inheritance children.
-    package func copyOutSQL(pages start: Int64, to end: Int64?) -> String {
-        let columns = String(columnList.dropFirst().dropLast())
-        let lower = "ctid OPERATOR(pg_catalog.>=) '(\(start),0)'::pg_catalog.tid"
-        let upper = end.map { " AND ctid OPERATOR(pg_catalog.<) '(\($0),0)'::pg_catalog.tid" } ?? ""
-        return "COPY (SELECT \(columns) FROM ONLY \(qualifiedName) WHERE \(lower)\(upper)) TO STDOUT"
-    }
     /// The header of the data block in the plain script, as pg_dump writes it.
     package var copyInHeader: String { "COPY \(qualifiedName) \(columnList) FROM stdin;\n" }
 
@@ -104,9 +66,7 @@ enum BackupTables {
             let columns = row["columns"] ?? ""
             return BackupTable(schema: try row.decode(String.self, "schema"), name: try row.decode(String.self, "name"),
                                qualifiedName: try row.decode(String.self, "qualified"),
-                               columnList: columns.isEmpty ? "" : "(\(columns))", estimatedBytes: try row.decode(Int64.self, "bytes"),
-                               tableBytes: try row.decode(Int64.self, "table_bytes"), pages: try row.decode(Int64.self, "pages"),
-                               isHeap: try row.decode(Bool.self, "heap"))
+                               columnList: columns.isEmpty ? "" : "(\(columns))", estimatedBytes: try row.decode(Int64.self, "bytes"))
         }
     }
 
