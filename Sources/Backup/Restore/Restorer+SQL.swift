@@ -15,7 +15,7 @@ extension Restorer {
         """
 
     /// Values over about 2 KB are compressed as they load. The server's built-in default, `pglz`,
-    /// costs several times the CPU of `lz4` (on the benchmark database the whole restore took 12 %
+    /// costs several times the CPU of `lz4` (on the benchmark database the whole restore took about 10 %
     /// longer with it, for a slightly larger result), so restore sessions use `lz4` when the server
     /// has it and `default_toast_compression` is still at its built-in value; a value the DBA set
     /// (configuration file, `ALTER SYSTEM`, `ALTER DATABASE`/`ROLE`) is kept, and so is a column's own
