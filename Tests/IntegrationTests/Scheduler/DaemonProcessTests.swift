@@ -12,6 +12,7 @@ final class DaemonProcess: @unchecked Sendable {
     let process = Process()
     private let lock = NSLock()
     private var errorText = ""
+    private var exitInstant: ContinuousClock.Instant?
 
     /// Starts `auto-i18n-ops run` with `arguments` (plus `--listen 127.0.0.1:0` and the test clock).
     init(database: String, schedule: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
@@ -31,10 +32,20 @@ final class DaemonProcess: @unchecked Sendable {
             guard let self, !data.isEmpty else { return }
             self.lock.withLock { self.errorText += String(decoding: data, as: UTF8.self) }
         }
+        // Noted by Foundation's own monitor when the child exits, so a busy test process (whose
+        // cooperative threads may be held by other suites) does not count its own delay in.
+        process.terminationHandler = { [weak self] _ in
+            guard let self else { return }
+            let now = ContinuousClock.now
+            self.lock.withLock { self.exitInstant = now }
+        }
         try process.run()
     }
 
     var log: String { lock.withLock { errorText } }
+
+    /// When the process exited (nil while it runs).
+    var exitedAt: ContinuousClock.Instant? { lock.withLock { exitInstant } }
 
     /// The port from the "listening on http://127.0.0.1:PORT/metrics" log line.
     func port() async throws -> Int {
