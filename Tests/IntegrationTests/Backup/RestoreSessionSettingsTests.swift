@@ -47,9 +47,7 @@ struct RestoreSessionSettingsTests {
                     _ = try await Restorer(target: try BackupTestSupport.target(target), options: options, logger: BackupTestSupport.logger)
                         .restore(archive: result.archivePath)
                     try BackupTestSupport.expectSameDump(source, target, "restore, TOAST compression", ignoringRowOrder: options.jobs > 1 && !options.preserveRowOrder)
-                    let fresh = try await PostgresConnection.connect(try BackupTestSupport.target(target))
-                    defer { Task { await fresh.close() } }
-                    let row = try #require(try await fresh.query("""
+                    let row = try #require(try await admin.query("""
                         SELECT string_agg(DISTINCT pg_column_compression(body), ',') AS body,
                                string_agg(DISTINCT pg_column_compression(pinned), ',') AS pinned FROM public.docs
                         """).first)
