@@ -8,36 +8,36 @@ struct AgeCLIInteropTests {
     static let sizes = [0, 1, 65535, 65536, 65537, 1_000_003]
 
     @Test(arguments: sizes)
-    func filesWeEncryptDecryptWithAgeDashD(size: Int) throws {
+    func filesWeEncryptDecryptWithAgeDashD(size: Int) async throws {
         let dir = try AgeScratchDirectory()
-        try AgeCLI.succeed("age-keygen", ["-o", dir.path("key.txt")])
+        try await AgeCLI.succeed("age-keygen", ["-o", dir.path("key.txt")])
         let identities = try AgeKeyFiles.readIdentityFile(atPath: dir.path("key.txt"))
         let plaintext = AgeFiles.random(size, seed: UInt64(size))
         try AgeFiles.write(plaintext, dir.path("plain"))
         try AgeFiles.encrypt(plaintext, to: identities.map(\.recipient), path: dir.path("ours.age"))
-        try AgeCLI.succeed("age", ["-d", "-i", dir.path("key.txt"), dir.path("ours.age")], stdoutTo: dir.path("out"))
+        try await AgeCLI.succeed("age", ["-d", "-i", dir.path("key.txt"), dir.path("ours.age")], stdoutTo: dir.path("out"))
         #expect(try AgeFiles.bytes(dir.path("out")) == plaintext)
     }
 
     @Test(arguments: sizes)
-    func filesAgeDashREncryptsDecryptWithUs(size: Int) throws {
+    func filesAgeDashREncryptsDecryptWithUs(size: Int) async throws {
         let dir = try AgeScratchDirectory()
-        try AgeCLI.succeed("age-keygen", ["-o", dir.path("key.txt")])
-        let recipient = try AgeCLI.succeed("age-keygen", ["-y", dir.path("key.txt")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try await AgeCLI.succeed("age-keygen", ["-o", dir.path("key.txt")])
+        let recipient = try await AgeCLI.succeed("age-keygen", ["-y", dir.path("key.txt")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let plaintext = AgeFiles.random(size, seed: UInt64(size) + 1)
         try AgeFiles.write(plaintext, dir.path("plain"))
-        try AgeCLI.succeed("age", ["-r", recipient, "-o", dir.path("theirs.age"), dir.path("plain")])
+        try await AgeCLI.succeed("age", ["-r", recipient, "-o", dir.path("theirs.age"), dir.path("plain")])
         let identities = try AgeKeyFiles.readIdentityFile(atPath: dir.path("key.txt"))
         #expect(try AgeFiles.decrypt(path: dir.path("theirs.age"), identities: identities) == plaintext)
     }
 
-    @Test func aRecipientsFileReadByAgeDashRDecryptsWithEachIdentity() throws {
+    @Test func aRecipientsFileReadByAgeDashRDecryptsWithEachIdentity() async throws {
         let dir = try AgeScratchDirectory()
-        try AgeCLI.succeed("age-keygen", ["-o", dir.path("a.txt")])
-        try AgeCLI.succeed("age-keygen", ["-o", dir.path("b.txt")])
+        try await AgeCLI.succeed("age-keygen", ["-o", dir.path("a.txt")])
+        try await AgeCLI.succeed("age-keygen", ["-o", dir.path("b.txt")])
         let ours = AgeX25519Identity.generate()
-        let a = try AgeCLI.succeed("age-keygen", ["-y", dir.path("a.txt")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let b = try AgeCLI.succeed("age-keygen", ["-y", dir.path("b.txt")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let a = try await AgeCLI.succeed("age-keygen", ["-y", dir.path("a.txt")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let b = try await AgeCLI.succeed("age-keygen", ["-y", dir.path("b.txt")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let recipientsFile = "# backup recipients\n\(a)\n\n# second operator\n\(b)\n\(ours.recipient.encoded)\n"
         try recipientsFile.write(toFile: dir.path("recipients.txt"), atomically: true, encoding: .utf8)
         // We read the same file as age -R does.
@@ -45,7 +45,7 @@ struct AgeCLIInteropTests {
 
         let plaintext = AgeFiles.random(200_000, seed: 5)
         try AgeFiles.write(plaintext, dir.path("plain"))
-        try AgeCLI.succeed("age", ["-R", dir.path("recipients.txt"), "-o", dir.path("theirs.age"), dir.path("plain")])
+        try await AgeCLI.succeed("age", ["-R", dir.path("recipients.txt"), "-o", dir.path("theirs.age"), dir.path("plain")])
         for key in ["a.txt", "b.txt"] {
             let identities = try AgeKeyFiles.readIdentityFile(atPath: dir.path(key))
             #expect(try AgeFiles.decrypt(path: dir.path("theirs.age"), identities: identities) == plaintext)
@@ -56,31 +56,31 @@ struct AgeCLIInteropTests {
         let recipients = try AgeKeyFiles.readRecipientsFile(atPath: dir.path("recipients.txt"))
         try AgeFiles.encrypt(plaintext, to: recipients, path: dir.path("ours.age"))
         for key in ["a.txt", "b.txt"] {
-            try AgeCLI.succeed("age", ["-d", "-i", dir.path(key), dir.path("ours.age")], stdoutTo: dir.path("out-\(key)"))
+            try await AgeCLI.succeed("age", ["-d", "-i", dir.path(key), dir.path("ours.age")], stdoutTo: dir.path("out-\(key)"))
             #expect(try AgeFiles.bytes(dir.path("out-\(key)")) == plaintext)
         }
     }
 
-    @Test func keysWeGenerateWorkWithAgeAndAgeKeygen() throws {
+    @Test func keysWeGenerateWorkWithAgeAndAgeKeygen() async throws {
         let dir = try AgeScratchDirectory()
         let identity = AgeX25519Identity.generate()
         try #require(FileManager.default.createFile(atPath: dir.path("ours.txt"), contents: Data(identity.keyFileContents().utf8), attributes: [.posixPermissions: 0o600]))
         // age-keygen derives the same public key from our secret key (Bech32 and X25519 agree).
-        let derived = try AgeCLI.succeed("age-keygen", ["-y", dir.path("ours.txt")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let derived = try await AgeCLI.succeed("age-keygen", ["-y", dir.path("ours.txt")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(derived == identity.recipient.encoded)
 
         let plaintext = Array("rotated key check\n".utf8)
         try AgeFiles.write(plaintext, dir.path("plain"))
-        try AgeCLI.succeed("age", ["-r", identity.recipient.encoded, "-o", dir.path("theirs.age"), dir.path("plain")])
-        try AgeCLI.succeed("age", ["-d", "-i", dir.path("ours.txt"), dir.path("theirs.age")], stdoutTo: dir.path("out1"))
+        try await AgeCLI.succeed("age", ["-r", identity.recipient.encoded, "-o", dir.path("theirs.age"), dir.path("plain")])
+        try await AgeCLI.succeed("age", ["-d", "-i", dir.path("ours.txt"), dir.path("theirs.age")], stdoutTo: dir.path("out1"))
         #expect(try AgeFiles.bytes(dir.path("out1")) == plaintext)
         #expect(try AgeFiles.decrypt(path: dir.path("theirs.age"), identities: [identity]) == plaintext)
     }
 
-    @Test func keysAgeKeygenWritesParseWithUs() throws {
+    @Test func keysAgeKeygenWritesParseWithUs() async throws {
         let dir = try AgeScratchDirectory()
-        let output = try AgeCLI.succeed("age-keygen", ["-o", dir.path("key.txt")])
-        let recipient = try AgeCLI.succeed("age-keygen", ["-y", dir.path("key.txt")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let output = try await AgeCLI.succeed("age-keygen", ["-o", dir.path("key.txt")])
+        let recipient = try await AgeCLI.succeed("age-keygen", ["-y", dir.path("key.txt")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let identities = try AgeKeyFiles.readIdentityFile(atPath: dir.path("key.txt"))
         #expect(identities.count == 1)
         #expect(identities[0].recipient.encoded == recipient)
@@ -92,13 +92,13 @@ struct AgeCLIInteropTests {
         #expect(identities[0].encodedSecretKey() == secretLine.map(String.init))
     }
 
-    @Test func wrongIdentitiesAndArmorAreClearErrors() throws {
+    @Test func wrongIdentitiesAndArmorAreClearErrors() async throws {
         let dir = try AgeScratchDirectory()
-        try AgeCLI.succeed("age-keygen", ["-o", dir.path("key.txt")])
-        let recipient = try AgeCLI.succeed("age-keygen", ["-y", dir.path("key.txt")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try await AgeCLI.succeed("age-keygen", ["-o", dir.path("key.txt")])
+        let recipient = try await AgeCLI.succeed("age-keygen", ["-y", dir.path("key.txt")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         try AgeFiles.write(Array("secret rows\n".utf8), dir.path("plain"))
-        try AgeCLI.succeed("age", ["-r", recipient, "-o", dir.path("theirs.age"), dir.path("plain")])
-        try AgeCLI.succeed("age", ["-a", "-r", recipient, "-o", dir.path("armored.age"), dir.path("plain")])
+        try await AgeCLI.succeed("age", ["-r", recipient, "-o", dir.path("theirs.age"), dir.path("plain")])
+        try await AgeCLI.succeed("age", ["-a", "-r", recipient, "-o", dir.path("armored.age"), dir.path("plain")])
         let stranger = AgeX25519Identity.generate()
         #expect(throws: AgeError.self) { try AgeFiles.decrypt(path: dir.path("theirs.age"), identities: [stranger]) }
         do {
@@ -119,7 +119,7 @@ struct AgeCLIInteropTests {
         #expect(!AgeFormat.looksLikeAge(prefix: try AgeFiles.bytes(dir.path("armored.age")).prefix(64)))
     }
 
-    @Test func damageIsRejectedByAgeAndByUsAlike() throws {
+    @Test func damageIsRejectedByAgeAndByUsAlike() async throws {
         let dir = try AgeScratchDirectory()
         let identity = AgeX25519Identity.generate()
         try #require(FileManager.default.createFile(atPath: dir.path("key.txt"), contents: Data(identity.keyFileContents().utf8), attributes: [.posixPermissions: 0o600]))
@@ -135,7 +135,7 @@ struct AgeCLIInteropTests {
         ]
         for (name, bytes) in damaged {
             try AgeFiles.write(bytes, dir.path(name))
-            let age = try AgeCLI.run("age", ["-d", "-i", dir.path("key.txt"), dir.path(name)], stdoutTo: dir.path("\(name).out"))
+            let age = try await AgeCLI.run("age", ["-d", "-i", dir.path("key.txt"), dir.path(name)], stdoutTo: dir.path("\(name).out"))
             #expect(age.status != 0, "age accepted the \(name) file")
             #expect(throws: AgeError.self, "we accepted the \(name) file") { try AgeFiles.decrypt(path: dir.path(name), identities: [identity]) }
         }

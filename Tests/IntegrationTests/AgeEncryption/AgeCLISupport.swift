@@ -5,7 +5,7 @@ import Testing
 
 /// The real `age` and `age-keygen` tools (Debian package `age`): the oracle for interoperability.
 enum AgeCLI {
-    struct Result {
+    struct Result: Sendable {
         let status: Int32
         let stdout: String
         let stderr: String
@@ -18,16 +18,24 @@ enum AgeCLI {
         return try #require(found, "\(name) is not installed: install the Debian package age (Scripts/install-deps does)")
     }
 
+    /// Runs the tool and waits for it on a thread of its own, off the cooperative pool (see `CLI.run`).
     @discardableResult
-    static func run(_ tool: String, _ arguments: [String], stdoutTo stdoutPath: String? = nil) throws -> Result {
+    static func run(_ tool: String, _ arguments: [String], stdoutTo stdoutPath: String? = nil) async throws -> Result {
+        let executable = try path(tool)
+        return try await BlockingIO.run(name: "test-age") { try runBlocking(executable, arguments, stdoutTo: stdoutPath) }
+    }
+
+    private static func runBlocking(_ executable: String, _ arguments: [String], stdoutTo stdoutPath: String?) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try path(tool))
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardInput = FileHandle.nullDevice
         let out = Pipe(), err = Pipe()
         var file: FileHandle?
         if let stdoutPath {
-            try #require(FileManager.default.createFile(atPath: stdoutPath, contents: nil, attributes: [.posixPermissions: 0o600]))
+            guard FileManager.default.createFile(atPath: stdoutPath, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw TestServerError(message: "cannot create \(stdoutPath)")
+            }
             file = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
             process.standardOutput = file
             try out.fileHandleForWriting.close()
@@ -46,8 +54,8 @@ enum AgeCLI {
 
     /// Runs and requires success.
     @discardableResult
-    static func succeed(_ tool: String, _ arguments: [String], stdoutTo stdoutPath: String? = nil) throws -> Result {
-        let result = try run(tool, arguments, stdoutTo: stdoutPath)
+    static func succeed(_ tool: String, _ arguments: [String], stdoutTo stdoutPath: String? = nil) async throws -> Result {
+        let result = try await run(tool, arguments, stdoutTo: stdoutPath)
         try #require(result.status == 0, "\(tool) \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.stderr)")
         return result
     }

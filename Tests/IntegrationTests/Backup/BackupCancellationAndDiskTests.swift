@@ -11,7 +11,7 @@ private struct SmallDisk {
     init(bytes: Int) throws {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("disk-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        let mount = try BackupTestSupport.shell("mount -t tmpfs -o size=\(bytes),mode=0700 tmpfs '\(path)' && echo mounted")
+        let mount = try BackupTestSupport.shellBlocking("mount -t tmpfs -o size=\(bytes),mode=0700 tmpfs '\(path)' && echo mounted")
         try #require(mount.contains("mounted"), "cannot mount a tmpfs (the tests need root): \(mount)")
     }
 
@@ -22,7 +22,7 @@ private struct SmallDisk {
     }
 
     func unmount() {
-        _ = try? BackupTestSupport.shell("umount '\(path)'")
+        _ = try? BackupTestSupport.shellBlocking("umount '\(path)'")
         try? FileManager.default.removeItem(atPath: path)
     }
 }
@@ -74,7 +74,7 @@ struct BackupCancellationAndDiskTests {
         defer { disk.unmount() }
         try await PostgresTestDatabase.with(migrated: true) { name, db in
             try await Self.fill(db, rows: 20_000)
-            let result = try await CLI.runOffPool(["backup", "create"], environment: ["DATABASE_URL": try BackupTestSupport.url(name), "BACKUP_REPO": disk.path])
+            let result = try await CLI.run(["backup", "create"], environment: ["DATABASE_URL": try BackupTestSupport.url(name), "BACKUP_REPO": disk.path])
             #expect(result.status != 0)
             #expect(result.stderr.contains("No space left on device (ENOSPC)") && result.stderr.contains(disk.path), "\(result.stderr)")
             #expect(disk.files().isEmpty, "left on the disk: \(disk.files())")
@@ -90,7 +90,7 @@ struct BackupCancellationAndDiskTests {
             try await Self.fill(db, rows: 20_000)
             let environment = { (repository: String) in ["DATABASE_URL": try BackupTestSupport.url(name), "BACKUP_REPO": repository] }
             // The archive's size on this data, measured once on a roomy disk.
-            try #require(try await CLI.runOffPool(["backup", "create", "--jobs", "1"], environment: environment(scratch)).status == 0)
+            try #require(try await CLI.run(["backup", "create", "--jobs", "1"], environment: environment(scratch)).status == 0)
             let archive = try #require(BackupRepository(root: scratch).list().first)
             let archiveBytes = try #require(try FileManager.default.attributesOfItem(atPath: archive.archivePath)[.size] as? NSNumber).intValue
             let pages = (archiveBytes + 4095) / 4096
@@ -100,7 +100,7 @@ struct BackupCancellationAndDiskTests {
             for extra in 0..<3 where !failedAtTheManifest {
                 let disk = try SmallDisk(bytes: (pages + extra) * 4096)
                 defer { disk.unmount() }
-                let result = try await CLI.runOffPool(["backup", "create", "--jobs", "1"], environment: environment(disk.path))
+                let result = try await CLI.run(["backup", "create", "--jobs", "1"], environment: environment(disk.path))
                 if result.status == 0 { continue }
                 #expect(result.stderr.contains("No space left on device (ENOSPC)"), "\(result.stderr)")
                 failedAtTheManifest = result.stderr.contains(BackupRepository.manifestSuffix)

@@ -14,9 +14,9 @@ struct BackupCommandTests {
         try await PostgresTestDatabase.with(migrated: true) { source, connection in
             try await BackupTestSupport.seed(connection, awkward: false)
             let environment = ["DATABASE_URL": try BackupTestSupport.url(source), "BACKUP_REPO": repository]
-            let first = try CLI.run(["backup", "create", "--jobs", "2"], environment: environment)
+            let first = try await CLI.run(["backup", "create", "--jobs", "2"], environment: environment)
             #expect(first.status == 0, "\(first.stderr)")
-            let verify = try CLI.run(["backup", "verify", "latest", "--restore-test"], environment: environment)
+            let verify = try await CLI.run(["backup", "verify", "latest", "--restore-test"], environment: environment)
             #expect(verify.status == 0, "\(verify.stderr)")
             #expect(verify.stdout.contains("every checksum matches; restore test passed"))
             let verified = try #require(try BackupRepository(root: repository).list().first)
@@ -25,9 +25,9 @@ struct BackupCommandTests {
             // Two more backups; keep-last 1 still keeps the verified one, and says why.
             for _ in 0..<2 {
                 try await Task.sleep(for: .seconds(1))
-                #expect(try CLI.run(["backup", "create", "--compression", "gzip"], environment: environment).status == 0)
+                #expect(try await CLI.run(["backup", "create", "--compression", "gzip"], environment: environment).status == 0)
             }
-            let prune = try CLI.run(["backup", "prune", "--keep-last", "1"], environment: environment)
+            let prune = try await CLI.run(["backup", "prune", "--keep-last", "1"], environment: environment)
             #expect(prune.status == 0, "\(prune.stderr)")
             #expect(prune.stdout.contains("keep    \(verified.id)  (newest verified)"))
             let remaining = try BackupRepository(root: repository).list().map(\.id)
@@ -39,7 +39,7 @@ struct BackupCommandTests {
 
             // --table into a database that has the schema: the table is dropped and restored with its rows.
             try await PostgresTestDatabase.with(migrated: true) { target, targetConnection in
-                let restore = try CLI.run(["restore", verified.id, "--target-url", try BackupTestSupport.url(target), "--table", "public.sessions", "--clean"],
+                let restore = try await CLI.run(["restore", verified.id, "--target-url", try BackupTestSupport.url(target), "--table", "public.sessions", "--clean"],
                                           environment: environment)
                 #expect(restore.status == 0, "\(restore.stderr)")
                 // The oracle is the source's count(*), not our own manifest.

@@ -118,18 +118,18 @@ struct BackupFailureTests {
             let environment = ["DATABASE_URL": try BackupTestSupport.url(source), "BACKUP_REPO": repository]
             let directory = "\(repository)/\(source)"
             // Killed right after the first data member reached the temporary archive.
-            let killed = try CLI.run(["backup", "create", "--compression", "none", "--jobs", "1"],
+            let killed = try await CLI.run(["backup", "create", "--compression", "none", "--jobs", "1"],
                                      environment: environment.merging([CrashPoint.variable: "backup-data-member-written"]) { $1 })
             #expect(killed.status == SIGKILL)
             let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
             let leftover = try #require(names.first { $0.hasSuffix(AtomicFile.partialSuffix) })
             #expect(FileManager.default.fileExists(atPath: "\(directory)/\(leftover)"))
 
-            let list = try CLI.run(["backup", "list", "--json"], environment: environment)
+            let list = try await CLI.run(["backup", "list", "--json"], environment: environment)
             #expect(list.status == 0)
             #expect(list.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]" || list.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
 
-            let next = try CLI.run(["backup", "create", "--compression", "none", "--jobs", "1"], environment: environment)
+            let next = try await CLI.run(["backup", "create", "--compression", "none", "--jobs", "1"], environment: environment)
             #expect(next.status == 0, "\(next.stderr)")
             #expect(!FileManager.default.fileExists(atPath: "\(directory)/\(leftover)"))
             #expect(try BackupRepository(root: repository).list().count == 1)

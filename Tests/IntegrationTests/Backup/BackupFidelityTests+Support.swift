@@ -1,11 +1,12 @@
 import Backup
 import Foundation
+import OpsSupport
 import PGClient
 import Testing
 
 /// pg_dump and psql, the dumper's oracles.
 enum PostgresTools {
-    struct Output {
+    struct Output: Sendable {
         let status: Int32
         let stdout: String
         let stderr: String
@@ -17,7 +18,12 @@ enum PostgresTools {
         return FileManager.default.isExecutableFile(atPath: versioned) ? versioned : tool
     }
 
-    static func run(_ tool: String, _ arguments: [String]) throws -> Output {
+    /// Runs the tool and waits for it on a thread of its own, off the cooperative pool (see `CLI.run`).
+    static func run(_ tool: String, _ arguments: [String]) async throws -> Output {
+        try await BlockingIO.run(name: "test-pgtool") { try runBlocking(tool, arguments) }
+    }
+
+    private static func runBlocking(_ tool: String, _ arguments: [String]) throws -> Output {
         // Output goes to files, so a large dump cannot block the child on a full pipe.
         let directory = FileManager.default.temporaryDirectory
         let outFile = directory.appendingPathComponent("dumper-out-\(UUID().uuidString)")
@@ -42,8 +48,8 @@ enum PostgresTools {
 
     /// `pg_dump <flags> <url>`, without the lines that differ between any two runs: the `-- Dumped
     /// from/by` header and pg_dump 15.14+'s random `\restrict` key.
-    static func dump(_ url: String, _ flags: [String]) throws -> String {
-        let output = try run("pg_dump", flags + ["--dbname", url])
+    static func dump(_ url: String, _ flags: [String]) async throws -> String {
+        let output = try await run("pg_dump", flags + ["--dbname", url])
         try #require(output.status == 0, "pg_dump failed: \(output.stderr)")
         return output.stdout.split(separator: "\n", omittingEmptySubsequences: false)
             .filter { !$0.hasPrefix("-- Dumped from") && !$0.hasPrefix("-- Dumped by") && !$0.hasPrefix("\\restrict") && !$0.hasPrefix("\\unrestrict") }
@@ -51,11 +57,11 @@ enum PostgresTools {
     }
 
     /// Applies a script with `psql -v ON_ERROR_STOP=1 -X -q`, as a user restoring a backup would.
-    static func apply(_ script: String, to url: String) throws {
+    static func apply(_ script: String, to url: String) async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("dumper-\(UUID().uuidString).sql")
         try script.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let output = try run("psql", ["-v", "ON_ERROR_STOP=1", "-X", "-q", "-d", url, "-f", file.path])
+        let output = try await run("psql", ["-v", "ON_ERROR_STOP=1", "-X", "-q", "-d", url, "-f", file.path])
         try #require(output.status == 0, "psql failed: \(output.stderr)")
     }
 }

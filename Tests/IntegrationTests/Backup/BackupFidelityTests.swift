@@ -56,10 +56,10 @@ struct BackupFidelityTests {
             #expect(!names.contains("rw.by_range") && !names.contains("rw.imported"))
 
             let flags = bare ? " --no-owner --no-privileges" : ""
-            func expectSame(_ target: String, _ label: String) throws {
+            func expectSame(_ target: String, _ label: String) async throws {
                 for section in ["--schema-only", "--data-only"] {
-                    let expected = try BackupTestSupport.pgDump(source, section + flags)
-                    let actual = try BackupTestSupport.pgDump(target, section + flags)
+                    let expected = try await BackupTestSupport.pgDump(source, section + flags)
+                    let actual = try await BackupTestSupport.pgDump(target, section + flags)
                     #expect(!expected.isEmpty)
                     #expect(expected == actual, "\(label): pg_dump \(section)\(flags) differs at \(firstDifference(expected, actual))")
                 }
@@ -68,17 +68,17 @@ struct BackupFidelityTests {
                 let summary = try await Restorer(target: try BackupTestSupport.target(target), options: RestoreOptions(),
                                                  logger: BackupTestSupport.logger).restore(archive: result.archivePath)
                 #expect(summary.rows == manifest.totalRows)
-                try expectSame(target, "restore")
+                try await expectSame(target, "restore")
             }
             try await PostgresTestDatabase.with(migrated: false) { target, _ in
                 _ = try await Restorer(target: try BackupTestSupport.target(target), options: RestoreOptions(jobs: 2, preserveRowOrder: true),
                                        logger: BackupTestSupport.logger).restore(archive: result.archivePath)
-                try expectSame(target, "restore --jobs 2")
+                try await expectSame(target, "restore --jobs 2")
             }
             try await PostgresTestDatabase.with(migrated: false) { target, _ in
-                try BackupTestSupport.shell("tar -xOf \"$ARCHIVE\" --wildcards '*.sql' | psql -X -q -v ON_ERROR_STOP=1 -d \"$TARGET\" > /dev/null",
+                try await BackupTestSupport.shell("tar -xOf \"$ARCHIVE\" --wildcards '*.sql' | psql -X -q -v ON_ERROR_STOP=1 -d \"$TARGET\" > /dev/null",
                                             environment: ["ARCHIVE": result.archivePath, "TARGET": try BackupTestSupport.url(target)])
-                try expectSame(target, "tar | psql")
+                try await expectSame(target, "tar | psql")
             }
         }
     }
@@ -104,13 +104,13 @@ struct BackupFidelityTests {
                 """)
             await db.close()
             let result = try await BackupTestSupport.backup(database: source, repository: repository)
-            let pre = try BackupTestSupport.shell("tar -xOf \"$A\" 0000-pre-data.sql", environment: ["A": result.archivePath])
+            let pre = try await BackupTestSupport.shell("tar -xOf \"$A\" 0000-pre-data.sql", environment: ["A": result.archivePath])
             #expect(pre.contains("SET client_encoding = 'UTF8';") && pre.contains("crème brûlée"))
             _ = try await Restorer(target: server.withDatabase(target), options: RestoreOptions(), logger: BackupTestSupport.logger)
                 .restore(archive: result.archivePath)
             for section in ["--schema-only", "--data-only"] {
-                let expected = try PostgresTools.dump(server.url(forDatabase: source), [section, "--encoding=UTF8"])
-                let actual = try PostgresTools.dump(server.url(forDatabase: target), [section, "--encoding=UTF8"])
+                let expected = try await PostgresTools.dump(server.url(forDatabase: source), [section, "--encoding=UTF8"])
+                let actual = try await PostgresTools.dump(server.url(forDatabase: target), [section, "--encoding=UTF8"])
                 #expect(actual == expected, "pg_dump \(section) differs at \(firstDifference(expected, actual))")
                 #expect(expected.contains("façade") || section == "--schema-only")
             }
@@ -150,7 +150,7 @@ struct BackupFidelityTests {
                 ["\(name).public.batches"],
             ]
             for patterns in patternSets {
-                let output = try PostgresTools.run("pg_dump", ["--data-only", "--dbname", server.url(forDatabase: name)]
+                let output = try await PostgresTools.run("pg_dump", ["--data-only", "--dbname", server.url(forDatabase: name)]
                                                    + patterns.map { "--exclude-table-data=\($0)" })
                 try #require(output.status == 0, "pg_dump failed: \(output.stderr)")
                 let lines = output.stdout.split(separator: "\n").map(String.init)
@@ -160,11 +160,12 @@ struct BackupFidelityTests {
                 let result = try await BackupTestSupport.backup(database: name, repository: repository,
                                                                 options: BackupOptions(dump: DumpOptions(excludeTableData: patterns), jobs: 2))
                 let tables = Set(result.manifest.tables.map(\.qualifiedName))
-                let ours = try Set(result.manifest.members.filter { $0.kind == .data }.map { member in
-                    let body = try BackupTestSupport.shell("tar -xOf \"$A\" \"$M\" | head -1", environment: ["A": result.archivePath, "M": member.name])
-                    return String(body.dropFirst(5).dropLast(" FROM stdin;\n".count))
-                })
-                let setvals = try Set(BackupTestSupport.shell("tar -xOf \"$A\" 7000-sequence-set.sql", environment: ["A": result.archivePath])
+                var ours = Set<String>()
+                for member in result.manifest.members where member.kind == .data {
+                    let body = try await BackupTestSupport.shell("tar -xOf \"$A\" \"$M\" | head -1", environment: ["A": result.archivePath, "M": member.name])
+                    ours.insert(String(body.dropFirst(5).dropLast(" FROM stdin;\n".count)))
+                }
+                let setvals = try await Set(BackupTestSupport.shell("tar -xOf \"$A\" 7000-sequence-set.sql", environment: ["A": result.archivePath])
                     .split(separator: "\n").map(String.init).filter { $0.hasPrefix("SELECT pg_catalog.setval(") })
                 #expect(ours == theirs, "patterns \(patterns)")
                 #expect(tables.count == theirs.count, "patterns \(patterns)")

@@ -39,25 +39,25 @@ struct BackupRoundTripTests {
                 let summary = try await Restorer(target: try BackupTestSupport.target(target), options: RestoreOptions(jobs: 2, preserveRowOrder: true),
                                                  logger: BackupTestSupport.logger).restore(archive: result.archivePath)
                 #expect(summary.rows == manifest.totalRows)
-                try BackupTestSupport.expectSameDump(source, target, "restore --jobs 2 --preserve-row-order")
+                try await BackupTestSupport.expectSameDump(source, target, "restore --jobs 2 --preserve-row-order")
             }
             // restore, 2 connections loading a table's members at once: the same rows, maybe in another order.
             try await PostgresTestDatabase.with(migrated: false) { target, _ in
                 _ = try await Restorer(target: try BackupTestSupport.target(target), options: RestoreOptions(jobs: 2),
                                        logger: BackupTestSupport.logger).restore(archive: result.archivePath)
-                try BackupTestSupport.expectSameDump(source, target, "restore --jobs 2", ignoringRowOrder: true)
+                try await BackupTestSupport.expectSameDump(source, target, "restore --jobs 2", ignoringRowOrder: true)
             }
             // restore in one transaction, one connection.
             try await PostgresTestDatabase.with(migrated: false) { target, _ in
                 _ = try await Restorer(target: try BackupTestSupport.target(target), options: RestoreOptions(singleTransaction: true),
                                        logger: BackupTestSupport.logger).restore(archive: result.archivePath)
-                try BackupTestSupport.expectSameDump(source, target, "restore --single-transaction")
+                try await BackupTestSupport.expectSameDump(source, target, "restore --single-transaction")
             }
             // (b) exactly the Runbook's command.
             try await PostgresTestDatabase.with(migrated: false) { target, _ in
-                try BackupTestSupport.shell("tar -xOf \"$ARCHIVE\" --wildcards '*.sql' | psql -X -q -v ON_ERROR_STOP=1 -d \"$TARGET\" > /dev/null",
+                try await BackupTestSupport.shell("tar -xOf \"$ARCHIVE\" --wildcards '*.sql' | psql -X -q -v ON_ERROR_STOP=1 -d \"$TARGET\" > /dev/null",
                                             environment: ["ARCHIVE": result.archivePath, "TARGET": try BackupTestSupport.url(target)])
-                try BackupTestSupport.expectSameDump(source, target, "tar | psql")
+                try await BackupTestSupport.expectSameDump(source, target, "tar | psql")
             }
         }
     }
@@ -70,11 +70,11 @@ struct BackupRoundTripTests {
             try await BackupTestSupport.seed(connection)
             let path = "\(directory)/backup_20261126.\(format)"
             let compress = format == "sql.gz" ? " | gzip" : format == "sql.zst" ? " | zstd -q" : ""
-            try BackupTestSupport.shell("pg_dump -Fp -d \"$URL\"\(compress) > \"$OUT\"", environment: ["URL": try BackupTestSupport.url(source), "OUT": path])
+            try await BackupTestSupport.shell("pg_dump -Fp -d \"$URL\"\(compress) > \"$OUT\"", environment: ["URL": try BackupTestSupport.url(source), "OUT": path])
             try await PostgresTestDatabase.with(migrated: false) { target, _ in
                 _ = try await Restorer(target: try BackupTestSupport.target(target), options: RestoreOptions(),
                                        logger: BackupTestSupport.logger).restore(plain: path)
-                try BackupTestSupport.expectSameDump(source, target, "plain \(format)")
+                try await BackupTestSupport.expectSameDump(source, target, "plain \(format)")
             }
         }
     }

@@ -3,6 +3,7 @@ import DemoSeed
 import Foundation
 import Logging
 import OpsCore
+import OpsSupport
 import PGClient
 import Testing
 
@@ -102,8 +103,15 @@ enum BackupTestSupport {
     }
 
     /// Runs a shell command line with extra environment variables; returns stdout, fails on error.
+    /// It runs and is waited for on a thread of its own, off the cooperative pool (see `CLI.run`).
     @discardableResult
-    static func shell(_ command: String, environment: [String: String] = [:]) throws -> String {
+    static func shell(_ command: String, environment: [String: String] = [:]) async throws -> String {
+        try await BlockingIO.run(name: "test-shell") { try shellBlocking(command, environment: environment) }
+    }
+
+    /// `shell` on the calling thread: for code that is not async (a deinit's clean-up).
+    @discardableResult
+    static func shellBlocking(_ command: String, environment: [String: String] = [:]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = ["-o", "pipefail", "-c", command]
@@ -122,17 +130,17 @@ enum BackupTestSupport {
     }
 
     /// `pg_dump` of a database with its random `\restrict` key lines removed, the oracle's view of it.
-    static func pgDump(_ database: String, _ arguments: String) throws -> String {
-        try shell("pg_dump \(arguments) -d \"$URL\" | grep -v -e '^\\\\restrict ' -e '^\\\\unrestrict '", environment: ["URL": try url(database)])
+    static func pgDump(_ database: String, _ arguments: String) async throws -> String {
+        try await shell("pg_dump \(arguments) -d \"$URL\" | grep -v -e '^\\\\restrict ' -e '^\\\\unrestrict '", environment: ["URL": try url(database)])
     }
 
     /// Asserts that two databases are identical to pg_dump, schema and data.
     /// - Parameter ignoringRowOrder: compare each COPY block's rows as a sorted list.
     static func expectSameDump(_ source: String, _ target: String, _ label: String, ignoringRowOrder: Bool = false,
-                               sourceLocation: SourceLocation = #_sourceLocation) throws {
+                               sourceLocation: SourceLocation = #_sourceLocation) async throws {
         for arguments in ["--schema-only", "--data-only"] {
-            var expected = try pgDump(source, arguments)
-            var actual = try pgDump(target, arguments)
+            var expected = try await pgDump(source, arguments)
+            var actual = try await pgDump(target, arguments)
             if ignoringRowOrder && arguments == "--data-only" {
                 expected = sortingCopyRows(expected)
                 actual = sortingCopyRows(actual)

@@ -13,7 +13,7 @@ struct BackupVerifyCommandTests {
         try await PostgresTestDatabase.with(migrated: true) { source, connection in
             try await BackupTestSupport.seed(connection, awkward: false)
             let environment = ["DATABASE_URL": try BackupTestSupport.url(source), "BACKUP_REPO": repository]
-            let created = try CLI.run(["backup", "create"], environment: environment)
+            let created = try await CLI.run(["backup", "create"], environment: environment)
             try #require(created.status == 0, "\(created.stderr)")
             let entry = try #require(try BackupRepository(root: repository).list().first)
             try await body(entry, environment)
@@ -22,11 +22,11 @@ struct BackupVerifyCommandTests {
 
     /// Replaces the archive with `damaged`, verifies it, restores the original.
     private static func verifyDamaged(_ entry: BackupRepository.Entry, _ environment: [String: String], _ damaged: Data,
-                                      restoreTest: Bool = false) throws -> CLI.Result {
+                                      restoreTest: Bool = false) async throws -> CLI.Result {
         let original = try Data(contentsOf: URL(fileURLWithPath: entry.archivePath))
         try damaged.write(to: URL(fileURLWithPath: entry.archivePath))
         defer { try? original.write(to: URL(fileURLWithPath: entry.archivePath)) }
-        let result = try CLI.run(["backup", "verify", entry.id] + (restoreTest ? ["--restore-test"] : []), environment: environment)
+        let result = try await CLI.run(["backup", "verify", entry.id] + (restoreTest ? ["--restore-test"] : []), environment: environment)
         #expect(!FileManager.default.fileExists(atPath: entry.verifiedPath), "a damaged backup must not be marked verified")
         return result
     }
@@ -37,12 +37,12 @@ struct BackupVerifyCommandTests {
 
             var flipped = original
             flipped[flipped.count / 2] ^= 0x10
-            let flip = try Self.verifyDamaged(entry, environment, flipped)
+            let flip = try await Self.verifyDamaged(entry, environment, flipped)
             #expect(flip.status == 1, "\(flip.stdout)\n\(flip.stderr)")
             #expect(flip.stderr.contains(entry.id), "\(flip.stderr)")
             #expect(!flip.stdout.contains("intact"))
 
-            let cut = try Self.verifyDamaged(entry, environment, original.prefix(original.count * 6 / 10))
+            let cut = try await Self.verifyDamaged(entry, environment, original.prefix(original.count * 6 / 10))
             #expect(cut.status == 1, "\(cut.stdout)\n\(cut.stderr)")
             #expect(!cut.stdout.contains("intact"))
 
@@ -59,12 +59,12 @@ struct BackupVerifyCommandTests {
                 try writer.finish()
             }
             defer { try? FileManager.default.removeItem(atPath: rewritten) }
-            let missing = try Self.verifyDamaged(entry, environment, try Data(contentsOf: URL(fileURLWithPath: rewritten)))
+            let missing = try await Self.verifyDamaged(entry, environment, try Data(contentsOf: URL(fileURLWithPath: rewritten)))
             #expect(missing.status == 1, "\(missing.stdout)\n\(missing.stderr)")
             #expect(missing.stderr.contains("member \(dropped) listed in the manifest is missing"), "\(missing.stderr)")
 
             // The intact archive still verifies and is then marked verified: the tests above saw a real verifier.
-            let intact = try CLI.run(["backup", "verify", entry.id], environment: environment)
+            let intact = try await CLI.run(["backup", "verify", entry.id], environment: environment)
             #expect(intact.status == 0, "\(intact.stderr)")
             #expect(FileManager.default.fileExists(atPath: entry.verifiedPath))
         }

@@ -43,7 +43,7 @@ struct RestoreDrillTests {
         try await PostgresTestDatabase.with(migrated: true) { source, connection in
             try await BackupTestSupport.seed(connection, awkward: false)
             let environment = ["DATABASE_URL": server.url(forDatabase: source), "BACKUP_REPO": repository]
-            let backup = try CLI.run(["backup", "create", "--jobs", "2"], environment: environment)
+            let backup = try await CLI.run(["backup", "create", "--jobs", "2"], environment: environment)
             try #require(backup.status == 0, "\(backup.stderr)")
             let binDirectory = try CLI.executable().deletingLastPathComponent().path
             let drillEnvironment = [
@@ -54,15 +54,15 @@ struct RestoreDrillTests {
                 var outputs: [String] = []
                 for block in blocks {
                     // The runbook's commands run without DATABASE_URL, as on a fresh host.
-                    outputs.append(try BackupTestSupport.shell("set -e\nunset DATABASE_URL\n" + block, environment: drillEnvironment))
+                    outputs.append(try await BackupTestSupport.shell("set -e\nunset DATABASE_URL\n" + block, environment: drillEnvironment))
                 }
                 #expect(outputs[2].contains("0 mismatches in "), "\(outputs[2])")
                 #expect(!outputs[2].contains("in 0 tables"))
                 #expect(outputs[4].contains("all members match the manifest"), "\(outputs[4])")
                 // The source's ops.job_runs moved on after the backup (the run finished): compare the rest.
                 for flags in ["--schema-only", "--data-only --exclude-table-data=ops.job_runs"] {
-                    let expected = BackupTestSupport.sortingCopyRows(try BackupTestSupport.pgDump(source, flags))
-                    let actual = BackupTestSupport.sortingCopyRows(try BackupTestSupport.pgDump(restored, flags))
+                    let expected = BackupTestSupport.sortingCopyRows(try await BackupTestSupport.pgDump(source, flags))
+                    let actual = BackupTestSupport.sortingCopyRows(try await BackupTestSupport.pgDump(restored, flags))
                     #expect(expected == actual, "pg_dump \(flags) differs at \(firstDifference(expected, actual))")
                 }
 
@@ -72,7 +72,7 @@ struct RestoreDrillTests {
                 defer { Task { await target.close() } }
                 let running = try await target.query("SELECT count(*) AS n FROM ops.job_runs WHERE job = 'backup' AND status = 'running'").first
                 #expect(running?["n"] == "1")
-                let run = try CLI.run(["backup", "create"], environment: ["DATABASE_URL": server.url(forDatabase: restored), "BACKUP_REPO": repository])
+                let run = try await CLI.run(["backup", "create"], environment: ["DATABASE_URL": server.url(forDatabase: restored), "BACKUP_REPO": repository])
                 #expect(run.status == 0, "\(run.stderr)")
                 let after = try await target.query("""
                     SELECT count(*) FILTER (WHERE status = 'running') AS running,

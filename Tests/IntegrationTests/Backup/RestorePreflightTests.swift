@@ -33,32 +33,32 @@ struct RestorePreflightTests {
                     let environment = ["DATABASE_URL": url, "BACKUP_REPO": repository]
                     let restore = ["restore", result.archivePath, "--target-url", url, "--role", role, "--no-owner", "--no-privileges"]
                     // The role may not create schemas in the database: refused, nothing touched.
-                    let noDatabase = try CLI.run(restore, environment: environment)
+                    let noDatabase = try await CLI.run(restore, environment: environment)
                     #expect(noDatabase.status == 2, "\(noDatabase.stderr)")
                     Self.expectOneLine(noDatabase.stderr, contains: "role \(role) may not create schemas in database \(target); GRANT CREATE ON DATABASE")
                     #expect(try await BackupTestSupport.objectCount(connection) == 0)
                     // It may create schemas, not in `public`, where the backup has a table.
                     try await connection.execute("GRANT CREATE ON DATABASE \(target) TO \(role)")
-                    let noPublic = try CLI.run(restore, environment: environment)
+                    let noPublic = try await CLI.run(restore, environment: environment)
                     #expect(noPublic.status == 2, "\(noPublic.stderr)")
                     Self.expectOneLine(noPublic.stderr, contains: "role \(role) may not create in schema public of database \(target)")
                     #expect(try await BackupTestSupport.objectCount(connection) == 0)
                     // A connecting role that is not a member of --role cannot switch to it.
                     let asLogin = try Self.url(target, user: login, password: password)
-                    let notMember = try CLI.run(["restore", result.archivePath, "--target-url", asLogin, "--role", role, "--no-owner", "--no-privileges"],
+                    let notMember = try await CLI.run(["restore", result.archivePath, "--target-url", asLogin, "--role", role, "--no-owner", "--no-privileges"],
                                                 environment: environment)
                     #expect(notMember.status == 2, "\(notMember.stderr)")
                     Self.expectOneLine(notMember.stderr, contains: "role \(login) may not SET ROLE \(role); GRANT \(role) TO \(login)")
                     #expect(!notMember.stderr.contains(password))
                     // A --role that does not exist.
-                    let missing = try CLI.run(["restore", result.archivePath, "--target-url", url, "--role", "\(role)_nope", "--no-owner"], environment: environment)
+                    let missing = try await CLI.run(["restore", result.archivePath, "--target-url", url, "--role", "\(role)_nope", "--no-owner"], environment: environment)
                     #expect(missing.status == 2, "\(missing.stderr)")
                     Self.expectOneLine(missing.stderr, contains: "--role \(role)_nope does not exist on the target server")
                     #expect(try await BackupTestSupport.objectCount(connection) == 0)
 
                     // With the privileges: every object is created by, so owned by, the role.
                     try await connection.execute("GRANT CREATE ON SCHEMA public TO \(role)")
-                    let done = try CLI.run(restore, environment: environment)
+                    let done = try await CLI.run(restore, environment: environment)
                     #expect(done.status == 0, "\(done.stderr)")
                     let owners = try await connection.query("""
                         SELECT c.relname || ':' || c.relowner::regrole::text AS owned FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -68,7 +68,7 @@ struct RestorePreflightTests {
                     let schemaOwner = try await connection.query("SELECT nspowner::regrole::text AS o FROM pg_namespace WHERE nspname = 'app'").first?["o"]
                     #expect(schemaOwner == role)
                     for section in ["--schema-only --no-owner --no-privileges", "--data-only --no-owner"] {
-                        #expect(try BackupTestSupport.pgDump(source, section) == BackupTestSupport.pgDump(target, section), "\(section)")
+                        #expect(try await BackupTestSupport.pgDump(source, section) == BackupTestSupport.pgDump(target, section), "\(section)")
                     }
                 }
             }
@@ -94,16 +94,16 @@ struct RestorePreflightTests {
                 try await PostgresTestDatabase.with(migrated: false) { target, connection in
                     let environment = ["DATABASE_URL": try BackupTestSupport.url(target), "BACKUP_REPO": repository]
                     let restore = ["restore", result.archivePath, "--target-url", try Self.url(target, user: login, password: password), "--no-owner", "--no-privileges"]
-                    let refused = try CLI.run(restore, environment: environment)
+                    let refused = try await CLI.run(restore, environment: environment)
                     #expect(refused.status == 2, "\(refused.stderr)")
                     Self.expectOneLine(refused.stderr, contains: "role \(login) may not create schemas in database \(target); GRANT CREATE ON DATABASE \(target) TO \(login)")
                     #expect(!refused.stderr.contains(password))
                     #expect(try await BackupTestSupport.objectCount(connection) == 0)
                     // The same role as the database's owner restores (public belongs to pg_database_owner).
                     try await connection.execute("ALTER DATABASE \(target) OWNER TO \(login)")
-                    let done = try CLI.run(restore, environment: environment)
+                    let done = try await CLI.run(restore, environment: environment)
                     #expect(done.status == 0, "\(done.stderr)")
-                    #expect(try BackupTestSupport.pgDump(source, "--data-only --no-owner") == BackupTestSupport.pgDump(target, "--data-only --no-owner"))
+                    #expect(try await BackupTestSupport.pgDump(source, "--data-only --no-owner") == BackupTestSupport.pgDump(target, "--data-only --no-owner"))
                     try await connection.execute("DROP SCHEMA app CASCADE; DROP TABLE public.notes; ALTER DATABASE \(target) OWNER TO CURRENT_USER")
                 }
             }
@@ -130,7 +130,7 @@ struct RestorePreflightTests {
             try newer.encoded().write(to: URL(fileURLWithPath: result.manifestPath))
             try await PostgresTestDatabase.with(migrated: false) { target, connection in
                 let url = try BackupTestSupport.url(target)
-                let refused = try CLI.run(["restore", result.manifest.id, "--database", source, "--target-url", url],
+                let refused = try await CLI.run(["restore", result.manifest.id, "--database", source, "--target-url", url],
                                           environment: ["DATABASE_URL": url, "BACKUP_REPO": repository])
                 #expect(refused.status == 2, "\(refused.stderr)")
                 Self.expectOneLine(refused.stderr, contains: "the target server runs PostgreSQL \(serverMajor), older than the backup's source (\(serverMajor + 1)); restore onto PostgreSQL \(serverMajor + 1) or newer")
@@ -144,8 +144,8 @@ struct RestorePreflightTests {
     @Test func aPgDumpOlderThanTheServerIsRefusedNamingThePackage() async throws {
         let repository = try BackupTestSupport.temporaryRepository()
         defer { try? FileManager.default.removeItem(atPath: repository) }
-        let real = try BackupTestSupport.shell("command -v pg_dump").trimmingCharacters(in: .whitespacesAndNewlines)
-        let realVersion = try BackupTestSupport.shell("\"$P\" --version", environment: ["P": real])
+        let real = try await BackupTestSupport.shell("command -v pg_dump").trimmingCharacters(in: .whitespacesAndNewlines)
+        let realVersion = try await BackupTestSupport.shell("\"$P\" --version", environment: ["P": real])
         // Real `pg_dump --version` lines parse to their major version.
         #expect(PgDump.major(ofVersionLine: realVersion) != nil)
         #expect(PgDump.major(ofVersionLine: "pg_dump (PostgreSQL) 14.11 (Debian 14.11-1.pgdg120+2)") == 14)
@@ -164,13 +164,13 @@ struct RestorePreflightTests {
             let backupRepository = "\(repository)/repo"
             try FileManager.default.createDirectory(atPath: backupRepository, withIntermediateDirectories: true)
             let environment = ["DATABASE_URL": try BackupTestSupport.url(source), "BACKUP_REPO": backupRepository]
-            let refused = try CLI.run(["backup", "create"], environment: environment.merging(["PG_DUMP": wrapper]) { $1 })
+            let refused = try await CLI.run(["backup", "create"], environment: environment.merging(["PG_DUMP": wrapper]) { $1 })
             #expect(refused.status == 2, "\(refused.stderr)")
             Self.expectOneLine(refused.stderr, contains: "\(wrapper) is pg_dump 14, older than the server (PostgreSQL \(serverMajor)); install postgresql-client-\(serverMajor)")
             let written = FileManager.default.enumerator(atPath: backupRepository)?.allObjects as? [String] ?? []
             #expect(!written.contains { $0.hasSuffix(".tar.zst") || $0.hasSuffix(".json") || $0.contains(".partial") }, "\(written)")
             // The same command with the real pg_dump works.
-            let made = try CLI.run(["backup", "create"], environment: environment.merging(["PG_DUMP": real]) { $1 })
+            let made = try await CLI.run(["backup", "create"], environment: environment.merging(["PG_DUMP": real]) { $1 })
             #expect(made.status == 0, "\(made.stderr)")
         }
     }

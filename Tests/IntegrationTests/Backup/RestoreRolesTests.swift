@@ -29,12 +29,12 @@ struct RestoreRolesTests {
                 let result = try await BackupTestSupport.backup(database: source, repository: repository)
                 #expect(result.manifest.ownerRoles?.contains(roles.owner) == true)
                 #expect(result.manifest.grantRoles?.contains(roles.reader) == true)
-                let globals = try BackupTestSupport.shell("tar -xOf \"$A\" 0500-globals.sql.optional", environment: ["A": result.archivePath])
+                let globals = try await BackupTestSupport.shell("tar -xOf \"$A\" 0500-globals.sql.optional", environment: ["A": result.archivePath])
                 #expect(globals.contains("CREATE ROLE \(roles.ownerIdent);") && globals.contains("CREATE ROLE \(roles.readerIdent);"))
                 #expect(!globals.contains("PASSWORD"))
                 var expected: [String: String] = [:]
                 for flags in ["--schema-only", "--data-only", "--schema-only --no-owner --no-privileges", "--data-only --no-owner"] {
-                    expected[flags] = try BackupTestSupport.pgDump(source, flags)
+                    expected[flags] = try await BackupTestSupport.pgDump(source, flags)
                 }
                 // The "new cluster": the roles are gone.
                 try await db.execute("DROP SCHEMA app CASCADE")
@@ -50,15 +50,15 @@ struct RestoreRolesTests {
                     #expect(error.message.contains("--create-roles") && error.message.contains("--no-owner"))
                     #expect(try await BackupTestSupport.objectCount(connection) == 0)
                     // The CLI: exit 2, one line.
-                    let cli = try CLI.run(["restore", result.archivePath, "--target-url", try BackupTestSupport.url(target)],
+                    let cli = try await CLI.run(["restore", result.archivePath, "--target-url", try BackupTestSupport.url(target)],
                                           environment: ["DATABASE_URL": try BackupTestSupport.url(target), "BACKUP_REPO": repository])
                     #expect(cli.status == 2, "\(cli.stderr)")
 
                     _ = try await Restorer(target: try BackupTestSupport.target(target), options: RestoreOptions(noOwner: true, noPrivileges: true),
                                            logger: BackupTestSupport.logger).restore(archive: result.archivePath)
-                    #expect(try BackupTestSupport.pgDump(target, "--schema-only --no-owner --no-privileges") == expected["--schema-only --no-owner --no-privileges"])
+                    #expect(try await BackupTestSupport.pgDump(target, "--schema-only --no-owner --no-privileges") == expected["--schema-only --no-owner --no-privileges"])
                     // (the data's `Owner:` headers name the restoring role)
-                    #expect(try BackupTestSupport.pgDump(target, "--data-only --no-owner") == expected["--data-only --no-owner"])
+                    #expect(try await BackupTestSupport.pgDump(target, "--data-only --no-owner") == expected["--data-only --no-owner"])
                     // Restore ends with the tables analyzed.
                     let analyzed = try await connection.query("SELECT last_analyze IS NOT NULL AS done FROM pg_stat_user_tables WHERE relname = 'items'").first
                     #expect(analyzed?["done"] == "t")
@@ -70,8 +70,8 @@ struct RestoreRolesTests {
                 try await PostgresTestDatabase.with(migrated: false) { target, _ in
                     _ = try await Restorer(target: try BackupTestSupport.target(target), options: RestoreOptions(jobs: 2, createRoles: true),
                                            logger: BackupTestSupport.logger).restore(archive: result.archivePath)
-                    #expect(try BackupTestSupport.pgDump(target, "--schema-only") == expected["--schema-only"])
-                    #expect(try BackupTestSupport.pgDump(target, "--data-only") == expected["--data-only"])
+                    #expect(try await BackupTestSupport.pgDump(target, "--schema-only") == expected["--schema-only"])
+                    #expect(try await BackupTestSupport.pgDump(target, "--data-only") == expected["--data-only"])
                 }
             }
         } catch {
@@ -99,14 +99,14 @@ struct RestoreRolesTests {
             let lone = "\(repository)/copy/\(result.manifest.id).tar.zst"
             try FileManager.default.createDirectory(atPath: "\(repository)/copy", withIntermediateDirectories: true)
             try FileManager.default.copyItem(atPath: result.archivePath, toPath: lone)
-            let verify = try CLI.run(["backup", "verify", lone], environment: ["DATABASE_URL": server.url(forDatabase: source), "BACKUP_REPO": repository])
+            let verify = try await CLI.run(["backup", "verify", lone], environment: ["DATABASE_URL": server.url(forDatabase: source), "BACKUP_REPO": repository])
             #expect(verify.status == 0, "\(verify.stderr)")
             _ = try await Restorer(target: try server.withDatabase(target), options: RestoreOptions(create: true), logger: BackupTestSupport.logger)
                 .restore(archive: lone)
             let row = try await admin.query("SELECT pg_encoding_to_char(encoding) AS e, datcollate FROM pg_database WHERE datname = $1", [target]).first
             #expect(row?["e"] == "LATIN1" && row?["datcollate"] == "C")
             for section in ["--schema-only", "--data-only"] {
-                #expect(try PostgresTools.dump(server.url(forDatabase: source), [section]) == PostgresTools.dump(server.url(forDatabase: target), [section]))
+                #expect(try await PostgresTools.dump(server.url(forDatabase: source), [section]) == PostgresTools.dump(server.url(forDatabase: target), [section]))
             }
             // --create into a database that exists is refused (exit 2) before anything.
             let again = try await #require(throws: BackupError.self) {
@@ -115,7 +115,7 @@ struct RestoreRolesTests {
             }
             #expect(again.message.contains("already exists"))
             // backup list on a repository path that does not exist: says so, exit 2.
-            let list = try CLI.run(["backup", "list"], environment: ["DATABASE_URL": server.url(forDatabase: source), "BACKUP_REPO": "\(repository)/nope"])
+            let list = try await CLI.run(["backup", "list"], environment: ["DATABASE_URL": server.url(forDatabase: source), "BACKUP_REPO": "\(repository)/nope"])
             #expect(list.status == 2 && list.stderr.contains("does not exist"), "\(list.stderr)")
         } catch {
             for name in [source, target] { try? await admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }

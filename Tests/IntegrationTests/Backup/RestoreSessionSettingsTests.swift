@@ -46,7 +46,7 @@ struct RestoreSessionSettingsTests {
                     }
                     _ = try await Restorer(target: try BackupTestSupport.target(target), options: options, logger: BackupTestSupport.logger)
                         .restore(archive: result.archivePath)
-                    try BackupTestSupport.expectSameDump(source, target, "restore, TOAST compression", ignoringRowOrder: options.jobs > 1 && !options.preserveRowOrder)
+                    try await BackupTestSupport.expectSameDump(source, target, "restore, TOAST compression", ignoringRowOrder: options.jobs > 1 && !options.preserveRowOrder)
                     let row = try #require(try await admin.query("""
                         SELECT string_agg(DISTINCT pg_column_compression(body), ',') AS body,
                                string_agg(DISTINCT pg_column_compression(pinned), ',') AS pinned FROM public.docs

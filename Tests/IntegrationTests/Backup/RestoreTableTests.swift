@@ -38,7 +38,7 @@ struct RestoreTableTests {
                 let flags = selection.selectedTables.flatMap { ["-t", Self.pattern($0)] }
                 let detached = Set(filter.detached)
                 for (index, section) in ["pre-data", "data", "post-data"].enumerated() {
-                    let output = try PostgresTools.run("pg_dump", ["--section=\(section)", "--encoding=UTF8"] + flags + ["--dbname", try BackupTestSupport.url(source)])
+                    let output = try await PostgresTools.run("pg_dump", ["--section=\(section)", "--encoding=UTF8"] + flags + ["--dbname", try BackupTestSupport.url(source)])
                     try #require(output.status == 0, "pg_dump failed: \(output.stderr)")
                     var theirs = Self.comparable(try Self.statements(Array(output.stdout.utf8), source: "pg_dump"))
                     if !detached.isEmpty {
@@ -67,13 +67,13 @@ struct RestoreTableTests {
             try await PostgresTestDatabase.with(migrated: false) { target, connection in
                 let url = try BackupTestSupport.url(target)
                 let environment = ["DATABASE_URL": url, "BACKUP_REPO": repository]
-                let full = try CLI.run(["restore", result.archivePath, "--target-url", url], environment: environment)
+                let full = try await CLI.run(["restore", result.archivePath, "--target-url", url], environment: environment)
                 try #require(full.status == 0, "\(full.stderr)")
                 let patterns: (TableSelection) -> String = { $0.selectedTables.map { "-t '\(Self.pattern($0).replacingOccurrences(of: "'", with: "'\\''"))'" }.joined(separator: " ") }
                 for (names, jobs) in [(["rw.accounts"], "1"), (["public.measurements"], "2"), (["public.serials", "Mixed Case.Tab\"le", "select.kinds"], "2"), (["rw.audit"], "1")] {
                     let selection = try TableSelection(names: names, manifest: result.manifest,
                                                        preData: try ArchiveChecker.member("0000-pre-data.sql", path: result.archivePath))
-                    let restore = try CLI.run(["restore", result.archivePath, "--target-url", url, "--clean", "--jobs", jobs] + names.flatMap { ["--table", $0] },
+                    let restore = try await CLI.run(["restore", result.archivePath, "--target-url", url, "--clean", "--jobs", jobs] + names.flatMap { ["--table", $0] },
                                               environment: environment)
                     #expect(restore.status == 0, "--table \(names): \(restore.stderr)")
                     if names == ["rw.audit"] {
@@ -83,8 +83,8 @@ struct RestoreTableTests {
                     for section in ["--schema-only", "--data-only"] {
                         // pg_dump orders objects that do not depend on each other by OID among others:
                         // compared as a set of objects.
-                        let expected = Self.objects(try BackupTestSupport.pgDump(source, "\(section) \(patterns(selection))"))
-                        let actual = Self.objects(try BackupTestSupport.pgDump(target, "\(section) \(patterns(selection))"))
+                        let expected = Self.objects(try await BackupTestSupport.pgDump(source, "\(section) \(patterns(selection))"))
+                        let actual = Self.objects(try await BackupTestSupport.pgDump(target, "\(section) \(patterns(selection))"))
                         #expect(expected.contains { $0.contains("CREATE TABLE") } || section == "--data-only")
                         #expect(expected == actual, "--table \(names) \(section) differs at \(firstDifference(expected.joined(separator: "\n"), actual.joined(separator: "\n")))")
                     }
@@ -92,7 +92,7 @@ struct RestoreTableTests {
                 // A partition without its parent restores detached, and says how to attach it; a
                 // foreign key to a table the target lacks is left out, and said so.
                 try await connection.execute("DROP TABLE public.readings; DROP TABLE public.measurements CASCADE")
-                let restore = try CLI.run(["restore", result.archivePath, "--target-url", url, "--table", "public.measurements_2024", "--table", "public.readings"],
+                let restore = try await CLI.run(["restore", result.archivePath, "--target-url", url, "--table", "public.measurements_2024", "--table", "public.readings"],
                                           environment: environment)
                 #expect(restore.status == 0, "\(restore.stderr)")
                 #expect(restore.stderr.contains("partition public.measurements_2024 restored detached") && restore.stderr.contains("ATTACH PARTITION"), "\(restore.stderr)")

@@ -52,7 +52,7 @@ struct RestoreTablespaceTests {
                     let placed = try await connection.query(placement).rows.map { try $0.decode(String.self, "placed") }
                     #expect(expected.filter { $0.hasSuffix(":\(tablespace)") }.count == 4, "\(expected)")
                     #expect(placed == expected)
-                    try BackupTestSupport.expectSameDump(source, target, "tablespaces, --jobs 2", ignoringRowOrder: true)
+                    try await BackupTestSupport.expectSameDump(source, target, "tablespaces, --jobs 2", ignoringRowOrder: true)
                 }
             }
         } catch {

@@ -16,13 +16,13 @@ struct ConsistentAnswersTests {
 
     // MARK: counts
 
-    @Test func scheduleNextCapsTheCountAndStreamsUpToIt() throws {
-        let huge = try CLI.run(["schedule", "next", "* * * * *", "--count", "100000000"])
+    @Test func scheduleNextCapsTheCountAndStreamsUpToIt() async throws {
+        let huge = try await CLI.run(["schedule", "next", "* * * * *", "--count", "100000000"])
         #expect(huge.status == 2, "\(huge.stderr)")
         #expect(huge.stderr == "auto-i18n-ops: --count 100000000 is not valid: must be at most 10000\n", "\(huge.stderr)")
         #expect(huge.stdout.isEmpty)
 
-        let most = try CLI.run(["schedule", "next", "* * * * *", "--count", "10000", "--tz", "UTC", "--from", "2026-01-01T00:00:00Z"])
+        let most = try await CLI.run(["schedule", "next", "* * * * *", "--count", "10000", "--tz", "UTC", "--from", "2026-01-01T00:00:00Z"])
         #expect(most.status == 0, "\(most.stderr)")
         let printed = lines(most.stdout)
         #expect(printed.count == 10000)
@@ -30,7 +30,7 @@ struct ConsistentAnswersTests {
         // 10000 minutes after midnight: day 7, 22:40.
         #expect(printed.last == "2026-01-07T22:40:00+00:00")
 
-        let check = try CLI.run(["schedule", "check", try scheduleFile("0 3 * * * stats-refresh\n"), "--count", "10001"])
+        let check = try await CLI.run(["schedule", "check", try scheduleFile("0 3 * * * stats-refresh\n"), "--count", "10001"])
         #expect(check.status == 2)
         #expect(check.stderr.contains("--count 10001 is not valid: must be at most 10000"), "\(check.stderr)")
     }
@@ -44,8 +44,8 @@ struct ConsistentAnswersTests {
         ["backup", "verify", "--jobs", "0"],
         ["backup", "create", "--jobs", "-1"],
     ])
-    func negativeAndZeroCountsSayMustBeAtLeastOne(arguments: [String]) throws {
-        let result = try CLI.run(arguments)
+    func negativeAndZeroCountsSayMustBeAtLeastOne(arguments: [String]) async throws {
+        let result = try await CLI.run(arguments)
         #expect(result.status == 2, "\(result.stderr)")
         let option = arguments[arguments.count - 2]
         let value = arguments[arguments.count - 1]
@@ -54,8 +54,8 @@ struct ConsistentAnswersTests {
         #expect(!result.stderr.contains("Missing value"))
     }
 
-    @Test func historyReadsANegativeLimitAsAValue() throws {
-        let result = try CLI.run(["history", "--limit", "-5"])
+    @Test func historyReadsANegativeLimitAsAValue() async throws {
+        let result = try await CLI.run(["history", "--limit", "-5"])
         #expect(result.status == 2, "\(result.stderr)")
         #expect(result.stderr.hasPrefix("auto-i18n-ops: --limit must be from 1 to 10000"), "\(result.stderr)")
         #expect(!result.stderr.contains("Missing value"))
@@ -65,8 +65,8 @@ struct ConsistentAnswersTests {
 
     @Test(arguments: ["--connections-warn", "--connections-fail", "--memory-warn", "--memory-fail"],
           ["nan", "inf", "-inf", "1.5", "-0.1"])
-    func healthRefusesSharesThatAreNotFromZeroToOne(option: String, value: String) throws {
-        let result = try CLI.run(["health", option, value])
+    func healthRefusesSharesThatAreNotFromZeroToOne(option: String, value: String) async throws {
+        let result = try await CLI.run(["health", option, value])
         #expect(result.status == 2, "\(result.stderr)")
         #expect(lines(result.stderr).count == 1)
         #expect(result.stderr.contains("auto-i18n-ops: \(option) "), "\(result.stderr)")
@@ -76,14 +76,14 @@ struct ConsistentAnswersTests {
     @Test(arguments: [("--connections-warn", "0.99", "--connections-fail", "0.5"),
                       ("--memory-warn", "0.9", "--memory-fail", "0.8"),
                       ("--transaction-age-warn", "2h", "--transaction-age-fail", "1h")])
-    func healthRefusesAWarnAboveItsFail(warn: String, warnValue: String, fail: String, failValue: String) throws {
-        let result = try CLI.run(["health", warn, warnValue, fail, failValue])
+    func healthRefusesAWarnAboveItsFail(warn: String, warnValue: String, fail: String, failValue: String) async throws {
+        let result = try await CLI.run(["health", warn, warnValue, fail, failValue])
         #expect(result.status == 2, "\(result.stderr)")
         #expect(result.stderr == "auto-i18n-ops: \(warn) must not be above \(fail): a check warns before it fails\n", "\(result.stderr)")
     }
 
-    @Test func healthSchedulesLinesAreCheckedTheSameWay() throws {
-        let result = try CLI.run(["schedule", "check", try scheduleFile("*/5 * * * * health --memory-warn nan\n"), "--count", "1"])
+    @Test func healthSchedulesLinesAreCheckedTheSameWay() async throws {
+        let result = try await CLI.run(["schedule", "check", try scheduleFile("*/5 * * * * health --memory-warn nan\n"), "--count", "1"])
         #expect(result.status == 2)
         #expect(result.stderr.contains(":1: health: --memory-warn nan is not valid"), "\(result.stderr)")
     }
@@ -91,13 +91,13 @@ struct ConsistentAnswersTests {
     // MARK: schedules that never fire
 
     @Test(arguments: ["* * 31 feb *", "0 0 30 2 *", "0 0 31 4,6,9,11 *"])
-    func aScheduleLineThatCanNeverFireIsRefused(expression: String) throws {
+    func aScheduleLineThatCanNeverFireIsRefused(expression: String) async throws {
         let path = try scheduleFile("0 3 * * * stats-refresh\n\(expression) health\n")
-        let check = try CLI.run(["schedule", "check", path])
+        let check = try await CLI.run(["schedule", "check", path])
         #expect(check.status == 2, "\(check.stdout)")
         #expect(check.stderr.contains("\(path):2: field 3 (day-of-month): '\(expression)' can never fire"), "\(check.stderr)")
         // The daemon loads the schedule with the same parser: it refuses to start.
-        let daemon = try CLI.run(["run", "--schedule", path, "--listen", "127.0.0.1:19999"])
+        let daemon = try await CLI.run(["run", "--schedule", path, "--listen", "127.0.0.1:19999"])
         #expect(daemon.status == 2, "\(daemon.stderr)")
         #expect(daemon.stderr.contains("can never fire"), "\(daemon.stderr)")
     }
@@ -105,14 +105,14 @@ struct ConsistentAnswersTests {
     // MARK: stores
 
     @Test(arguments: ["0", "65536", "99999", "http"])
-    func aPostgresPortOutOfRangeIsAUsageErrorAsForRedis(port: String) throws {
-        let postgres = try CLI.run(["history", "--database-url", "postgresql://ops@127.0.0.1:\(port)/x"])
+    func aPostgresPortOutOfRangeIsAUsageErrorAsForRedis(port: String) async throws {
+        let postgres = try await CLI.run(["history", "--database-url", "postgresql://ops@127.0.0.1:\(port)/x"])
         #expect(postgres.status == 2, "\(postgres.stderr)")
         #expect(postgres.stderr.contains("port must be a number from 1 to 65535"), "\(postgres.stderr)")
-        let conninfo = try CLI.run(["history", "--database-url", "host=127.0.0.1 port=\(port) dbname=x"])
+        let conninfo = try await CLI.run(["history", "--database-url", "host=127.0.0.1 port=\(port) dbname=x"])
         #expect(conninfo.status == 2, "\(conninfo.stderr)")
 
-        let redis = try CLI.run(["cache", "stats", "--redis-url", "redis://127.0.0.1:\(port)/0"])
+        let redis = try await CLI.run(["cache", "stats", "--redis-url", "redis://127.0.0.1:\(port)/0"])
         #expect(redis.status == 2, "\(redis.stderr)")
         #expect(redis.stderr.contains("port must be a number from 1 to 65535"), "\(redis.stderr)")
     }
@@ -126,7 +126,7 @@ struct ConsistentAnswersTests {
         let redisURL = try #require(url.string)
         try await PostgresTestDatabase.with(migrated: true) { database, _ in
             let environment = ["DATABASE_URL": try PostgresTestDatabase.serverConfiguration().url(forDatabase: database)]
-            let result = try CLI.run(command + ["--redis-url", redisURL], environment: environment)
+            let result = try await CLI.run(command + ["--redis-url", redisURL], environment: environment)
             #expect(result.status == 3, "\(result.stdout)\n\(result.stderr)")
             #expect(result.stderr.contains("has no database 99"), "\(result.stderr)")
         }
@@ -161,8 +161,8 @@ struct NotABackupTests {
             let targetURL = try PostgresTestDatabase.serverConfiguration().url(forDatabase: target)
             // Each test records (and locks) its runs in its own database, so parallel tests never meet
             // on the `restore` job's lock.
-            let restore = try CLI.run(["restore", file, "--target-url", targetURL], environment: ["DATABASE_URL": targetURL])
-            let verify = try CLI.run(["backup", "verify", file], environment: ["DATABASE_URL": targetURL])
+            let restore = try await CLI.run(["restore", file, "--target-url", targetURL], environment: ["DATABASE_URL": targetURL])
+            let verify = try await CLI.run(["backup", "verify", file], environment: ["DATABASE_URL": targetURL])
             #expect(restore.status == 2, "\(restore.stderr)")
             #expect(verify.status == 2, "\(verify.stderr)")
             #expect(restore.stderr.contains("not a backup archive"), "\(restore.stderr)")
@@ -189,7 +189,7 @@ struct NotABackupTests {
         let file = try temporary(name, data)
         try await PostgresTestDatabase.with(migrated: false) { target, connection in
             let targetURL = try PostgresTestDatabase.serverConfiguration().url(forDatabase: target)
-            let result = try CLI.run(["restore", file, "--target-url", targetURL], environment: ["DATABASE_URL": targetURL])
+            let result = try await CLI.run(["restore", file, "--target-url", targetURL], environment: ["DATABASE_URL": targetURL])
             #expect(result.status == 2, "\(result.stderr)")
             #expect(result.stderr.contains("\(name) is not a SQL script"), "\(result.stderr)")
             #expect(result.stderr.split(separator: "\n").last?.hasPrefix("auto-i18n-ops: ") == true, "\(result.stderr)")

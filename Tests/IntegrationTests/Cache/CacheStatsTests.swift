@@ -107,7 +107,7 @@ struct CacheStatsTests {
         defer { admin.close() }
         try await seed(admin)
 
-        let result = try CLI.run(["cache", "stats", "--json"],
+        let result = try await CLI.run(["cache", "stats", "--json"],
                                  environment: ["REDIS_URL": "redis://:cache-secret@127.0.0.1:\(server.port)/0"],
                                  removing: ["DATABASE_URL"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -116,7 +116,7 @@ struct CacheStatsTests {
         #expect(json["details"]?["keys"]?["session"] == .int(37))
         #expect(!result.stdout.contains("cache-secret"))
 
-        let table = try CLI.run(["cache", "stats"], environment: ["REDIS_URL": "redis://:cache-secret@127.0.0.1:\(server.port)/0"],
+        let table = try await CLI.run(["cache", "stats"], environment: ["REDIS_URL": "redis://:cache-secret@127.0.0.1:\(server.port)/0"],
                                 removing: ["DATABASE_URL"])
         #expect(table.status == 0)
         #expect(table.stdout.contains("session:*"))
@@ -126,7 +126,7 @@ struct CacheStatsTests {
     @Test func aWrongPasswordIsOneLineExit3() async throws {
         let server = try await RedisTestServer.start(password: "cache-secret")
         defer { server.stop() }
-        let result = try CLI.run(["cache", "stats"], environment: ["REDIS_URL": "redis://:not-it-42@127.0.0.1:\(server.port)/0"],
+        let result = try await CLI.run(["cache", "stats"], environment: ["REDIS_URL": "redis://:not-it-42@127.0.0.1:\(server.port)/0"],
                                  removing: ["DATABASE_URL"])
         #expect(result.status == ExitCode.storeUnavailable)
         // One error line (without PostgreSQL, the runner also logs that the run goes unrecorded).

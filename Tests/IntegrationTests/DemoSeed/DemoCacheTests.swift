@@ -13,7 +13,7 @@ struct DemoCacheTests {
         let server = try await RedisTestServer.start()
         defer { server.stop() }
         try await PostgresTestDatabase.with { name, _ in
-            let result = try CLI.run(["demo", "seed"], environment: [
+            let result = try await CLI.run(["demo", "seed"], environment: [
                 "DATABASE_URL": try PostgresTestDatabase.serverConfiguration().url(forDatabase: name),
                 "REDIS_URL": "redis://127.0.0.1:\(server.port)/0",
             ])
@@ -35,7 +35,7 @@ struct DemoCacheTests {
             #expect(try await redis.command(["LLEN", "batch:queue"]).int ?? 0 > 0)
             // Twice is safe: same keys, the queue rebuilt, not doubled.
             let length = try await redis.command(["LLEN", "batch:queue"]).int
-            #expect(try CLI.run(["demo", "seed"], environment: [
+            #expect(try await CLI.run(["demo", "seed"], environment: [
                 "DATABASE_URL": try PostgresTestDatabase.serverConfiguration().url(forDatabase: name),
                 "REDIS_URL": "redis://127.0.0.1:\(server.port)/0",
             ]).status == 0)

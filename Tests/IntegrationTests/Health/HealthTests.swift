@@ -13,9 +13,10 @@ struct HealthTests {
             _ = try #require(configuration.redisURL, "REDIS_URL is not set: run the tests with Scripts/test")
             var thresholds = HealthThresholds()
             thresholds.snapshotAgeWarn = 0
-            thresholds.responseTimeWarnMs = 10_000
-            // The suite's other tests share this server: their connections and open transactions are
-            // not this test's subject (the thresholds are tested in HealthReportTests).
+            // The suite's other tests share this server and this machine: their connections, open
+            // transactions and load (a response measured at 20 s in a full CI run on 2 cores) are not
+            // this test's subject (the thresholds are tested in HealthReportTests).
+            thresholds.responseTimeWarnMs = 600_000
             thresholds.connectionsWarn = 1
             thresholds.connectionsFail = 1
             thresholds.transactionAgeWarn = 86_400
@@ -64,8 +65,8 @@ struct HealthTests {
 
 @Suite("health command")
 struct HealthCommandTests {
-    @Test func postgresDownIsOneLineNamingPostgresWithExit3AndNoPassword() throws {
-        let result = try CLI.run(["health"], environment: ["DATABASE_URL": "postgresql://ops:s3cr3t-pw@127.0.0.1:1/auto_i18n"])
+    @Test func postgresDownIsOneLineNamingPostgresWithExit3AndNoPassword() async throws {
+        let result = try await CLI.run(["health"], environment: ["DATABASE_URL": "postgresql://ops:s3cr3t-pw@127.0.0.1:1/auto_i18n"])
         #expect(result.status == 3)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(result.stderr)")
@@ -73,30 +74,30 @@ struct HealthCommandTests {
         #expect(!(result.stdout + result.stderr).contains("s3cr3t-pw"))
     }
 
-    @Test func redisDownIsOneLineNamingRedisWithExit3AndNoPassword() throws {
-        let result = try CLI.run(["health"], environment: ["REDIS_URL": "redis://:s3cr3t-pw@127.0.0.1:1/0"])
+    @Test func redisDownIsOneLineNamingRedisWithExit3AndNoPassword() async throws {
+        let result = try await CLI.run(["health"], environment: ["REDIS_URL": "redis://:s3cr3t-pw@127.0.0.1:1/0"])
         #expect(result.status == 3)
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
         #expect(result.stderr.contains("Redis"))
         #expect(!(result.stdout + result.stderr).contains("s3cr3t-pw"))
     }
 
-    @Test func malformedURLIsAUsageErrorWithExit2() throws {
-        let result = try CLI.run(["health"], environment: ["DATABASE_URL": "postgresql://ops:s3cr3t-pw@127.0.0.1:notaport/x"])
+    @Test func malformedURLIsAUsageErrorWithExit2() async throws {
+        let result = try await CLI.run(["health"], environment: ["DATABASE_URL": "postgresql://ops:s3cr3t-pw@127.0.0.1:notaport/x"])
         #expect(result.status == 2)
         #expect(!(result.stdout + result.stderr).contains("s3cr3t-pw"))
         #expect(!result.stderr.contains("Fatal error"))
     }
 
-    @Test func jsonOutputIsHealthJSON() throws {
-        let result = try CLI.run(["health", "--json", "--snapshot-age-warn", "0"])
+    @Test func jsonOutputIsHealthJSON() async throws {
+        let result = try await CLI.run(["health", "--json", "--snapshot-age-warn", "0"])
         let object = try JSONDecoder().decode(JSONValue.self, from: Data(result.stdout.utf8))
         #expect(["pass", "warn"].contains(object["status"]?.stringValue ?? ""))
         #expect(object["checks"]?["redis:responseTime"] != nil)
     }
 
-    @Test func unknownCommandIsAUsageErrorWithExit2() throws {
-        let result = try CLI.run(["nonsense"])
+    @Test func unknownCommandIsAUsageErrorWithExit2() async throws {
+        let result = try await CLI.run(["nonsense"])
         #expect(result.status == 2)
     }
 }
@@ -104,8 +105,8 @@ struct HealthCommandTests {
 @Suite("command line")
 struct CommandLineTests {
     @Test(arguments: [["--help"], ["health", "--help"], ["help", "schema"], ["--version"]])
-    func helpAndVersionPrintToStdoutAndExit0(arguments: [String]) throws {
-        let result = try CLI.run(arguments)
+    func helpAndVersionPrintToStdoutAndExit0(arguments: [String]) async throws {
+        let result = try await CLI.run(arguments)
         #expect(result.status == 0)
         #expect(!result.stdout.isEmpty)
         #expect(result.stderr.isEmpty)

@@ -6,8 +6,8 @@ import PGClient
 import Testing
 
 @Suite("LegacyImport") struct LegacyImportTests {
-    static func run(_ arguments: [String], database: String) throws -> CLI.Result {
-        try CLI.run(["import", "legacy"] + arguments,
+    static func run(_ arguments: [String], database: String) async throws -> CLI.Result {
+        try await CLI.run(["import", "legacy"] + arguments,
                     environment: ["DATABASE_URL": try #require(try PostgresTestDatabase.opsConfiguration(database: database).databaseURL)])
     }
 
@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test func importsEveryFileByteIdenticalAndLeavesOtherSessionsAlone() async throws {
-        let tree = try LegacyTreeFixture.make(seed: 11, sessions: 6)
+        let tree = try await LegacyTreeFixture.make(seed: 11, sessions: 6)
         defer { tree.remove() }
         try await PostgresTestDatabase.with { name, connection in
             try await connection.execute("""
@@ -75,7 +75,7 @@ import Testing
                 INSERT INTO sessions (sender_id, session_type, status, source_locale) VALUES ('sender-00002', 'upload', 'active', 'fr');
                 """)
             let before = try await connection.query("SELECT row_to_json(s)::text AS j FROM sessions s WHERE sender_id = 'service-owned'").first!["j"]!
-            let result = try Self.run([tree.root.path, "--json", "--jobs", "2"], database: name)
+            let result = try await Self.run([tree.root.path, "--json", "--jobs", "2"], database: name)
             // sender-00002 exists and was not imported from a tree: refused, left untouched (exit 10).
             #expect(result.status == 10, "\(result.stderr)")
             let report = try Self.report(result)
@@ -110,11 +110,11 @@ import Testing
     }
 
     @Test func secondRunImportsNothingAndAChangedFileIsUpdated() async throws {
-        let tree = try LegacyTreeFixture.make(seed: 12, sessions: 4)
+        let tree = try await LegacyTreeFixture.make(seed: 12, sessions: 4)
         defer { tree.remove() }
         try await PostgresTestDatabase.with { name, connection in
-            #expect(try Self.run([tree.root.path, "--quiet"], database: name).status == 0)
-            let again = try Self.run([tree.root.path, "--json"], database: name)
+            #expect(try await Self.run([tree.root.path, "--quiet"], database: name).status == 0)
+            let again = try await Self.run([tree.root.path, "--json"], database: name)
             #expect(again.status == 0)
             let report = try Self.report(again)
             #expect(report["nothing_to_import"] == true)
@@ -123,7 +123,7 @@ import Testing
                 #expect(report["rows"]?[table]?["updated"] == 0)
             }
             #expect(report["sessions"]?["unchanged"]?.intValue == Int64(tree.importable.count))
-            let text = try Self.run([tree.root.path], database: name)
+            let text = try await Self.run([tree.root.path], database: name)
             #expect(text.stdout.contains("nothing to import"))
 
             let file = try #require(LegacyTreeFixture.array(tree.importable[0]["files"]).first)
@@ -133,7 +133,7 @@ import Testing
                 .appendingPathComponent(file["relative_path"]!.string)
             let changed = Data("changed on disk — 変更\n".utf8)
             try changed.write(to: path)
-            let third = try Self.run([tree.root.path, "--json"], database: name)
+            let third = try await Self.run([tree.root.path, "--json"], database: name)
             #expect(third.status == 0)
             let updated = try Self.report(third)
             #expect(updated["rows"]?["files"]?["updated"] == 1)
@@ -148,10 +148,10 @@ import Testing
 
     @Test func aBadSessionIsRolledBackWithFileLineAndReasonAndTheOthersAreImported() async throws {
         let faults = ["invalid_json", "invalid_jsonl", "non_utf8", "nul", "too_large", "unknown_content_type", "duplicate_key"]
-        let tree = try LegacyTreeFixture.make(seed: 13, sessions: 3, faults: faults)
+        let tree = try await LegacyTreeFixture.make(seed: 13, sessions: 3, faults: faults)
         defer { tree.remove() }
         try await PostgresTestDatabase.with { name, connection in
-            let result = try Self.run([tree.root.path, "--json"], database: name)
+            let result = try await Self.run([tree.root.path, "--json"], database: name)
             #expect(result.status == 10, "\(result.stderr)")
             let report = try Self.report(result)
             let refused = LegacyTreeFixture.array(report["refused"])
@@ -171,22 +171,22 @@ import Testing
                 #expect(reasons.contains(word), "no refusal mentions \(word): \(reasons)")
             }
             try await Self.expectImported(tree.importable, connection: connection)
-            let text = try Self.run([tree.root.path], database: name)
+            let text = try await Self.run([tree.root.path], database: name)
             #expect(text.status == 10)
             #expect(text.stdout.contains("refused"))
         }
     }
 
     @Test func dryRunWritesNothingAndReportsWhatAnImportWould() async throws {
-        let tree = try LegacyTreeFixture.make(seed: 14, sessions: 3, faults: ["nul"])
+        let tree = try await LegacyTreeFixture.make(seed: 14, sessions: 3, faults: ["nul"])
         defer { tree.remove() }
         try await PostgresTestDatabase.with { name, connection in
-            let dry = try Self.run([tree.root.path, "--dry-run", "--json"], database: name)
+            let dry = try await Self.run([tree.root.path, "--dry-run", "--json"], database: name)
             #expect(dry.status == 10)
             for table in ["sessions", "translation_jobs", "files", "batches", "batch_requests"] {
                 #expect(try await Self.count(connection, table) == 0, "\(table) written by --dry-run")
             }
-            let real = try Self.run([tree.root.path, "--json"], database: name)
+            let real = try await Self.run([tree.root.path, "--json"], database: name)
             var dryReport = try Self.report(dry), realReport = try Self.report(real)
             #expect(dryReport["mode"] == "dry-run")
             #expect(dryReport["rows"] == realReport["rows"])
@@ -197,11 +197,11 @@ import Testing
     }
 
     @Test func verifyFindsAChangedFileAndExits1() async throws {
-        let tree = try LegacyTreeFixture.make(seed: 15, sessions: 3)
+        let tree = try await LegacyTreeFixture.make(seed: 15, sessions: 3)
         defer { tree.remove() }
         try await PostgresTestDatabase.with { name, connection in
-            #expect(try Self.run([tree.root.path, "--quiet"], database: name).status == 0)
-            let clean = try Self.run([tree.root.path, "--verify"], database: name)
+            #expect(try await Self.run([tree.root.path, "--quiet"], database: name).status == 0)
+            let clean = try await Self.run([tree.root.path, "--verify"], database: name)
             #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
             #expect(clean.stdout.contains("matches the tree"))
             // Change a file's row in the database (not the tree) and a request's status.
@@ -209,7 +209,7 @@ import Testing
             try await connection.query("UPDATE files SET content = content || 'x' WHERE relative_path = $1 AND locale = $2 AND file_type = $3",
                                        [file["relative_path"]!.string, file["locale"]!.string, file["file_type"]!.string])
             try await connection.execute("UPDATE batch_requests SET status = 'failed' WHERE id = (SELECT min(id) FROM batch_requests WHERE status = 'completed')")
-            let dirty = try Self.run([tree.root.path, "--verify"], database: name)
+            let dirty = try await Self.run([tree.root.path, "--verify"], database: name)
             #expect(dirty.status == 1)
             #expect(dirty.stdout.contains(file["relative_path"]!.string))
             #expect(dirty.stdout.contains("content differs"))
@@ -221,36 +221,36 @@ import Testing
     }
 
     @Test func expiredSessionsAreSkippedUnlessIncludeExpiredAndSenderLimitsTheRun() async throws {
-        let tree = try LegacyTreeFixture.make(seed: 16, sessions: 3, expired: 1)
+        let tree = try await LegacyTreeFixture.make(seed: 16, sessions: 3, expired: 1)
         defer { tree.remove() }
         let expired = try #require(tree.sessions.first { $0["expired"] == true })["sender_id"]!.string
         let other = tree.importable[0]["sender_id"]!.string
         try await PostgresTestDatabase.with { name, connection in
-            let only = try Self.run([tree.root.path, "--sender", other, "--json"], database: name)
+            let only = try await Self.run([tree.root.path, "--sender", other, "--json"], database: name)
             #expect(only.status == 0)
             #expect(try await Self.count(connection, "sessions") == 1)
-            let first = try Self.run([tree.root.path, "--json"], database: name)
+            let first = try await Self.run([tree.root.path, "--json"], database: name)
             #expect(first.status == 0)
             let report = try Self.report(first)
             #expect(report["skipped_expired"] == .array([.string(expired)]))
             #expect(try await connection.query("SELECT 1 FROM sessions WHERE sender_id = $1", [expired]).rows.isEmpty)
-            let text = try Self.run([tree.root.path], database: name)
+            let text = try await Self.run([tree.root.path], database: name)
             #expect(text.stdout.contains("--include-expired"))
-            #expect(try Self.run([tree.root.path, "--include-expired", "--sender", expired], database: name).status == 0)
+            #expect(try await Self.run([tree.root.path, "--include-expired", "--sender", expired], database: name).status == 0)
             let row = try #require(try await connection.query("SELECT expires_at < now() AS past, expires_at - created_at AS span FROM sessions WHERE sender_id = $1", [expired]).first)
             #expect(row["past"] == "t")
             #expect(row["span"] == "30 days")
-            #expect(try Self.run([tree.root.path, "--sender", "nobody"], database: name).status == 2)
+            #expect(try await Self.run([tree.root.path, "--sender", "nobody"], database: name).status == 2)
         }
     }
 
     @Test func aSecondConcurrentImportExits75() async throws {
-        let tree = try LegacyTreeFixture.make(seed: 17, sessions: 1)
+        let tree = try await LegacyTreeFixture.make(seed: 17, sessions: 1)
         defer { tree.remove() }
         try await PostgresTestDatabase.with { name, connection in
             let key = AdvisoryLockKey.forName("job:import").value
             #expect(try await connection.tryAdvisoryLock(key))
-            let result = try Self.run([tree.root.path], database: name)
+            let result = try await Self.run([tree.root.path], database: name)
             #expect(result.status == 75, "\(result.stderr)")
             #expect(result.stderr.contains("already running"))
             #expect(try await Self.count(connection, "sessions") == 0)
@@ -263,12 +263,12 @@ import Testing
         try FileManager.default.createDirectory(at: empty.appendingPathComponent("something"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: empty) }
         try await PostgresTestDatabase.with { name, connection in
-            let result = try Self.run([empty.path], database: name)
+            let result = try await Self.run([empty.path], database: name)
             #expect(result.status == 2)
             #expect(result.stderr.contains("is not a legacy tree"))
-            #expect(try Self.run([empty.appendingPathComponent("missing").path], database: name).status == 2)
-            #expect(try Self.run([empty.path, "--jobs", "0"], database: name).status == 2)
-            #expect(try Self.run([empty.path, "--dry-run", "--verify"], database: name).status == 2)
+            #expect(try await Self.run([empty.appendingPathComponent("missing").path], database: name).status == 2)
+            #expect(try await Self.run([empty.path, "--jobs", "0"], database: name).status == 2)
+            #expect(try await Self.run([empty.path, "--dry-run", "--verify"], database: name).status == 2)
             #expect(try await connection.query("SELECT 1 FROM ops.job_runs").rows.isEmpty)
         }
     }

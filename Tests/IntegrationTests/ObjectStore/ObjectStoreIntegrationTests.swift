@@ -10,18 +10,18 @@ import Testing
 struct ObjectStoreIntegrationTests {
     init() throws { try S3TestPeer.admin("reset") }
 
-    @Test func awsCliRequestsPassTheProxyAndAWrongSecretIsRejected() throws {
-        let bucket = try S3TestPeer.makeBucket()
+    @Test func awsCliRequestsPassTheProxyAndAWrongSecretIsRejected() async throws {
+        let bucket = try await S3TestPeer.makeBucket()
         let file = S3TestPeer.temporaryFile()
         try Data("proof\n".utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let cp = try S3TestPeer.aws(["s3", "cp", file.path, "s3://\(bucket)/dir one/ü b+c.txt"])
+        let cp = try await S3TestPeer.aws(["s3", "cp", file.path, "s3://\(bucket)/dir one/ü b+c.txt"])
         #expect(cp.status == 0, "\(cp.stderr)")
-        let ls = try S3TestPeer.aws(["s3api", "list-objects-v2", "--bucket", bucket, "--prefix", "dir one/", "--query", "Contents[].Key", "--output", "text"])
+        let ls = try await S3TestPeer.aws(["s3api", "list-objects-v2", "--bucket", bucket, "--prefix", "dir one/", "--query", "Contents[].Key", "--output", "text"])
         #expect(ls.status == 0, "\(ls.stderr)")
         #expect(ls.stdout.contains("dir one/ü b+c.txt"))
         let before = try S3TestPeer.stats()["rejected"] ?? 0
-        let wrong = try S3TestPeer.aws(["s3", "ls", "s3://\(bucket)/"], secret: "not-the-secret")
+        let wrong = try await S3TestPeer.aws(["s3", "ls", "s3://\(bucket)/"], secret: "not-the-secret")
         #expect(wrong.status != 0)
         #expect(wrong.stderr.contains("SignatureDoesNotMatch"))
         #expect((try S3TestPeer.stats()["rejected"] ?? 0) > before)
@@ -30,8 +30,8 @@ struct ObjectStoreIntegrationTests {
     /// The proxy canonicalises what it received as S3 does, so a request signed over a path encoded
     /// differently from the one S3 would derive (`%2F` for `/`) is refused, while the same request
     /// signed over the canonical path passes.
-    @Test func theProxyRefusesASignatureOverADifferentlyEncodedPath() throws {
-        let bucket = try S3TestPeer.makeBucket()
+    @Test func theProxyRefusesASignatureOverADifferentlyEncodedPath() async throws {
+        let bucket = try await S3TestPeer.makeBucket()
         let env = try S3TestPeer.environment()
         let host = String(env.endpoint.dropFirst("http://".count))
         let signer = SigV4Signer(credentials: SigV4Credentials(accessKeyId: env.accessKeyId, secretAccessKey: env.secret), region: env.region)
@@ -46,9 +46,9 @@ struct ObjectStoreIntegrationTests {
         #expect(try status(signedPath: "/\(bucket)/a/b") == 404) // signature accepted; no such key
     }
 
-    @Test func putGetRangeHeadListAndDeleteWithAwkwardKeys() throws {
+    @Test func putGetRangeHeadListAndDeleteWithAwkwardKeys() async throws {
         let client = try S3TestPeer.client()
-        let bucket = try S3TestPeer.makeBucket()
+        let bucket = try await S3TestPeer.makeBucket()
         let keys = ["dir one/sub/a b ü.txt", "dir one/x+y=z&%.bin", "dir one/ñ/日本.txt", "dir one/~tilde(1)*", "other/not listed"]
         for (i, key) in keys.enumerated() {
             try client.putObject(bucket: bucket, key: key, bytes: Array("object \(i) \(key)".utf8))
@@ -65,7 +65,7 @@ struct ObjectStoreIntegrationTests {
         #expect(listed.map(\.key) == keys.prefix(4).sorted())
         let page = try client.listObjectsPage(bucket: bucket, prefix: "dir one/", delimiter: "/")
         #expect(Set(page.commonPrefixes) == ["dir one/sub/", "dir one/ñ/"])
-        let cli = try S3TestPeer.aws(["s3api", "list-objects-v2", "--bucket", bucket, "--prefix", "dir one/", "--query", "Contents[].Key", "--output", "json"])
+        let cli = try await S3TestPeer.aws(["s3api", "list-objects-v2", "--bucket", bucket, "--prefix", "dir one/", "--query", "Contents[].Key", "--output", "json"])
         let cliKeys = try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [String]
         #expect(cliKeys.map(Set.init) == Set(keys.prefix(4)))
 
@@ -82,9 +82,9 @@ struct ObjectStoreIntegrationTests {
         }
     }
 
-    @Test func multipartUploadThroughTheSinkIsListedOnlyWhenPublishedAndDownloadsIntact() throws {
+    @Test func multipartUploadThroughTheSinkIsListedOnlyWhenPublishedAndDownloadsIntact() async throws {
         let client = try S3TestPeer.client()
-        let bucket = try S3TestPeer.makeBucket()
+        let bucket = try await S3TestPeer.makeBucket()
         let data = S3TestPeer.bytes(count: 20 * 1024 * 1024 + 12345, seed: 1)
         let key = "backups/2026 run/ü.tar.zst"
         let sink = S3UploadSink(client: client, bucket: bucket, key: key)
@@ -94,21 +94,21 @@ struct ObjectStoreIntegrationTests {
             try data[offset..<offset + n].withUnsafeBytes { try sink.write($0) }
             offset += n
         }
-        let beforePublish = try S3TestPeer.aws(["s3", "ls", "s3://\(bucket)/backups/", "--recursive"])
+        let beforePublish = try await S3TestPeer.aws(["s3", "ls", "s3://\(bucket)/backups/", "--recursive"])
         #expect(!beforePublish.stdout.contains("ü.tar.zst"), "visible before publish: \(beforePublish.stdout)")
         try sink.publish()
 
-        let ls = try S3TestPeer.aws(["s3", "ls", "s3://\(bucket)/backups/", "--recursive"])
+        let ls = try await S3TestPeer.aws(["s3", "ls", "s3://\(bucket)/backups/", "--recursive"])
         #expect(ls.status == 0, "\(ls.stderr)")
         #expect(ls.stdout.contains("\(data.count) backups/2026 run/ü.tar.zst"), "\(ls.stdout)")
-        let uploads = try S3TestPeer.aws(["s3api", "list-multipart-uploads", "--bucket", bucket, "--output", "json"])
+        let uploads = try await S3TestPeer.aws(["s3api", "list-multipart-uploads", "--bucket", bucket, "--output", "json"])
         #expect(!uploads.stdout.contains("UploadId"), "an upload is left: \(uploads.stdout)")
         let head = try #require(try client.headObject(bucket: bucket, key: key))
         #expect(head.etag?.hasSuffix("-3\"") == true, "expected a 3-part multipart ETag, got \(head.etag ?? "none")")
 
         let file = S3TestPeer.temporaryFile()
         defer { try? FileManager.default.removeItem(at: file) }
-        let cp = try S3TestPeer.aws(["s3", "cp", "s3://\(bucket)/\(key)", file.path])
+        let cp = try await S3TestPeer.aws(["s3", "cp", "s3://\(bucket)/\(key)", file.path])
         #expect(cp.status == 0, "\(cp.stderr)")
         #expect(try S3TestPeer.sha256(file: file) == S3TestPeer.sha256(data))
 
@@ -117,9 +117,9 @@ struct ObjectStoreIntegrationTests {
         #expect(source.length == Int64(data.count))
     }
 
-    @Test func smallObjectsThroughTheSinkUseOnePut() throws {
+    @Test func smallObjectsThroughTheSinkUseOnePut() async throws {
         let client = try S3TestPeer.client()
-        let bucket = try S3TestPeer.makeBucket()
+        let bucket = try await S3TestPeer.makeBucket()
         for size in [0, 1, 5000] {
             let data = S3TestPeer.bytes(count: size, seed: UInt64(size))
             let sink = S3UploadSink(client: client, bucket: bucket, key: "small/\(size)")
@@ -130,14 +130,14 @@ struct ObjectStoreIntegrationTests {
         }
     }
 
-    @Test func objectUploadedByTheAwsCliReadsBackIntactWithRanges() throws {
+    @Test func objectUploadedByTheAwsCliReadsBackIntactWithRanges() async throws {
         let client = try S3TestPeer.client()
-        let bucket = try S3TestPeer.makeBucket()
+        let bucket = try await S3TestPeer.makeBucket()
         let data = S3TestPeer.bytes(count: 12 * 1024 * 1024 + 7, seed: 2)
         let file = S3TestPeer.temporaryFile()
         try Data(data).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let cp = try S3TestPeer.aws(["s3", "cp", file.path, "s3://\(bucket)/from cli/dump.sql.zst"])
+        let cp = try await S3TestPeer.aws(["s3", "cp", file.path, "s3://\(bucket)/from cli/dump.sql.zst"])
         #expect(cp.status == 0, "\(cp.stderr)")
         let source = S3ObjectSource(client: client, bucket: bucket, key: "from cli/dump.sql.zst")
         #expect(S3TestPeer.sha256(try S3TestPeer.readAll(source)) == S3TestPeer.sha256(data))
@@ -146,9 +146,9 @@ struct ObjectStoreIntegrationTests {
         #expect(partial == Array(data[5_000_000...9_000_000]))
     }
 
-    @Test func discardAbortsTheUploadAndLeavesNothingListed() throws {
+    @Test func discardAbortsTheUploadAndLeavesNothingListed() async throws {
         let client = try S3TestPeer.client()
-        let bucket = try S3TestPeer.makeBucket()
+        let bucket = try await S3TestPeer.makeBucket()
         let sink = S3UploadSink(client: client, bucket: bucket, key: "gone/b.tar")
         try sink.write(S3TestPeer.bytes(count: 9 * 1024 * 1024, seed: 3)) // one part uploaded: a multipart upload exists
         sink.discard()
@@ -156,14 +156,14 @@ struct ObjectStoreIntegrationTests {
         #expect(throws: S3Error.self) { try sink.write([1]) }
         #expect(try client.listObjects(bucket: bucket, prefix: "").isEmpty)
         #expect(try client.listMultipartUploads(bucket: bucket, prefix: "").isEmpty)
-        let cli = try S3TestPeer.aws(["s3api", "list-multipart-uploads", "--bucket", bucket, "--output", "json"])
+        let cli = try await S3TestPeer.aws(["s3api", "list-multipart-uploads", "--bucket", bucket, "--output", "json"])
         #expect(cli.status == 0)
         #expect(!cli.stdout.contains("UploadId"))
     }
 
-    @Test func sweeperAbortsOnlyStaleUploadsUnderThePrefix() throws {
+    @Test func sweeperAbortsOnlyStaleUploadsUnderThePrefix() async throws {
         let client = try S3TestPeer.client()
-        let bucket = try S3TestPeer.makeBucket()
+        let bucket = try await S3TestPeer.makeBucket()
         let a = try client.createMultipartUpload(bucket: bucket, key: "repo/one.tar")
         let b = try client.createMultipartUpload(bucket: bucket, key: "repo/sub dir/two.tar")
         _ = try client.uploadPart(bucket: bucket, key: "repo/one.tar", uploadId: a, partNumber: 1, bytes: [1, 2, 3])
@@ -176,14 +176,14 @@ struct ObjectStoreIntegrationTests {
         #expect(try client.abortStaleUploads(bucket: bucket, prefix: "repo/", initiatedBefore: initiated).isEmpty)
         let aborted = try client.abortStaleUploads(bucket: bucket, prefix: "repo/", initiatedBefore: initiated.addingTimeInterval(1))
         #expect(Set(aborted.map(\.uploadId)) == [a, b])
-        let cli = try S3TestPeer.aws(["s3api", "list-multipart-uploads", "--bucket", bucket, "--query", "Uploads[].Key", "--output", "json"])
+        let cli = try await S3TestPeer.aws(["s3api", "list-multipart-uploads", "--bucket", bucket, "--query", "Uploads[].Key", "--output", "json"])
         #expect(cli.status == 0, "\(cli.stderr)")
         let left = try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [String]
         #expect(left == ["elsewhere/three.tar"])
     }
 
-    @Test func wrongCredentialsAreOneTypedLineWithoutTheSecretAndAreNotRetried() throws {
-        let bucket = try S3TestPeer.makeBucket()
+    @Test func wrongCredentialsAreOneTypedLineWithoutTheSecretAndAreNotRetried() async throws {
+        let bucket = try await S3TestPeer.makeBucket()
         let secret = "wrong-secret-DO-NOT-PRINT"
         try S3TestPeer.admin("reset")
         for client in [try S3TestPeer.client(secret: secret), try S3TestPeer.client(secret: secret, accessKeyId: "AKIAUNKNOWNKEY000000")] {
@@ -201,9 +201,9 @@ struct ObjectStoreIntegrationTests {
         #expect(try S3TestPeer.stats()["requests"] == 2) // one request each: auth errors are not retried
     }
 
-    @Test func serverErrorsAreRetriedWithBackoff() throws {
+    @Test func serverErrorsAreRetriedWithBackoff() async throws {
         let client = try S3TestPeer.client()
-        let bucket = try S3TestPeer.makeBucket()
+        let bucket = try await S3TestPeer.makeBucket()
         try S3TestPeer.admin("reset")
         try S3TestPeer.admin("fault?kind=status&code=503&count=2&match=PUT")
         try client.putObject(bucket: bucket, key: "retried", bytes: [1, 2, 3])
@@ -216,9 +216,9 @@ struct ObjectStoreIntegrationTests {
     }
 
     /// A response that stalls longer than the stall timeout is abandoned and retried, not waited for.
-    @Test func aStalledResponseTimesOutAndIsRetried() throws {
+    @Test func aStalledResponseTimesOutAndIsRetried() async throws {
         let client = try S3TestPeer.client(stallTimeout: 1)
-        let bucket = try S3TestPeer.makeBucket()
+        let bucket = try await S3TestPeer.makeBucket()
         try client.putObject(bucket: bucket, key: "slow", bytes: [4, 2])
         try S3TestPeer.admin("reset")
         try S3TestPeer.admin("fault?kind=slow&delay=6&count=1&match=GET")
@@ -228,9 +228,9 @@ struct ObjectStoreIntegrationTests {
         #expect(try S3TestPeer.stats()["faults_injected"] == 1)
     }
 
-    @Test func boundedRetriesGiveUpWithAClearError() throws {
+    @Test func boundedRetriesGiveUpWithAClearError() async throws {
         let client = try S3TestPeer.client()
-        let bucket = try S3TestPeer.makeBucket()
+        let bucket = try await S3TestPeer.makeBucket()
         try S3TestPeer.admin("reset")
         try S3TestPeer.admin("fault?kind=status&code=500&count=100&match=PUT")
         defer { _ = try? S3TestPeer.admin("reset") }
@@ -245,9 +245,9 @@ struct ObjectStoreIntegrationTests {
         #expect(try S3TestPeer.stats()["faults_injected"] == 3)
     }
 
-    @Test func aDroppedDownloadResumesFromTheLastByte() throws {
+    @Test func aDroppedDownloadResumesFromTheLastByte() async throws {
         let client = try S3TestPeer.client()
-        let bucket = try S3TestPeer.makeBucket()
+        let bucket = try await S3TestPeer.makeBucket()
         let data = S3TestPeer.bytes(count: 3 * 1024 * 1024, seed: 4)
         try client.putObject(bucket: bucket, key: "resume/obj", bytes: data)
         try S3TestPeer.admin("reset")
@@ -269,9 +269,9 @@ struct ObjectStoreIntegrationTests {
         }
     }
 
-    @Test func theServerStoppingMidUploadLeavesNothingListed() throws {
+    @Test func theServerStoppingMidUploadLeavesNothingListed() async throws {
         let client = try S3TestPeer.client()
-        let bucket = try S3TestPeer.makeBucket()
+        let bucket = try await S3TestPeer.makeBucket()
         let sink = S3UploadSink(client: client, bucket: bucket, key: "cut/b.tar")
         try S3TestPeer.admin("reset")
         try S3TestPeer.admin("fault?kind=reset&count=1000&match=partNumber=2")
@@ -306,8 +306,8 @@ struct ObjectStoreIntegrationTests {
 
     /// A sanity lower bound, not a timing test: with the cap, 2 MB cannot move in under ~1.5 s
     /// (unthrottled on loopback it takes milliseconds).
-    @Test func theRateLimitSlowsTransfers() throws {
-        let bucket = try S3TestPeer.makeBucket()
+    @Test func theRateLimitSlowsTransfers() async throws {
+        let bucket = try await S3TestPeer.makeBucket()
         let data = S3TestPeer.bytes(count: 2_000_000, seed: 6)
         try S3TestPeer.client().putObject(bucket: bucket, key: "rate/obj", bytes: data)
         let slow = try S3TestPeer.client(rateLimit: try RateLimit(parsing: "1MB/s"))
@@ -336,8 +336,8 @@ struct ObjectStoreTLSTests {
         return out
     }
 
-    @Test func aPrivateCAIsTrustedThroughAWSCABundle() throws {
-        let bucket = try S3TestPeer.makeBucket()
+    @Test func aPrivateCAIsTrustedThroughAWSCABundle() async throws {
+        let bucket = try await S3TestPeer.makeBucket()
         let client = S3Client(configuration: try S3Configuration(environment: environment(caBundle: true)))
         try client.putObject(bucket: bucket, key: "tls/obj", bytes: [7, 8, 9])
         #expect(try client.getObjectBytes(bucket: bucket, key: "tls/obj") == [7, 8, 9])

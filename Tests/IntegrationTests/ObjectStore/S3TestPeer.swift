@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPClient
 import ObjectStore
+import OpsSupport
 import Testing
 
 /// The S3 peer the test command starts (`Scripts/s3-stack`, via `Scripts/stack`): moto behind the
@@ -31,18 +32,24 @@ enum S3TestPeer {
     }
 
     /// A fresh bucket (made with the AWS CLI, the independent client).
-    static func makeBucket() throws -> String {
+    static func makeBucket() async throws -> String {
         let name = "t-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
-        let result = try aws(["s3api", "create-bucket", "--bucket", String(name)])
+        let result = try await aws(["s3api", "create-bucket", "--bucket", String(name)])
         try #require(result.status == 0, "aws s3api create-bucket failed: \(result.stderr)")
         return String(name)
     }
 
-    struct Run { var status: Int32; var stdout: String; var stderr: String }
+    struct Run: Sendable { var status: Int32; var stdout: String; var stderr: String }
 
-    /// Runs the AWS CLI against the proxy with the test credentials (or `secret`).
-    static func aws(_ arguments: [String], secret: String? = nil) throws -> Run {
+    /// Runs the AWS CLI against the proxy with the test credentials (or `secret`), on a thread of its
+    /// own: the CLI takes a second or more to start, which must not hold the cooperative pool (see `CLI.run`).
+    static func aws(_ arguments: [String], secret: String? = nil) async throws -> Run {
         let env = try environment()
+        return try await BlockingIO.run(name: "test-aws") { try awsBlocking(arguments, secret: secret, env: env) }
+    }
+
+    private static func awsBlocking(_ arguments: [String], secret: String?,
+                                    env: (endpoint: String, accessKeyId: String, secret: String, region: String)) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["aws", "--endpoint-url", env.endpoint] + arguments

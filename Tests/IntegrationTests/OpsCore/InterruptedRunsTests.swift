@@ -65,7 +65,7 @@ struct InterruptedRunsTests {
             await collector.refresh()
 
             let environment = ["DATABASE_URL": try PostgresTestDatabase.serverConfiguration().url(forDatabase: name)]
-            let run = try await CLI.runOffPool(["schedule", "sleep", "--seconds", "0"], environment: environment)
+            let run = try await CLI.run(["schedule", "sleep", "--seconds", "0"], environment: environment)
             #expect(run.status == 0, "\(run.stderr)")
             #expect(try await Self.statuses(db) == [
                 "backup": "interrupted", "retention": "interrupted",
@@ -78,7 +78,7 @@ struct InterruptedRunsTests {
                                "retention: interrupted: it ran longer than its timeout and no session holds its job's lock"])
 
             // history shows it, the metrics count it.
-            let history = try await CLI.runOffPool(["history", "--job", "backup", "--json"], environment: environment)
+            let history = try await CLI.run(["history", "--job", "backup", "--json"], environment: environment)
             let runs = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [[String: Any]], "\(history.stderr)")
             #expect(runs.first?["status"] as? String == "interrupted")
             let text = String(decoding: await collector.exposition(), as: UTF8.self)

@@ -103,7 +103,7 @@ struct JobRunnerSchemaTests {
             try await db.query("INSERT INTO sessions (sender_id, session_type, source_locale) VALUES ($1, 'upload', 'en')", ["real-user-1"])
             var environment = ["DATABASE_URL": try PostgresTestDatabase.serverConfiguration().url(forDatabase: name)]
             environment["ENABLE_CACHE"] = "false"
-            let result = try CLI.run(["demo", "seed"], environment: environment)
+            let result = try await CLI.run(["demo", "seed"], environment: environment)
             #expect(result.status == 2)
             #expect(result.stderr.contains("not demo data"))
             #expect(try await db.query("SELECT count(*) AS n FROM sessions").first?.decode(Int.self, "n") == 1)

@@ -56,21 +56,21 @@ struct WebhookNotificationTests {
         deinit { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
     }
 
-    private func sleepJob(_ extra: [String], database: String, url: String) throws -> CLI.Result {
-        try CLI.run(["schedule", "sleep", "--seconds", "0"] + extra,
+    private func sleepJob(_ extra: [String], database: String, url: String) async throws -> CLI.Result {
+        try await CLI.run(["schedule", "sleep", "--seconds", "0"] + extra,
                     environment: ["DATABASE_URL": try PostgresTestDatabase.serverConfiguration().url(forDatabase: database), "NOTIFY_WEBHOOK_URL": url])
     }
 
     @Test func aFailureAndTheRecoveryAreEachPostedOnceAndSuccessesAreQuiet() async throws {
         try await PostgresTestDatabase.with { name, _ in
             let receiver = try Receiver()
-            #expect(try sleepJob([], database: name, url: receiver.url).status == 0)
+            #expect(try await sleepJob([], database: name, url: receiver.url).status == 0)
             #expect(try receiver.posts().isEmpty, "a success after nothing is not news")
 
-            let failed = try sleepJob(["--fail", "logic"], database: name, url: receiver.url)
+            let failed = try await sleepJob(["--fail", "logic"], database: name, url: receiver.url)
             #expect(failed.status == 1)
-            #expect(try sleepJob([], database: name, url: receiver.url).status == 0)
-            #expect(try sleepJob([], database: name, url: receiver.url).status == 0)
+            #expect(try await sleepJob([], database: name, url: receiver.url).status == 0)
+            #expect(try await sleepJob([], database: name, url: receiver.url).status == 0)
 
             let posts = try receiver.posts()
             try #require(posts.count == 2, "\(posts)")
@@ -94,7 +94,7 @@ struct WebhookNotificationTests {
     @Test func aReceiverThatFailsTwiceGetsTheEventOnTheThirdAttempt() async throws {
         try await PostgresTestDatabase.with { name, _ in
             let receiver = try Receiver(failFirst: 2)
-            let result = try sleepJob(["--fail", "logic"], database: name, url: receiver.url)
+            let result = try await sleepJob(["--fail", "logic"], database: name, url: receiver.url)
             #expect(result.status == 1, "the job's exit code is its own, whatever the webhook does")
             let codes = try receiver.posts().map { $0["code"] as? Int }
             #expect(codes == [503, 503, 200])
@@ -105,7 +105,7 @@ struct WebhookNotificationTests {
         try await PostgresTestDatabase.with { name, _ in
             // A port nothing listens on (the receiver is started and stopped to find a free one).
             let port = try Receiver().port
-            let result = try sleepJob(["--fail", "logic"], database: name, url: "http://127.0.0.1:\(port)/x?token=s3cret-hook-token")
+            let result = try await sleepJob(["--fail", "logic"], database: name, url: "http://127.0.0.1:\(port)/x?token=s3cret-hook-token")
             #expect(result.status == 1)
             #expect(result.stderr.contains("webhook notification not delivered"), "\(result.stderr)")
             #expect(result.stderr.contains("host=127.0.0.1"), "\(result.stderr)")
@@ -114,8 +114,8 @@ struct WebhookNotificationTests {
     }
 
     @Test(arguments: ["ftp://example.com/x", "not a url", "http://"])
-    func aMalformedWebhookURLIsAConfigurationError(url: String) throws {
-        let result = try CLI.run(["schedule", "sleep", "--seconds", "0"], environment: ["NOTIFY_WEBHOOK_URL": url])
+    func aMalformedWebhookURLIsAConfigurationError(url: String) async throws {
+        let result = try await CLI.run(["schedule", "sleep", "--seconds", "0"], environment: ["NOTIFY_WEBHOOK_URL": url])
         #expect(result.status == 2)
         #expect(result.stderr == "auto-i18n-ops: NOTIFY_WEBHOOK_URL is not valid: expected an http:// or https:// URL with a host\n")
     }

@@ -21,8 +21,8 @@ struct S3RepositoryTests {
         return try Repositories.open(url, options: RepositoryOptions(rateLimit: rateLimit, environment: try environment(secret: secret), s3Settings: settings))
     }
 
-    @Test func objectsAreVisibleOnlyOncePublishedAndTheAwsCliSeesAndDownloadsThemIntact() throws {
-        let bucket = try S3TestPeer.makeBucket()
+    @Test func objectsAreVisibleOnlyOncePublishedAndTheAwsCliSeesAndDownloadsThemIntact() async throws {
+        let bucket = try await S3TestPeer.makeBucket()
         let repository = try Self.repository("s3://\(bucket)/site/backups")
         let big = S3TestPeer.bytes(count: 9 * 1024 * 1024 + 123, seed: 5)   // more than one 8 MiB part
         let sink = try repository.create("auto_i18n/20261201T010203Z.tar.zst")
@@ -39,12 +39,12 @@ struct S3RepositoryTests {
         #expect(try repository.read("auto_i18n/20261201T010203Z.manifest.json") == Array(#"{"id":1}"#.utf8))
         #expect(try repository.read("auto_i18n/none.json") == nil)
 
-        let ls = try S3TestPeer.aws(["s3", "ls", "s3://\(bucket)/site/backups/auto_i18n/"])
+        let ls = try await S3TestPeer.aws(["s3", "ls", "s3://\(bucket)/site/backups/auto_i18n/"])
         #expect(ls.status == 0, "\(ls.stderr)")
         #expect(ls.stdout.contains("\(big.count) 20261201T010203Z.tar.zst"))
         let file = S3TestPeer.temporaryFile()
         defer { try? FileManager.default.removeItem(at: file) }
-        let cp = try S3TestPeer.aws(["s3", "cp", "s3://\(bucket)/site/backups/auto_i18n/20261201T010203Z.tar.zst", file.path])
+        let cp = try await S3TestPeer.aws(["s3", "cp", "s3://\(bucket)/site/backups/auto_i18n/20261201T010203Z.tar.zst", file.path])
         #expect(cp.status == 0, "\(cp.stderr)")
         #expect(try S3TestPeer.sha256(file: file) == S3TestPeer.sha256(big))
 
@@ -63,21 +63,21 @@ struct S3RepositoryTests {
         #expect(try repository.list(in: "auto_i18n").map(\.name) == ["auto_i18n/20261201T010203Z.tar.zst"])
     }
 
-    @Test func whatTheAwsCliUploadsIsListedAndReadable() throws {
-        let bucket = try S3TestPeer.makeBucket()
+    @Test func whatTheAwsCliUploadsIsListedAndReadable() async throws {
+        let bucket = try await S3TestPeer.makeBucket()
         let file = S3TestPeer.temporaryFile()
         defer { try? FileManager.default.removeItem(at: file) }
         let body = S3TestPeer.bytes(count: 70_000, seed: 9)
         try Data(body).write(to: file)
-        let cp = try S3TestPeer.aws(["s3", "cp", file.path, "s3://\(bucket)/r/legacy/old dump.sql.zst"])
+        let cp = try await S3TestPeer.aws(["s3", "cp", file.path, "s3://\(bucket)/r/legacy/old dump.sql.zst"])
         try #require(cp.status == 0, "\(cp.stderr)")
         let repository = try Self.repository("s3://\(bucket)/r")
         #expect(try repository.list(in: "legacy").map(\.name) == ["legacy/old dump.sql.zst"])
         #expect(try repository.read("legacy/old dump.sql.zst") == body)
     }
 
-    @Test func aDiscardedAndAnAbandonedUploadAreNeverListedAndTheSweepAbortsByCutoff() throws {
-        let bucket = try S3TestPeer.makeBucket()
+    @Test func aDiscardedAndAnAbandonedUploadAreNeverListedAndTheSweepAbortsByCutoff() async throws {
+        let bucket = try await S3TestPeer.makeBucket()
         let repository = try Self.repository("s3://\(bucket)/p")
         let discarded = try repository.create("db/a.tar.zst")
         try discarded.write(S3TestPeer.bytes(count: 9 * 1024 * 1024, seed: 1))
@@ -96,8 +96,8 @@ struct S3RepositoryTests {
         #expect(try client.listMultipartUploads(bucket: bucket, prefix: "p/").map(\.key) == ["p/other/c.tar.zst"])
     }
 
-    @Test func wrongCredentialsAreAnAuthenticationErrorWithoutTheSecret() throws {
-        let bucket = try S3TestPeer.makeBucket()
+    @Test func wrongCredentialsAreAnAuthenticationErrorWithoutTheSecret() async throws {
+        let bucket = try await S3TestPeer.makeBucket()
         let secret = "wrong-secret-NEVER-PRINTED"
         let repository = try Self.repository("s3://\(bucket)/p", secret: secret)
         for operation in [{ try repository.requireExists() }, { _ = try repository.list(in: "db") }] {

@@ -111,13 +111,13 @@ struct BatchArchivalTests {
             let configuration = try RetentionFixtures.configuration(name, backupRepository: repository)
             let environment = ["DATABASE_URL": try #require(configuration.databaseURL), "BACKUP_REPO": repository + "/backups", "ENABLE_CACHE": "false"]
 
-            let crashed = try CLI.run(["retention", "--only", "batches"], environment: environment.merging([CrashPoint.variable: point]) { $1 })
+            let crashed = try await CLI.run(["retention", "--only", "batches"], environment: environment.merging([CrashPoint.variable: point]) { $1 })
             #expect(crashed.status == SIGKILL)
             #expect(try await RetentionFixtures.requestRows(db) == before)
             #expect(try await Self.archivedBatches(db).isEmpty)
             try afterCrash(files)
 
-            let rerun = try CLI.run(["retention", "--only", "batches"] + rerunArguments, environment: environment)
+            let rerun = try await CLI.run(["retention", "--only", "batches"] + rerunArguments, environment: environment)
             #expect(rerun.status == ExitCode.ok)
             try afterRerun(files)
             #expect(try await Self.archivedBatches(db).count == 18)
@@ -159,26 +159,26 @@ struct BatchArchivalTests {
             var bytes = try Data(contentsOf: URL(fileURLWithPath: corrupt))
             bytes[bytes.count / 2] ^= 0xff
             try bytes.write(to: URL(fileURLWithPath: corrupt))
-            let refusedCorrupt = try CLI.run(["batches", "unarchive", archived[0].batchID], environment: environment)
+            let refusedCorrupt = try await CLI.run(["batches", "unarchive", archived[0].batchID], environment: environment)
             #expect(refusedCorrupt.status == ExitCode.failure)
             #expect(refusedCorrupt.stderr.contains("corrupt"))
             #expect(refusedCorrupt.stderr.split(separator: "\n").count == 1)
 
             // Missing.
             try FileManager.default.removeItem(atPath: String(archived[1].uri.dropFirst("file://".count)))
-            let refusedMissing = try CLI.run(["batches", "unarchive", archived[1].batchID], environment: environment)
+            let refusedMissing = try await CLI.run(["batches", "unarchive", archived[1].batchID], environment: environment)
             #expect(refusedMissing.status == ExitCode.failure)
             #expect(refusedMissing.stderr.contains("missing"))
 
             // Not archived, and unknown.
-            #expect(try CLI.run(["batches", "unarchive", "demo-batch-015"], environment: environment).status == ExitCode.usage)
-            #expect(try CLI.run(["batches", "unarchive", "no-such-batch"], environment: environment).status == ExitCode.usage)
+            #expect(try await CLI.run(["batches", "unarchive", "demo-batch-015"], environment: environment).status == ExitCode.usage)
+            #expect(try await CLI.run(["batches", "unarchive", "no-such-batch"], environment: environment).status == ExitCode.usage)
 
             #expect(try await RetentionFixtures.requestRows(db) == rowsBefore)
             #expect(try await state() == batchesBefore)
 
             // An intact archive still restores from the command line.
-            let restored = try CLI.run(["batches", "unarchive", archived[2].batchID], environment: environment)
+            let restored = try await CLI.run(["batches", "unarchive", archived[2].batchID], environment: environment)
             #expect(restored.status == ExitCode.ok)
             #expect(restored.stdout.contains("unarchived batch \(archived[2].batchID)"))
         }

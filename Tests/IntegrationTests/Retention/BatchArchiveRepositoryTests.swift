@@ -20,9 +20,9 @@ struct BatchArchiveRepositoryTests {
     }
 
     /// An age key pair made by `age-keygen`: the identity file and its recipient.
-    static func keyPair(_ directory: AgeScratchDirectory, _ name: String) throws -> (identity: String, recipient: String) {
-        try AgeCLI.succeed("age-keygen", ["-o", directory.path(name)])
-        let recipient = try AgeCLI.succeed("age-keygen", ["-y", directory.path(name)]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    static func keyPair(_ directory: AgeScratchDirectory, _ name: String) async throws -> (identity: String, recipient: String) {
+        try await AgeCLI.succeed("age-keygen", ["-o", directory.path(name)])
+        let recipient = try await AgeCLI.succeed("age-keygen", ["-y", directory.path(name)]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         return (directory.path(name), recipient)
     }
 
@@ -32,10 +32,10 @@ struct BatchArchiveRepositoryTests {
     }
 
     @Test func retentionArchivesEncryptedToS3AndUnarchiveBringsTheRowsBackIdentical() async throws {
-        let bucket = try S3TestPeer.makeBucket()
+        let bucket = try await S3TestPeer.makeBucket()
         let keys = try AgeScratchDirectory()
-        let key = try Self.keyPair(keys, "key.txt")
-        let other = try Self.keyPair(keys, "other.txt")
+        let key = try await Self.keyPair(keys, "key.txt")
+        let other = try await Self.keyPair(keys, "other.txt")
         try Data((key.recipient + "\n").utf8).write(to: URL(fileURLWithPath: keys.path("recipients.txt")))
         try await PostgresTestDatabase.with { name, db in
             try await RetentionFixtures.seedDemo(db)
@@ -49,7 +49,7 @@ struct BatchArchiveRepositoryTests {
                 "BACKUP_REPO": "s3://\(bucket)/site/backups", "BACKUP_RECIPIENTS": keys.path("recipients.txt"), "ENABLE_CACHE": "false",
             ]) { $1 }
 
-            let run = try CLI.run(["retention", "--only", "batches", "--json"], environment: environment)
+            let run = try await CLI.run(["retention", "--only", "batches", "--json"], environment: environment)
             #expect(run.status == ExitCode.ok, "\(run.stderr)")
             // (The demo's batches 013 and 014 were archived by the application's own tool, to another bucket.)
             let archived = try await Self.archived(db, scheme: "s3://\(bucket)/")
@@ -61,7 +61,7 @@ struct BatchArchiveRepositoryTests {
             }
 
             // The AWS CLI sees exactly those objects, and nothing under the backup repository.
-            let ls = try S3TestPeer.aws(["s3", "ls", "--recursive", "s3://\(bucket)/"])
+            let ls = try await S3TestPeer.aws(["s3", "ls", "--recursive", "s3://\(bucket)/"])
             #expect(ls.status == 0, "\(ls.stderr)")
             let keysListed = ls.stdout.split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) }.sorted()
             #expect(keysListed == archived.map { String($0.uri.dropFirst("s3://\(bucket)/".count)) }.sorted())
@@ -72,22 +72,22 @@ struct BatchArchiveRepositoryTests {
             for batch in archived.filter({ $0.batchID.hasPrefix("demo batch") }) + archived.prefix(2) {
                 let base = keys.path(BatchArchive.fileName(batch.batchID))
                 let file = base + ".tar.zst.age"
-                let cp = try S3TestPeer.aws(["s3", "cp", batch.uri, file])
+                let cp = try await S3TestPeer.aws(["s3", "cp", batch.uri, file])
                 #expect(cp.status == 0, "\(cp.stderr)")
                 #expect(try S3TestPeer.sha256(file: URL(fileURLWithPath: file)) == batch.sha)
-                try AgeCLI.succeed("age", ["-d", "-i", key.identity, "-o", base + ".tar.zst", file])
+                try await AgeCLI.succeed("age", ["-d", "-i", key.identity, "-o", base + ".tar.zst", file])
                 #expect(try Self.member(base + ".tar.zst", BatchArchive.requestsEntry) == lines[batch.batchID])
-                #expect(try AgeCLI.run("age", ["-d", "-i", other.identity, "-o", base + ".wrong", file]).status != 0)
+                #expect(try await AgeCLI.run("age", ["-d", "-i", other.identity, "-o", base + ".wrong", file]).status != 0)
             }
 
             // Without an identity, or with the wrong one: one line, exit 2, nothing changed.
             let state = { try await db.query("SELECT batch_id, archived_at::text, archive_uri, archive_sha256 FROM public.batches ORDER BY id").rows.map(\.values) }
             let batchesBefore = try await state()
-            let missing = try CLI.run(["batches", "unarchive", archived[0].batchID], environment: environment)
+            let missing = try await CLI.run(["batches", "unarchive", archived[0].batchID], environment: environment)
             #expect(missing.status == ExitCode.usage)
             #expect(missing.stderr.contains("--identity"))
             #expect(missing.stderr.split(separator: "\n").count == 1)
-            let wrong = try CLI.run(["batches", "unarchive", archived[0].batchID, "--identity", other.identity], environment: environment)
+            let wrong = try await CLI.run(["batches", "unarchive", archived[0].batchID, "--identity", other.identity], environment: environment)
             #expect(wrong.status == ExitCode.usage)
             #expect(wrong.stderr.split(separator: "\n").count == 1)
             #expect(!wrong.stderr.contains("AGE-SECRET-KEY"))
@@ -97,7 +97,7 @@ struct BatchArchiveRepositoryTests {
             let withIdentity = environment.merging(["BACKUP_IDENTITY": key.identity]) { $1 }
             for (index, batch) in archived.enumerated() {
                 let arguments = ["batches", "unarchive", batch.batchID] + (index == 0 ? ["--identity", key.identity] : [])
-                let restored = try CLI.run(arguments, environment: index == 0 ? environment : withIdentity)
+                let restored = try await CLI.run(arguments, environment: index == 0 ? environment : withIdentity)
                 #expect(restored.status == ExitCode.ok, "\(restored.stderr)")
                 #expect(restored.stdout.contains("from \(batch.uri)"))
             }
@@ -107,7 +107,7 @@ struct BatchArchiveRepositoryTests {
     }
 
     @Test func wrongS3CredentialsAreOneLineExitThreeWithoutTheSecretAndChangeNothing() async throws {
-        let bucket = try S3TestPeer.makeBucket()
+        let bucket = try await S3TestPeer.makeBucket()
         try await PostgresTestDatabase.with { name, db in
             try await RetentionFixtures.seedDemo(db)
             let before = try await RetentionFixtures.requestRows(db)
@@ -116,13 +116,13 @@ struct BatchArchiveRepositoryTests {
                 "DATABASE_URL": try #require(try RetentionFixtures.configuration(name).databaseURL),
                 "ARCHIVE_REPO": "s3://\(bucket)/archive", "ENABLE_CACHE": "false",
             ]) { $1 }
-            let run = try CLI.run(["retention", "--only", "batches"], environment: environment)
+            let run = try await CLI.run(["retention", "--only", "batches"], environment: environment)
             #expect(run.status == ExitCode.storeUnavailable, "\(run.stderr)")
             #expect(run.stderr.split(separator: "\n").count == 1)
             #expect(!run.stderr.contains(secret))
             #expect(try await RetentionFixtures.requestRows(db) == before)
             #expect(try await Self.archived(db, scheme: "s3://\(bucket)/").isEmpty)
-            let ls = try S3TestPeer.aws(["s3", "ls", "--recursive", "s3://\(bucket)/"])
+            let ls = try await S3TestPeer.aws(["s3", "ls", "--recursive", "s3://\(bucket)/"])
             #expect(ls.status == 0 && ls.stdout.isEmpty, "\(ls.stderr)")
         }
     }
@@ -131,14 +131,14 @@ struct BatchArchiveRepositoryTests {
         let root = try RetentionFixtures.temporaryRepository()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let keys = try AgeScratchDirectory()
-        let key = try Self.keyPair(keys, "key.txt")
+        let key = try await Self.keyPair(keys, "key.txt")
         try await PostgresTestDatabase.with { name, db in
             try await RetentionFixtures.seedDemo(db)
             let before = try await RetentionFixtures.requestRows(db)
             let lines = try await BatchArchivalTests.jsonLines(db)
             let environment = ["DATABASE_URL": try #require(try RetentionFixtures.configuration(name).databaseURL),
                                "BACKUP_REPO": root + "/backups", "ENABLE_CACHE": "false"]
-            let run = try CLI.run(["retention", "--only", "batches", "--recipient", key.recipient], environment: environment)
+            let run = try await CLI.run(["retention", "--only", "batches", "--recipient", key.recipient], environment: environment)
             #expect(run.status == ExitCode.ok, "\(run.stderr)")
             let archived = try await Self.archived(db, scheme: "file://")
             #expect(archived.count == 18)
@@ -148,18 +148,18 @@ struct BatchArchiveRepositoryTests {
                 #expect(path.hasSuffix(".tar.zst.age"))
                 #expect((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o600)
                 #expect(String(decoding: try BatchArchivalTests.tool(["sha256sum", path]), as: UTF8.self).hasPrefix(batch.sha + " "))
-                try AgeCLI.succeed("age", ["-d", "-i", key.identity, "-o", keys.path("plain.tar.zst"), path])
+                try await AgeCLI.succeed("age", ["-d", "-i", key.identity, "-o", keys.path("plain.tar.zst"), path])
                 #expect(try Self.member(keys.path("plain.tar.zst"), BatchArchive.requestsEntry) == lines[batch.batchID])
                 try FileManager.default.removeItem(atPath: keys.path("plain.tar.zst"))
             }
             #expect(!FileManager.default.fileExists(atPath: root + "/backups/archive"))
             // A bad recipient is exit 2 before anything is deleted.
-            let bad = try CLI.run(["retention", "--recipient", "age1notarecipient"], environment: environment)
+            let bad = try await CLI.run(["retention", "--recipient", "age1notarecipient"], environment: environment)
             #expect(bad.status == ExitCode.usage)
             #expect(bad.stderr.split(separator: "\n").count == 1)
 
             for batch in archived {
-                let restored = try CLI.run(["batches", "unarchive", batch.batchID, "--identity", key.identity], environment: environment)
+                let restored = try await CLI.run(["batches", "unarchive", batch.batchID, "--identity", key.identity], environment: environment)
                 #expect(restored.status == ExitCode.ok, "\(restored.stderr)")
             }
             #expect(try await RetentionFixtures.requestRows(db) == before)
@@ -176,7 +176,7 @@ struct BatchArchiveRepositoryTests {
             let before = try await RetentionFixtures.requestRows(db)
             let url = try #require(try RetentionFixtures.configuration(name).databaseURL)
             // The old layout, `<BACKUP_REPO>/archive/batches/…`, for BACKUP_REPO = root/old.
-            let run = try CLI.run(["retention", "--only", "batches"],
+            let run = try await CLI.run(["retention", "--only", "batches"],
                                   environment: ["DATABASE_URL": url, "BACKUP_REPO": root + "/backups", "ARCHIVE_REPO": root + "/old/archive", "ENABLE_CACHE": "false"])
             #expect(run.status == ExitCode.ok, "\(run.stderr)")
             let archived = try await Self.archived(db, scheme: "file://")
@@ -186,13 +186,13 @@ struct BatchArchiveRepositoryTests {
             // In place, with the old BACKUP_REPO and no ARCHIVE_REPO.
             let old = ["DATABASE_URL": url, "BACKUP_REPO": root + "/old"]
             for batch in archived.prefix(9) {
-                let restored = try CLI.run(["batches", "unarchive", batch.batchID], environment: old)
+                let restored = try await CLI.run(["batches", "unarchive", batch.batchID], environment: old)
                 #expect(restored.status == ExitCode.ok, "\(restored.stderr)")
             }
             // The backup volume moved: found under the new BACKUP_REPO.
             try FileManager.default.moveItem(atPath: root + "/old", toPath: root + "/moved")
             for batch in archived.dropFirst(9) {
-                let restored = try CLI.run(["batches", "unarchive", batch.batchID], environment: ["DATABASE_URL": url, "BACKUP_REPO": root + "/moved"])
+                let restored = try await CLI.run(["batches", "unarchive", batch.batchID], environment: ["DATABASE_URL": url, "BACKUP_REPO": root + "/moved"])
                 #expect(restored.status == ExitCode.ok, "\(restored.stderr)")
                 #expect(restored.stdout.contains("from \(root)/moved/archive/batches/"))
             }
@@ -208,9 +208,9 @@ struct BatchArchiveRepositoryTests {
             try await RetentionFixtures.seedDemo(db)
             let url = try #require(try RetentionFixtures.configuration(name).databaseURL)
             let environment = ["DATABASE_URL": url, "BACKUP_REPO": root + "/backups", "ENABLE_CACHE": "false"]
-            let backup = try CLI.run(["backup", "create"], environment: environment)
+            let backup = try await CLI.run(["backup", "create"], environment: environment)
             #expect(backup.status == ExitCode.ok, "\(backup.stderr)")
-            let run = try CLI.run(["retention", "--only", "batches"], environment: environment)
+            let run = try await CLI.run(["retention", "--only", "batches"], environment: environment)
             #expect(run.status == ExitCode.ok, "\(run.stderr)")
             #expect(try await Self.archived(db, scheme: "file://\(root)/archive/batches/").count == 18)
             #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/backups") == [name])
@@ -223,12 +223,12 @@ struct BatchArchiveRepositoryTests {
                 try AtomicFile.write(Data("{}".utf8), to: root + "/backups/" + directory + "/" + file)
             }
 
-            let list = try CLI.run(["backup", "list"], environment: environment)
+            let list = try await CLI.run(["backup", "list"], environment: environment)
             #expect(list.status == ExitCode.ok, "\(list.stderr)")
             #expect(!list.stdout.contains("archive") && !list.stdout.contains("dragonfly"))
             #expect(list.stdout.split(separator: "\n").count == 2, "a header and the one backup: \(list.stdout)")
             try await PostgresTestDatabase.with(migrated: false) { target, targetDB in
-                let restore = try CLI.run(["restore", "latest", "--target-url", try BackupTestSupport.url(target)], environment: environment)
+                let restore = try await CLI.run(["restore", "latest", "--target-url", try BackupTestSupport.url(target)], environment: environment)
                 #expect(restore.status == ExitCode.ok, "\(restore.stderr)")
                 let sessions = try await targetDB.query("SELECT count(*) AS n FROM public.sessions").first?.decode(Int64.self, "n")
                 let source = try await db.query("SELECT count(*) AS n FROM public.sessions").first?.decode(Int64.self, "n")

@@ -47,7 +47,7 @@ struct RetentionCacheTests {
             try await RetentionFixtures.session(db, sender: "live-1", expiresAt: Date().addingTimeInterval(86_400))
             let closedPort = try RedisTestServer.freePort()
             let configuration = try PostgresTestDatabase.opsConfiguration(database: name)
-            let result = try CLI.run(["retention", "--only", "sessions", "--json"], environment: [
+            let result = try await CLI.run(["retention", "--only", "sessions", "--json"], environment: [
                 "DATABASE_URL": try #require(configuration.databaseURL),
                 "REDIS_URL": "redis://127.0.0.1:\(closedPort)/0",
                 "REDIS_MAX_RETRIES": "0",

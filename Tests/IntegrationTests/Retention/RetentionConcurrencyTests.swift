@@ -21,7 +21,7 @@ struct RetentionConcurrencyTests {
             try await app.execute("BEGIN")
             try await app.query("SELECT id FROM public.files WHERE session_id = $1 FOR UPDATE", [held])
             let first = Task {
-                try await BlockingIO.run { try CLI.run(["retention", "--only", "sessions", "--lock-timeout", "120s"], environment: environment) }
+                try await CLI.run(["retention", "--only", "sessions", "--lock-timeout", "120s"], environment: environment)
             }
             var waiting = false
             for _ in 0..<600 where !waiting {
@@ -32,7 +32,7 @@ struct RetentionConcurrencyTests {
             }
             try #require(waiting, "the first run never reached the held row")
 
-            let second = try await BlockingIO.run { try CLI.run(["retention", "--only", "sessions"], environment: environment) }
+            let second = try await CLI.run(["retention", "--only", "sessions"], environment: environment)
             #expect(second.status == ExitCode.skipped)
             #expect(second.stderr.contains("already running"))
 

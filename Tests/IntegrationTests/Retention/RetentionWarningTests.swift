@@ -19,50 +19,53 @@ struct RetentionWarningTests {
 
     /// `--max-runtime` passes while a deletion waits on the application's lock: the run finishes that
     /// transaction, starts nothing after it, no VACUUM either (though `--vacuum always` and rows were
-    /// deleted: a VACUUM that ignored the deadline fails this), and warns, exit 10. The deadline is passed for certain: the run is blocked on a lock
-    /// this test holds until then.
+    /// deleted: a VACUUM that ignored the deadline fails this), and warns, exit 10. The deadline is
+    /// passed for certain and nothing depends on the machine's speed: the run's first deletion (the
+    /// newest-expired session) is blocked on a lock this test holds until the deadline has passed.
     @Test func maxRuntimeReachedIsExitTenAndNoVacuumStartsAfterIt() async throws {
         try await PostgresTestDatabase.with { name, db in
             let now = Date()
-            try await RetentionFixtures.session(db, sender: "newest-expired", expiresAt: now.addingTimeInterval(-86_400))
-            let held = try await RetentionFixtures.session(db, sender: "oldest-expired", expiresAt: now.addingTimeInterval(-2 * 86_400))
+            let held = try await RetentionFixtures.session(db, sender: "newest-expired", expiresAt: now.addingTimeInterval(-86_400))
+            try await RetentionFixtures.session(db, sender: "oldest-expired", expiresAt: now.addingTimeInterval(-2 * 86_400))
             let app = try await Self.connect(name)
             try await app.execute("BEGIN")
             try await app.query("SELECT id FROM public.files WHERE session_id = $1 FOR UPDATE", [held])
             let before = try await Self.vacuumCounts(db)
 
             let configuration = try RetentionFixtures.configuration(name)
-            // Long enough that a loaded machine still deletes the first session before it passes.
-            let maxRuntime = Duration.seconds(6)
+            // Long enough that a loaded machine still sends the first deletion before it passes (the
+            // run sets its deadline just before that statement).
+            let maxRuntime = Duration.seconds(10)
             let run = Task {
                 await RetentionFixtures.run(configuration) {
                     $0.scope = .sessions
                     $0.batchSize = 1
                     $0.vacuum = .always
                     $0.maxRuntime = maxRuntime
-                    $0.lockTimeout = .seconds(60)
+                    // However late this test sees the wait, the lock is released before either gives up.
+                    $0.lockTimeout = .seconds(120)
+                    $0.statementTimeout = .seconds(180)
                 }
             }
-            // Newest-expired first: the first session went, the second waits on our lock.
-            try await waitUntil("the run deleted the newest session and waits on the held file") {
-                let gone = try await RetentionFixtures.senders(db) == ["oldest-expired"]
-                let waiting = try await db.query("""
+            // Newest-expired first: the first deletion waits on our lock.
+            let blockedSeen = try await waitUntil("the run's first deletion waits on the held file") {
+                try await db.query("""
                     SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
-                    """).first?.decode(Int.self, "n") ?? 0
-                return gone && waiting == 1
+                    """).first?.decode(Int.self, "n") ?? 0 == 1
             }
+            try #require(blockedSeen)
             // The run set its deadline before it began deleting, so before this instant.
             let blocked = ContinuousClock.now
-            try await waitUntil("--max-runtime passed while the run is blocked") { ContinuousClock.now - blocked > maxRuntime + .milliseconds(200) }
+            _ = try await waitUntil("--max-runtime passed while the run is blocked") { ContinuousClock.now - blocked > maxRuntime + .milliseconds(200) }
             try await app.execute("ROLLBACK")
             await app.close()
             let report = await run.value
 
             #expect(report.exitCode == 10, "\(String(describing: report.error))")
             #expect(report.outcome?.warnings.contains { $0.hasPrefix("stopped at --max-runtime") } == true, "\(report.outcome?.warnings ?? [])")
-            // The blocked transaction finished (both sessions are gone) and nothing started after it.
-            #expect(try await RetentionFixtures.senders(db).isEmpty)
-            #expect(report.outcome?.details["deleted"]?["sessions"]?.intValue == 2)
+            // The blocked transaction finished (the newest session is gone) and nothing started after it.
+            #expect(try await RetentionFixtures.senders(db) == ["oldest-expired"])
+            #expect(report.outcome?.details["deleted"]?["sessions"]?.intValue == 1)
             #expect(report.outcome?.details["vacuumed"] == .array([]))
             #expect(try await Self.vacuumCounts(db) == before, "a VACUUM ran after --max-runtime")
         }

@@ -67,11 +67,11 @@ struct DaemonHTTPLimitsTests {
         }
     }
 
-    @Test func badHTTPLimitsAreUsageErrors() throws {
-        let timeout = try CLI.run(["run", "--schedule", "/nonexistent", "--http-idle-timeout", "inf"])
+    @Test func badHTTPLimitsAreUsageErrors() async throws {
+        let timeout = try await CLI.run(["run", "--schedule", "/nonexistent", "--http-idle-timeout", "inf"])
         #expect(timeout.status == 2)
         #expect(timeout.stderr.contains("--http-idle-timeout inf:"), "\(timeout.stderr)")
-        let connections = try CLI.run(["run", "--schedule", "/nonexistent", "--http-max-connections", "0"])
+        let connections = try await CLI.run(["run", "--schedule", "/nonexistent", "--http-max-connections", "0"])
         #expect(connections.status == 2)
         #expect(connections.stderr.contains("--http-max-connections 0 is not valid: must be at least 1"), "\(connections.stderr)")
     }

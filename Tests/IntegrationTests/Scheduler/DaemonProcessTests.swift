@@ -187,7 +187,7 @@ struct DaemonProcessTests {
     @Test func anInvalidScheduleStopsTheDaemonBeforeItStartsNamingTheLine() async throws {
         let file = NSTemporaryDirectory() + "bad-\(UUID().uuidString).schedule"
         try "# ok\n* * * * * health\n0 24 * * * health\n".write(toFile: file, atomically: true, encoding: .utf8)
-        let result = try CLI.run(["run", "--schedule", file])
+        let result = try await CLI.run(["run", "--schedule", file])
         #expect(result.status == 2)
         #expect(result.stderr.contains("\(file):3: field 2 (hour): 24 is out of range 0-23"), "\(result.stderr)")
     }

@@ -17,7 +17,7 @@ struct SnapshotCommandTests {
                 "DATABASE_URL": try #require(try PostgresTestDatabase.opsConfiguration(database: name).databaseURL),
                 "REDIS_URL": SnapshotTestSupport.redisURLString(server),
             ]
-            let result = try CLI.run(["snapshot", "--timeout", "60s"], environment: environment)
+            let result = try await CLI.run(["snapshot", "--timeout", "60s"], environment: environment)
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stdout.contains("snapshot saved on redis://127.0.0.1:\(server.port)"))
             #expect(!result.stdout.contains(Self.password))
@@ -43,7 +43,7 @@ struct SnapshotCommandTests {
                 "DATABASE_URL": try #require(try PostgresTestDatabase.opsConfiguration(database: name).databaseURL),
                 "REDIS_URL": SnapshotTestSupport.redisURLString(server, password: "wrong-guess-123"),
             ]
-            let result = try CLI.run(["snapshot"], environment: environment)
+            let result = try await CLI.run(["snapshot"], environment: environment)
             #expect(result.status == ExitCode.storeUnavailable)
             let lines = result.stderr.split(separator: "\n")
             #expect(lines.count == 1)
@@ -63,7 +63,7 @@ struct SnapshotCommandTests {
                 "DATABASE_URL": try #require(try PostgresTestDatabase.opsConfiguration(database: name).databaseURL),
                 "REDIS_URL": "redis://127.0.0.1:\(server.port)/0",
             ]
-            let result = try CLI.run(["snapshot"], environment: environment)
+            let result = try await CLI.run(["snapshot"], environment: environment)
             #expect(result.status == ExitCode.storeUnavailable)
             #expect(result.stderr.contains("requires a password"))
             #expect(result.stderr.split(separator: "\n").count == 1)
@@ -78,7 +78,7 @@ struct SnapshotCommandTests {
                 "REDIS_URL": "redis://:hidden-pw@127.0.0.1:\(port)/0",
                 "REDIS_MAX_RETRIES": "0",
             ]
-            let result = try CLI.run(["snapshot"], environment: environment)
+            let result = try await CLI.run(["snapshot"], environment: environment)
             #expect(result.status == ExitCode.storeUnavailable)
             #expect(result.stderr.contains("cannot connect to redis://127.0.0.1:\(port)"))
             #expect(!result.stderr.contains("hidden-pw"))
@@ -93,8 +93,8 @@ struct SnapshotCommandTests {
         ["snapshot", "--keep-last", "3"],
         ["cache", "stats", "--max-time", "never"],
     ])
-    func badOptionsAreUsageErrors(arguments: [String]) throws {
-        let result = try CLI.run(arguments, environment: ["REDIS_URL": "redis://127.0.0.1:1/0"])
+    func badOptionsAreUsageErrors(arguments: [String]) async throws {
+        let result = try await CLI.run(arguments, environment: ["REDIS_URL": "redis://127.0.0.1:1/0"])
         #expect(result.status == ExitCode.usage, "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1)
     }

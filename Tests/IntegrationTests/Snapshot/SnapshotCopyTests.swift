@@ -38,13 +38,13 @@ struct SnapshotCopyTests {
             #expect(try permissions(repository.directory) == 0o700)
 
             // Oracle: GNU tar lists and extracts it; sha256sum agrees with the manifest; redis-check-rdb reads it.
-            let listing = try SnapshotTestSupport.run("/usr/bin/tar", ["-tf", archive])
+            let listing = try await SnapshotTestSupport.run("/usr/bin/tar", ["-tf", archive])
             #expect(listing.status == 0)
             #expect(listing.output.split(separator: "\n") == ["dump.rdb", "manifest.json"])
             let extracted = NSTemporaryDirectory() + "snapshot-extract-\(UUID())"
             defer { try? FileManager.default.removeItem(atPath: extracted) }
             try FileManager.default.createDirectory(atPath: extracted, withIntermediateDirectories: true)
-            #expect(try SnapshotTestSupport.run("/usr/bin/tar", ["-xf", archive, "-C", extracted]).status == 0)
+            #expect(try await SnapshotTestSupport.run("/usr/bin/tar", ["-xf", archive, "-C", extracted]).status == 0)
 
             let manifest = try SnapshotManifest.decode(Array(try Data(contentsOf: URL(fileURLWithPath: extracted + "/manifest.json"))))
             let id = (archive as NSString).lastPathComponent.replacingOccurrences(of: ".tar.zst", with: "")
@@ -57,19 +57,19 @@ struct SnapshotCopyTests {
             #expect(stored.name == "\(id).tar.zst")
             #expect(!stored.encrypted)
             #expect(stored.bytes == outcome.details["archive_bytes"]?.intValue)
-            #expect(try SnapshotTestSupport.run("/usr/bin/sha256sum", [archive]).output.hasPrefix(stored.sha256 + " "))
+            #expect(try await SnapshotTestSupport.run("/usr/bin/sha256sum", [archive]).output.hasPrefix(stored.sha256 + " "))
             beside.archive = nil
             #expect(beside == manifest)
             let file = try #require(manifest.files.first)
             #expect(manifest.files.count == 1)
             #expect(file.name == "dump.rdb")
-            let sum = try SnapshotTestSupport.run("/usr/bin/sha256sum", ["dump.rdb"], in: extracted)
+            let sum = try await SnapshotTestSupport.run("/usr/bin/sha256sum", ["dump.rdb"], in: extracted)
             #expect(sum.output.split(separator: " ").first.map(String.init) == file.sha256)
             let original = try Data(contentsOf: server.directory.appendingPathComponent("dump.rdb"))
             let copy = try Data(contentsOf: URL(fileURLWithPath: extracted + "/dump.rdb"))
             #expect(copy == original)
             #expect(Int64(copy.count) == file.bytes)
-            let check = try SnapshotTestSupport.run("/usr/bin/redis-check-rdb", [extracted + "/dump.rdb"])
+            let check = try await SnapshotTestSupport.run("/usr/bin/redis-check-rdb", [extracted + "/dump.rdb"])
             #expect(check.output.contains("50 keys read"))
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OpsCore
+import OpsSupport
 import RedisClient
 import Snapshot
 
@@ -69,8 +70,13 @@ enum SnapshotTestSupport {
         return log.split(separator: "\n").filter { $0.contains(text) }.count
     }
 
-    /// Runs a program and returns its exit status and standard output.
-    static func run(_ program: String, _ arguments: [String], in directory: String? = nil) throws -> (status: Int32, output: String) {
+    /// Runs a program and returns its exit status and standard output; it is waited for on a thread of
+    /// its own, off the cooperative pool (see `CLI.run`).
+    static func run(_ program: String, _ arguments: [String], in directory: String? = nil) async throws -> (status: Int32, output: String) {
+        try await BlockingIO.run(name: "test-tool") { try runBlocking(program, arguments, in: directory) }
+    }
+
+    private static func runBlocking(_ program: String, _ arguments: [String], in directory: String?) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments

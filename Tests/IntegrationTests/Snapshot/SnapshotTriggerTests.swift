@@ -30,7 +30,7 @@ struct SnapshotTriggerTests {
             let size = try #require(try FileManager.default.attributesOfItem(atPath: dump)[.size] as? NSNumber)
             #expect(files.bytes == size.int64Value)
             // Oracle: Redis' own checker reads the file and finds our keys.
-            let check = try SnapshotTestSupport.run("/usr/bin/redis-check-rdb", [dump])
+            let check = try await SnapshotTestSupport.run("/usr/bin/redis-check-rdb", [dump])
             #expect(check.status == 0)
             #expect(check.output.contains("100 keys read"))
             #expect(result.details["server"] == .string("redis"))
@@ -163,7 +163,7 @@ struct SnapshotTriggerTests {
 
         #expect(result.confirmed)
         #expect(result.loadingRetries > 0)
-        let check = try SnapshotTestSupport.run("/usr/bin/redis-check-rdb", [source.directory.appendingPathComponent("dump.rdb").path])
+        let check = try await SnapshotTestSupport.run("/usr/bin/redis-check-rdb", [source.directory.appendingPathComponent("dump.rdb").path])
         #expect(check.output.contains("10000 keys read"))
     }
 }

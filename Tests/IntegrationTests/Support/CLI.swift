@@ -20,13 +20,16 @@ enum CLI {
         return url
     }
 
-    /// `run` on a thread of its own: a test waiting for the binary does not hold one of the cooperative
-    /// pool's few threads (the whole suite runs in parallel on them).
-    static func runOffPool(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
-        try await BlockingIO.run(name: "cli") { try run(arguments, environment: environment) }
+    /// Runs the binary on a thread of its own and waits for it there: a test waiting for the binary
+    /// does not hold one of the cooperative pool's threads. The whole suite runs in parallel on that
+    /// pool, as wide as the machine has cores (2 in CI): two tests blocked in a wait there stall every
+    /// other test's awaits for as long (a redis PING measured at 20 s in a full CI run).
+    static func run(_ arguments: [String], environment: [String: String] = [:], removing: [String] = []) async throws -> Result {
+        try await BlockingIO.run(name: "cli") { try runBlocking(arguments, environment: environment, removing: removing) }
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], removing: [String] = []) throws -> Result {
+    /// `run` on the calling thread: for code that is not async (never a test's async body).
+    static func runBlocking(_ arguments: [String], environment: [String: String] = [:], removing: [String] = []) throws -> Result {
         let process = Process()
         process.executableURL = try executable()
         process.arguments = arguments

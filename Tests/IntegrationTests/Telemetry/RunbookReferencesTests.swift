@@ -58,8 +58,8 @@ struct RunbookReferencesTests {
 
     /// Health check names (`postgres:…`, `redis:…`) against the checks `health --json` really reports
     /// in a run against the test servers.
-    @Test func everyHealthCheckARunbookNamesExists() throws {
-        let healthy = try CLI.run(["health", "--json"])
+    @Test func everyHealthCheckARunbookNamesExists() async throws {
+        let healthy = try await CLI.run(["health", "--json"])
         let real = Set(try Self.matches(#""(postgres|redis):[A-Za-z]+""#, in: healthy.stdout).map { String($0.dropFirst().dropLast()) })
         #expect(real.contains("postgres:connection") && real.contains("redis:lastSnapshot"), "health reported: \(real.sorted()); stderr: \(healthy.stderr)")
         var cited = 0
@@ -74,7 +74,7 @@ struct RunbookReferencesTests {
 
     /// Every schedule snippet (a fenced block tagged `schedule`) passes `schedule check`; a fenced block
     /// that looks like schedule lines but is not tagged fails the test, so none escapes the check.
-    @Test func everyScheduleARunbookShowsPassesScheduleCheck() throws {
+    @Test func everyScheduleARunbookShowsPassesScheduleCheck() async throws {
         let cronLine = try NSRegularExpression(pattern: #"^\s*(@[a-z]+|([0-9*/,-]+|[a-z]{3})(\s+([0-9*/,-]+|[a-z]{3}(-[a-z]{3})?)){4})\s+[a-z]"#)
         var checked = 0
         for runbook in try Self.runbooks() {
@@ -89,7 +89,7 @@ struct RunbookReferencesTests {
                             checked += 1
                             let file = NSTemporaryDirectory() + "runbook-\(UUID().uuidString).schedule"
                             try content.joined(separator: "\n").appending("\n").write(toFile: file, atomically: true, encoding: .utf8)
-                            let result = try CLI.run(["schedule", "check", file])
+                            let result = try await CLI.run(["schedule", "check", file])
                             #expect(result.status == 0, "\(runbook.name): schedule check rejects\n\(content.joined(separator: "\n"))\n\(result.stderr)")
                             try? FileManager.default.removeItem(atPath: file)
                         } else {

@@ -30,7 +30,7 @@ struct TextfileOneShotTests {
             let file = dir + "/auto_i18n_ops_stats_refresh.prom"
             let broken = ["DATABASE_URL": "postgresql://ops:secret-pw@[broken"]
             for attempt in 1...2 {
-                let result = try CLI.run(["stats", "refresh", "--textfile-dir", dir], environment: broken)
+                let result = try await CLI.run(["stats", "refresh", "--textfile-dir", dir], environment: broken)
                 #expect(result.status == 2, "\(result.stderr)")
                 #expect(!result.stderr.contains("secret-pw"))
                 let text = try String(contentsOfFile: file, encoding: .utf8)
@@ -47,7 +47,7 @@ struct TextfileOneShotTests {
             }
 
             let url = try PostgresTestDatabase.serverConfiguration().url(forDatabase: name)
-            let ok = try CLI.run(["stats", "refresh", "--textfile-dir", dir], environment: ["DATABASE_URL": url])
+            let ok = try await CLI.run(["stats", "refresh", "--textfile-dir", dir], environment: ["DATABASE_URL": url])
             #expect(ok.status == 0, "\(ok.stderr)")
             let text = try String(contentsOfFile: file, encoding: .utf8)
             #expect(Self.sample(#"auto_i18n_ops_job_consecutive_failures{ops_job="stats-refresh"}"#, in: text) == 0)
@@ -65,9 +65,9 @@ struct TextfileOneShotTests {
 
     /// An environment value that does not parse fails before any configuration exists: the job's file
     /// still says failed (exit 2); nothing is claimed about the stores.
-    @Test func aBadEnvironmentValueStillWritesTheJobsFile() throws {
+    @Test func aBadEnvironmentValueStillWritesTheJobsFile() async throws {
         let dir = try Self.directory()
-        let result = try CLI.run(["backup", "verify", "--restore-test", "--textfile-dir", dir], environment: ["CONNECT_TIMEOUT": "soon"])
+        let result = try await CLI.run(["backup", "verify", "--restore-test", "--textfile-dir", dir], environment: ["CONNECT_TIMEOUT": "soon"])
         #expect(result.status == 2, "\(result.stderr)")
         let text = try String(contentsOfFile: dir + "/auto_i18n_ops_backup_verify.prom", encoding: .utf8)
         #expect(Self.sample(#"auto_i18n_ops_job_last_status{ops_job="backup-verify",status="failed"}"#, in: text) == 1)
@@ -80,7 +80,7 @@ struct TextfileOneShotTests {
         try await PostgresTestDatabase.with { name, _ in
             let dir = try Self.directory()
             let url = try PostgresTestDatabase.serverConfiguration().url(forDatabase: name)
-            let result = try CLI.run(["health", "--textfile-dir", dir], environment: ["DATABASE_URL": url])
+            let result = try await CLI.run(["health", "--textfile-dir", dir], environment: ["DATABASE_URL": url])
             #expect([0, 10].contains(result.status), "\(result.stderr)")
             let text = try String(contentsOfFile: dir + "/auto_i18n_ops_health.prom", encoding: .utf8)
             #expect(Self.sample(#"auto_i18n_ops_job_consecutive_failures{ops_job="health"}"#, in: text) == 0)
@@ -96,7 +96,7 @@ struct TextfileOneShotTests {
             let notADirectory = dir + "/file"
             try Data("x".utf8).write(to: URL(fileURLWithPath: notADirectory))
             let url = try PostgresTestDatabase.serverConfiguration().url(forDatabase: name)
-            let result = try CLI.run(["stats", "refresh", "--textfile-dir", notADirectory], environment: ["DATABASE_URL": url])
+            let result = try await CLI.run(["stats", "refresh", "--textfile-dir", notADirectory], environment: ["DATABASE_URL": url])
             #expect(result.status == 1)
             let lines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("auto-i18n-ops:") }
             #expect(lines.count == 1 && lines[0].contains("cannot write textfile metrics into \(notADirectory)"), "\(result.stderr)")
