@@ -15,7 +15,10 @@ It can also inject faults for tests, through an admin API on the same port (loop
     POST /__proxy/fault?kind=slow&delay=2&count=1                          wait `delay` seconds before answering
     POST /__proxy/reset                                                    clear faults and counters
     GET  /__proxy/stats                                                    JSON: requests, rejected, faults_left
-`match` is a substring of "METHOD PATH?QUERY" the fault applies to.
+`match` is a substring of "METHOD PATH?QUERY" the fault applies to. With `bucket=NAME` (path-style
+addressing: the path's first segment), a fault applies to that bucket's requests only, and `reset`
+and `stats` clear and count that bucket's faults and requests only: tests that run at once, each with
+its own bucket, do not see each other's faults or counts.
 
 Usage: sigv4-proxy.py --listen PORT --upstream http://127.0.0.1:MOTO_PORT --credentials FILE
                       [--tls-cert CERT.pem --tls-key KEY.pem]
@@ -39,8 +42,25 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 STATE_LOCK = threading.Lock()
-FAULTS = []  # dicts: kind, count, match, code, after, delay
+FAULTS = []  # dicts: kind, count, match, code, after, delay, bucket ("" for any)
 STATS = {"requests": 0, "rejected": 0, "forwarded": 0, "faults_injected": 0}
+BUCKET_STATS = {}  # bucket -> the same counters, for that bucket's requests
+
+
+def new_stats():
+    return {k: 0 for k in STATS}
+
+
+def bucket_of(target):
+    """The bucket of a path-style request target ("" for the service root)."""
+    path = target.split("?", 1)[0]
+    return urllib.parse.unquote(path.lstrip("/").split("/", 1)[0])
+
+
+def count(target, key):
+    """Adds one to a counter, globally and for the request's bucket (callers hold STATE_LOCK)."""
+    STATS[key] += 1
+    BUCKET_STATS.setdefault(bucket_of(target), new_stats())[key] += 1
 CREDENTIALS = {}
 UPSTREAM = None
 
@@ -143,9 +163,10 @@ def _headers_to_sign(request, names):
 def take_fault(method, target):
     with STATE_LOCK:
         for fault in FAULTS:
-            if fault["count"] > 0 and fault["match"] in "%s %s" % (method, target):
+            if fault["count"] > 0 and fault["match"] in "%s %s" % (method, target) \
+                    and fault["bucket"] in ("", bucket_of(target)):
                 fault["count"] -= 1
-                STATS["faults_injected"] += 1
+                count(target, "faults_injected")
                 return dict(fault)
     return None
 
@@ -183,15 +204,22 @@ class Handler(BaseHTTPRequestHandler):
     def _admin(self, body):
         path, _, query = self.path.partition("?")
         args = dict(urllib.parse.parse_qsl(query))
+        bucket = args.get("bucket", "")
         if path == "/__proxy/stats":
             with STATE_LOCK:
-                data = dict(STATS, faults_left=sum(f["count"] for f in FAULTS))
+                counters = BUCKET_STATS.get(bucket, new_stats()) if bucket else STATS
+                data = dict(counters, faults_left=sum(f["count"] for f in FAULTS if not bucket or f["bucket"] == bucket))
             return self._send(200, json.dumps(data).encode(), [("Content-Type", "application/json")])
         if path == "/__proxy/reset":
             with STATE_LOCK:
-                FAULTS.clear()
-                for k in STATS:
-                    STATS[k] = 0
+                if bucket:
+                    FAULTS[:] = [f for f in FAULTS if f["bucket"] != bucket]
+                    BUCKET_STATS.pop(bucket, None)
+                else:
+                    FAULTS.clear()
+                    BUCKET_STATS.clear()
+                    for k in STATS:
+                        STATS[k] = 0
             return self._send(200, b"{}")
         if path == "/__proxy/fault":
             fault = {
@@ -201,6 +229,7 @@ class Handler(BaseHTTPRequestHandler):
                 "code": int(args.get("code", "503")),
                 "after": int(args.get("after", "0")),
                 "delay": float(args.get("delay", "0")),
+                "bucket": bucket,
             }
             with STATE_LOCK:
                 FAULTS.append(fault)
@@ -212,11 +241,11 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/__proxy/"):
             return self._admin(body)
         with STATE_LOCK:
-            STATS["requests"] += 1
+            count(self.path, "requests")
         problem = verify(self.command, self.path, self.headers, body)
         if problem:
             with STATE_LOCK:
-                STATS["rejected"] += 1
+                count(self.path, "rejected")
             status, code, message = problem
             return self._send(status, error_xml(code, message), [("Content-Type", "application/xml")])
         fault = take_fault(self.command, self.path)
@@ -243,7 +272,7 @@ class Handler(BaseHTTPRequestHandler):
         data = response.read()
         conn.close()
         with STATE_LOCK:
-            STATS["forwarded"] += 1
+            count(self.path, "forwarded")
         self.send_response(response.status)
         for k, v in response.getheaders():
             if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):

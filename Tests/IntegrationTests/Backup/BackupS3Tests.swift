@@ -133,9 +133,9 @@ struct BackupS3Tests {
             // About 20 MB of zstd output: more than two 8 MiB parts.
             try await connection.execute("CREATE TABLE public.big AS SELECT g, md5(g::text) || md5((g * 7)::text) || md5(random()::text) || md5(random()::text) AS x FROM generate_series(1, 400000) g")
             let environment = try Self.environment(database: source, repo: repo)
-            try S3TestPeer.admin("reset")
-            try S3TestPeer.admin("fault?kind=slow&delay=60&count=100&match=partNumber=2")
-            defer { _ = try? S3TestPeer.admin("reset") }
+            try S3TestPeer.reset(bucket)
+            try S3TestPeer.fault(bucket, "kind=slow&delay=60&count=100&match=partNumber=2")
+            defer { _ = try? S3TestPeer.reset(bucket) }
             let process = Process()
             process.executableURL = try CLI.executable()
             process.arguments = ["backup", "create", "--jobs", "1", "--compression-threads", "0"]
@@ -145,14 +145,14 @@ struct BackupS3Tests {
             try process.run()
             let client = try S3TestPeer.client()
             let deadline = ContinuousClock.now + .seconds(120)
-            while try client.listMultipartUploads(bucket: bucket, prefix: "k/").isEmpty || (try S3TestPeer.stats()["faults_left"] ?? 100) >= 100 {
+            while try client.listMultipartUploads(bucket: bucket, prefix: "k/").isEmpty || (try S3TestPeer.stats(bucket)["faults_left"] ?? 100) >= 100 {
                 try #require(ContinuousClock.now < deadline, "the upload never reached its second part")
                 try #require(process.isRunning, "backup create ended before its second part")
                 try await Task.sleep(for: .milliseconds(100))
             }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            try S3TestPeer.admin("reset")
+            try S3TestPeer.reset(bucket)
             #expect(try BackupRepository.open(repo, setting: "test", options: .init(environment: environment)).list().isEmpty)
             #expect(try client.listMultipartUploads(bucket: bucket, prefix: "k/").count == 1)
 
@@ -317,13 +317,13 @@ struct BackupS3Tests {
             // More than two 8 MiB parts of zstd output.
             try await connection.execute("CREATE TABLE public.big AS SELECT g, md5(g::text) || md5((g * 7)::text) || md5(random()::text) || md5(random()::text) AS x FROM generate_series(1, 400000) g")
             let environment = try Self.environment(database: source, repo: repo)
-            try S3TestPeer.admin("reset")
+            try S3TestPeer.reset(bucket)
             // From the second part on, the server answers nothing: parts, the abort, the completion.
-            try S3TestPeer.admin("fault?kind=reset&count=100000&match=partNumber=2")
-            try S3TestPeer.admin("fault?kind=reset&count=100000&match=DELETE")
+            try S3TestPeer.fault(bucket, "kind=reset&count=100000&match=partNumber=2")
+            try S3TestPeer.fault(bucket, "kind=reset&count=100000&match=DELETE")
             let failed: CLI.Result
             do {
-                defer { _ = try? S3TestPeer.admin("reset") }
+                defer { _ = try? S3TestPeer.reset(bucket) }
                 failed = try await CLI.run(["backup", "create", "--jobs", "1"], environment: environment)
             }
             #expect(failed.status == 3, "\(failed.status): \(failed.stderr)")

@@ -8,8 +8,6 @@ import Testing
 /// CLI as the independent client. Serialized: the proxy's fault injection is global.
 @Suite("ObjectStore against moto", .serialized)
 struct ObjectStoreIntegrationTests {
-    init() throws { try S3TestPeer.admin("reset") }
-
     @Test func awsCliRequestsPassTheProxyAndAWrongSecretIsRejected() async throws {
         let bucket = try await S3TestPeer.makeBucket()
         let file = S3TestPeer.temporaryFile()
@@ -20,11 +18,11 @@ struct ObjectStoreIntegrationTests {
         let ls = try await S3TestPeer.aws(["s3api", "list-objects-v2", "--bucket", bucket, "--prefix", "dir one/", "--query", "Contents[].Key", "--output", "text"])
         #expect(ls.status == 0, "\(ls.stderr)")
         #expect(ls.stdout.contains("dir one/ü b+c.txt"))
-        let before = try S3TestPeer.stats()["rejected"] ?? 0
+        let before = try S3TestPeer.stats(bucket)["rejected"] ?? 0
         let wrong = try await S3TestPeer.aws(["s3", "ls", "s3://\(bucket)/"], secret: "not-the-secret")
         #expect(wrong.status != 0)
         #expect(wrong.stderr.contains("SignatureDoesNotMatch"))
-        #expect((try S3TestPeer.stats()["rejected"] ?? 0) > before)
+        #expect((try S3TestPeer.stats(bucket)["rejected"] ?? 0) > before)
     }
 
     /// The proxy canonicalises what it received as S3 does, so a request signed over a path encoded
@@ -185,7 +183,7 @@ struct ObjectStoreIntegrationTests {
     @Test func wrongCredentialsAreOneTypedLineWithoutTheSecretAndAreNotRetried() async throws {
         let bucket = try await S3TestPeer.makeBucket()
         let secret = "wrong-secret-DO-NOT-PRINT"
-        try S3TestPeer.admin("reset")
+        try S3TestPeer.reset(bucket)
         for client in [try S3TestPeer.client(secret: secret), try S3TestPeer.client(secret: secret, accessKeyId: "AKIAUNKNOWNKEY000000")] {
             do {
                 _ = try client.listObjects(bucket: bucket, prefix: "x/")
@@ -198,19 +196,19 @@ struct ObjectStoreIntegrationTests {
                 #expect(error.description.contains("AWS_SECRET_ACCESS_KEY"))
             }
         }
-        #expect(try S3TestPeer.stats()["requests"] == 2) // one request each: auth errors are not retried
+        #expect(try S3TestPeer.stats(bucket)["requests"] == 2) // one request each: auth errors are not retried
     }
 
     @Test func serverErrorsAreRetriedWithBackoff() async throws {
         let client = try S3TestPeer.client()
         let bucket = try await S3TestPeer.makeBucket()
-        try S3TestPeer.admin("reset")
-        try S3TestPeer.admin("fault?kind=status&code=503&count=2&match=PUT")
+        try S3TestPeer.reset(bucket)
+        try S3TestPeer.fault(bucket, "kind=status&code=503&count=2&match=PUT")
         try client.putObject(bucket: bucket, key: "retried", bytes: [1, 2, 3])
-        try S3TestPeer.admin("fault?kind=status&code=500&count=1&match=GET")
-        try S3TestPeer.admin("fault?kind=reset&count=1&match=GET")
+        try S3TestPeer.fault(bucket, "kind=status&code=500&count=1&match=GET")
+        try S3TestPeer.fault(bucket, "kind=reset&count=1&match=GET")
         #expect(try client.getObjectBytes(bucket: bucket, key: "retried") == [1, 2, 3])
-        let stats = try S3TestPeer.stats()
+        let stats = try S3TestPeer.stats(bucket)
         #expect(stats["faults_injected"] == 4)
         #expect(stats["faults_left"] == 0)
     }
@@ -220,20 +218,20 @@ struct ObjectStoreIntegrationTests {
         let client = try S3TestPeer.client(stallTimeout: 1)
         let bucket = try await S3TestPeer.makeBucket()
         try client.putObject(bucket: bucket, key: "slow", bytes: [4, 2])
-        try S3TestPeer.admin("reset")
-        try S3TestPeer.admin("fault?kind=slow&delay=6&count=1&match=GET")
+        try S3TestPeer.reset(bucket)
+        try S3TestPeer.fault(bucket, "kind=slow&delay=6&count=1&match=GET")
         let started = Date()
         #expect(try client.getObjectBytes(bucket: bucket, key: "slow") == [4, 2])
         #expect(Date().timeIntervalSince(started) < 5.5) // did not wait for the 6 s answer
-        #expect(try S3TestPeer.stats()["faults_injected"] == 1)
+        #expect(try S3TestPeer.stats(bucket)["faults_injected"] == 1)
     }
 
     @Test func boundedRetriesGiveUpWithAClearError() async throws {
         let client = try S3TestPeer.client()
         let bucket = try await S3TestPeer.makeBucket()
-        try S3TestPeer.admin("reset")
-        try S3TestPeer.admin("fault?kind=status&code=500&count=100&match=PUT")
-        defer { _ = try? S3TestPeer.admin("reset") }
+        try S3TestPeer.reset(bucket)
+        try S3TestPeer.fault(bucket, "kind=status&code=500&count=100&match=PUT")
+        defer { _ = try? S3TestPeer.reset(bucket) }
         do {
             try client.putObject(bucket: bucket, key: "never", bytes: [1])
             Issue.record("put succeeded despite the faults")
@@ -242,7 +240,7 @@ struct ObjectStoreIntegrationTests {
             #expect(error.description.contains("gave up after 3 attempts"), "\(error.description)")
             #expect(error.description.contains("InternalError"))
         }
-        #expect(try S3TestPeer.stats()["faults_injected"] == 3)
+        #expect(try S3TestPeer.stats(bucket)["faults_injected"] == 3)
     }
 
     @Test func aDroppedDownloadResumesFromTheLastByte() async throws {
@@ -250,15 +248,15 @@ struct ObjectStoreIntegrationTests {
         let bucket = try await S3TestPeer.makeBucket()
         let data = S3TestPeer.bytes(count: 3 * 1024 * 1024, seed: 4)
         try client.putObject(bucket: bucket, key: "resume/obj", bytes: data)
-        try S3TestPeer.admin("reset")
-        try S3TestPeer.admin("fault?kind=drop&after=1000000&count=2&match=GET")
+        try S3TestPeer.reset(bucket)
+        try S3TestPeer.fault(bucket, "kind=drop&after=1000000&count=2&match=GET")
         let source = S3ObjectSource(client: client, bucket: bucket, key: "resume/obj")
         #expect(S3TestPeer.sha256(try S3TestPeer.readAll(source)) == S3TestPeer.sha256(data))
-        #expect(try S3TestPeer.stats()["faults_injected"] == 2)
+        #expect(try S3TestPeer.stats(bucket)["faults_injected"] == 2)
 
         // Every attempt dropped: bounded, then a clear error.
-        try S3TestPeer.admin("fault?kind=drop&after=1000&count=100&match=GET")
-        defer { _ = try? S3TestPeer.admin("reset") }
+        try S3TestPeer.fault(bucket, "kind=drop&after=1000&count=100&match=GET")
+        defer { _ = try? S3TestPeer.reset(bucket) }
         let failing = S3ObjectSource(client: client, bucket: bucket, key: "resume/obj", maxResumes: 2)
         do {
             _ = try S3TestPeer.readAll(failing)
@@ -273,9 +271,9 @@ struct ObjectStoreIntegrationTests {
         let client = try S3TestPeer.client()
         let bucket = try await S3TestPeer.makeBucket()
         let sink = S3UploadSink(client: client, bucket: bucket, key: "cut/b.tar")
-        try S3TestPeer.admin("reset")
-        try S3TestPeer.admin("fault?kind=reset&count=1000&match=partNumber=2")
-        defer { _ = try? S3TestPeer.admin("reset") }
+        try S3TestPeer.reset(bucket)
+        try S3TestPeer.fault(bucket, "kind=reset&count=1000&match=partNumber=2")
+        defer { _ = try? S3TestPeer.reset(bucket) }
         let data = S3TestPeer.bytes(count: 20 * 1024 * 1024, seed: 5)
         let failed: Bool
         do {

@@ -85,8 +85,21 @@ enum S3TestPeer {
         return (try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]) ?? [:]
     }
 
-    static func stats() throws -> [String: Int] {
-        (try admin("stats", method: "GET")).compactMapValues { $0 as? Int }
+    /// The proxy's counters for `bucket`'s requests (requests, rejected, forwarded, faults_injected)
+    /// and its faults left: other tests, with their own buckets, run at the same time.
+    static func stats(_ bucket: String) throws -> [String: Int] {
+        (try admin("stats?bucket=\(bucket)", method: "GET")).compactMapValues { $0 as? Int }
+    }
+
+    /// Injects a fault (`kind=…&count=…[&match=…]`, see Scripts/sigv4-proxy.py) into `bucket`'s
+    /// requests only.
+    static func fault(_ bucket: String, _ query: String) throws {
+        try admin("fault?bucket=\(bucket)&\(query)")
+    }
+
+    /// Clears `bucket`'s faults and counters.
+    static func reset(_ bucket: String) throws {
+        try admin("reset?bucket=\(bucket)")
     }
 
     /// Deterministic pseudo-random bytes.
