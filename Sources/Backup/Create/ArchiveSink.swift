@@ -18,9 +18,10 @@ enum ArchiveSink {
     ///   - label: the final path or URL, for errors.
     ///   - compression: the filter.
     ///   - channel: members in archive order, ended by a `.manifest` item.
+    ///   - buffers: where data members' buffers go back once written (nil: they are freed).
     /// - Returns: the manifest written as the last member, and its bytes.
     static func run(sink: any ByteSink, label: String, compression: ArchiveCompression,
-                    channel: HandoffChannel<SinkItem>) throws -> (BackupManifest, Data) {
+                    channel: HandoffChannel<SinkItem>, buffers: MemberBuffers? = nil) throws -> (BackupManifest, Data) {
         do {
             let writer = try ArchiveWriter(sink: sink, compression: compression, label: label)
             var written: [BackupManifest.Member] = []
@@ -42,6 +43,8 @@ enum ArchiveSink {
                     }
                     try writer.finishEntry()
                     written.append(member.manifestEntry)
+                    // The writer has copied the body (into the compressor's input): it can be refilled.
+                    if member.kind == .data { buffers?.give(member.body) }
                     if member.kind == .data { CrashPoint.reach("backup-data-member-written") }
                 case .manifest(let make):
                     let manifest = try make(written)

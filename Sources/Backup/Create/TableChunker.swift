@@ -27,10 +27,13 @@ final class TableChunker {
     /// The archive's share between favoured and other tables (nil: members go as they fill).
     private let share: ArchiveShare?
     private let favoured: Bool
+    /// Where member buffers come from (nil: a new one each time).
+    private let buffers: MemberBuffers?
 
     init(table: BackupTable, tableIndex: Int, chunkBytes: Int, channel: HandoffChannel<SinkItem>, progress: ProgressMeter? = nil,
-         share: ArchiveShare? = nil, favoured: Bool = false) {
+         share: ArchiveShare? = nil, favoured: Bool = false, buffers: MemberBuffers? = nil) {
         self.share = share
+        self.buffers = buffers
         self.favoured = favoured
         self.table = table
         self.progress = progress
@@ -42,8 +45,12 @@ final class TableChunker {
     }
 
     private func startChunk() {
-        body = []
-        body.reserveCapacity(min(chunkBytes, 1 << 20) + header.count + 64)
+        if let buffers {
+            body = buffers.take()
+        } else {
+            body = []
+            body.reserveCapacity(min(chunkBytes, 1 << 20) + header.count + 64)
+        }
         body.append(contentsOf: header)
         rowsInChunk = 0
     }
