@@ -43,9 +43,11 @@ enum ArchiveSink {
                     }
                     try writer.finishEntry()
                     written.append(member.manifestEntry)
-                    // The writer has copied the body (into the compressor's input): it can be refilled.
-                    if member.kind == .data { buffers?.give(member.body) }
-                    if member.kind == .data { CrashPoint.reach("backup-data-member-written") }
+                    if member.kind == .data {
+                        // The writer has copied the body (into the compressor's input): it can be refilled.
+                        buffers?.give(member.body)
+                        CrashPoint.reach("backup-data-member-written")
+                    }
                 case .manifest(let make):
                     let manifest = try make(written)
                     let data = try manifest.encoded()
