@@ -6,7 +6,10 @@ each request's signature with botocore's own signer (botocore.auth.S3SigV4Auth, 
 AWS CLI). A mismatch is answered with 403 SignatureDoesNotMatch (an unknown access key with 403
 InvalidAccessKeyId) and never reaches moto. The canonical request is rebuilt from the request as
 received, re-encoding the path and query the way S3 does, so a client that signs a differently
-encoded URL than it sends is caught too. A signed x-amz-content-sha256 is checked against the body.
+encoded URL than it sends is caught too. A signed x-amz-content-sha256 is checked against the body, and
+so are the integrity headers S3 checks (moto does not): x-amz-checksum-sha256 (base64 SHA-256) and
+Content-MD5 are answered with 400 BadDigest when they do not match; stats count the requests that carried
+each (checksum_sha256, content_md5).
 
 It can also inject faults for tests, through an admin API on the same port (loopback only):
     POST /__proxy/fault?kind=status&code=503&count=2[&match=partNumber]   answer 503 (SlowDown for 503)
@@ -26,6 +29,7 @@ FILE holds lines "ACCESS_KEY_ID SECRET_ACCESS_KEY" (read from a file so no secre
 With --tls-cert/--tls-key it serves HTTPS (for tests of certificate verification and AWS_CA_BUNDLE).
 """
 import argparse
+import base64
 import datetime
 import hashlib
 import hmac
@@ -43,7 +47,7 @@ from botocore.credentials import Credentials
 
 STATE_LOCK = threading.Lock()
 FAULTS = []  # dicts: kind, count, match, code, after, delay, bucket ("" for any)
-STATS = {"requests": 0, "rejected": 0, "forwarded": 0, "faults_injected": 0}
+STATS = {"requests": 0, "rejected": 0, "forwarded": 0, "faults_injected": 0, "checksum_sha256": 0, "content_md5": 0}
 BUCKET_STATS = {}  # bucket -> the same counters, for that bucket's requests
 
 
@@ -117,8 +121,15 @@ def verify(method, raw_target, headers, body):
     content_sha = headers.get("X-Amz-Content-SHA256")
     if content_sha is None:
         return 400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256"
-    if len(content_sha) == 64 and hashlib.sha256(body).hexdigest() != content_sha:
+    digest = hashlib.sha256(body).digest()
+    if len(content_sha) == 64 and digest.hex() != content_sha:
         return 400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed."
+    checksum = headers.get("x-amz-checksum-sha256")
+    if checksum is not None and checksum != base64.b64encode(digest).decode():
+        return 400, "BadDigest", "The SHA256 you specified did not match the calculated checksum."
+    content_md5 = headers.get("Content-MD5")
+    if content_md5 is not None and content_md5 != base64.b64encode(hashlib.md5(body).digest()).decode():
+        return 400, "BadDigest", "The Content-MD5 you specified did not match what we received."
 
     # Canonical form of what was sent: decode the path and query, re-encode them as S3 does.
     path, _, query = raw_target.partition("?")
@@ -248,6 +259,11 @@ class Handler(BaseHTTPRequestHandler):
                 count(self.path, "rejected")
             status, code, message = problem
             return self._send(status, error_xml(code, message), [("Content-Type", "application/xml")])
+        with STATE_LOCK:
+            if "x-amz-checksum-sha256" in self.headers:
+                count(self.path, "checksum_sha256")
+            if "Content-MD5" in self.headers:
+                count(self.path, "content_md5")
         fault = take_fault(self.command, self.path)
         if fault and fault["kind"] == "reset":
             self.close_connection = True

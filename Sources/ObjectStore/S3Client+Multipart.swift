@@ -9,11 +9,32 @@ package struct S3MultipartUpload: Sendable, Equatable {
     package var initiated: Date?
 }
 
+/// A part uploaded, as CompleteMultipartUpload lists it.
+package struct S3UploadedPart: Sendable, Equatable {
+    package var number: Int
+    package var etag: String
+    /// The part's SHA-256 additional checksum (base64), when the upload declared one.
+    package var checksumSHA256: String?
+
+    package init(number: Int, etag: String, checksumSHA256: String? = nil) {
+        self.number = number
+        self.etag = etag
+        self.checksumSHA256 = checksumSHA256
+    }
+}
+
 extension S3Client {
-    /// CreateMultipartUpload; returns the upload id.
+    /// Whether uploads carry S3's SHA-256 additional checksum (`AWS_REQUEST_CHECKSUM_CALCULATION`).
+    var sendsChecksums: Bool { configuration.checksumCalculation == .whenSupported }
+
+    /// CreateMultipartUpload; returns the upload id. Declares the SHA-256 additional checksum
+    /// unless checksums are off: every part then carries its own, and the object keeps their
+    /// composite (`<base64>-<parts>`).
     package func createMultipartUpload(bucket: String, key: String, contentType: String = "application/octet-stream") throws -> String {
+        var headers: [(name: String, value: String)] = [("Content-Type", contentType)]
+        if sendsChecksums { headers.append(("x-amz-checksum-algorithm", "SHA256")) }
         let response = try send("CreateMultipartUpload", method: "POST", bucket: bucket, key: key, query: [("uploads", "")],
-                                headers: [("Content-Type", contentType)])
+                                headers: headers)
         let root = try XMLElementNode.parse(response.body, what: "CreateMultipartUpload")
         guard let id = root.value("UploadId"), !id.isEmpty else {
             throw S3Error(.failed, "CreateMultipartUpload s3://\(bucket)/\(key): the store sent no UploadId")
@@ -21,29 +42,32 @@ extension S3Client {
         return id
     }
 
-    /// UploadPart of an in-memory part (signed SHA-256 and Content-MD5, so the store checks it);
-    /// returns the part's ETag.
-    package func uploadPart(bucket: String, key: String, uploadId: String, partNumber: Int, bytes: [UInt8]) throws -> String {
+    /// UploadPart of an in-memory part, signed with its SHA-256 and carrying it as the part's
+    /// additional checksum (or `Content-MD5` when checksums are off), so the store checks the body.
+    package func uploadPart(bucket: String, key: String, uploadId: String, partNumber: Int, bytes: [UInt8]) throws -> S3UploadedPart {
         guard (1...10_000).contains(partNumber) else {
             throw S3Error(.tooLarge, "UploadPart s3://\(bucket)/\(key): part number \(partNumber) is outside 1-10000")
         }
-        let md5 = Data(Insecure.MD5.hash(data: bytes)).base64EncodedString()
+        let checksums = sendsChecksums
+        let headers: [(name: String, value: String)] = checksums ? [] : [("Content-MD5", Data(Insecure.MD5.hash(data: bytes)).base64EncodedString())]
         let response = try send("UploadPart", method: "PUT", bucket: bucket, key: key,
                                 query: [("partNumber", String(partNumber)), ("uploadId", uploadId)],
-                                headers: [("Content-MD5", md5)], body: .bytes(bytes))
+                                headers: headers, body: .bytes(bytes), checksumSHA256: checksums)
         guard let etag = response.head.header("ETag") else {
             throw S3Error(.failed, "UploadPart s3://\(bucket)/\(key) part \(partNumber): the store sent no ETag")
         }
-        return etag
+        return S3UploadedPart(number: partNumber, etag: etag, checksumSHA256: response.checksumSHA256)
     }
 
-    /// CompleteMultipartUpload with `parts` (number, ETag) in ascending order. S3 may answer 200
+    /// CompleteMultipartUpload with `parts` (any order; listed ascending). S3 may answer 200
     /// with an `<Error>` body; that is an error too.
     @discardableResult
-    package func completeMultipartUpload(bucket: String, key: String, uploadId: String, parts: [(number: Int, etag: String)]) throws -> String? {
+    package func completeMultipartUpload(bucket: String, key: String, uploadId: String, parts: [S3UploadedPart]) throws -> String? {
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
         for part in parts.sorted(by: { $0.number < $1.number }) {
-            xml += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(part.etag.xmlEscaped)</ETag></Part>"
+            xml += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(part.etag.xmlEscaped)</ETag>"
+            if let checksum = part.checksumSHA256 { xml += "<ChecksumSHA256>\(checksum.xmlEscaped)</ChecksumSHA256>" }
+            xml += "</Part>"
         }
         xml += "</CompleteMultipartUpload>"
         let response = try send("CompleteMultipartUpload", method: "POST", bucket: bucket, key: key, query: [("uploadId", uploadId)],

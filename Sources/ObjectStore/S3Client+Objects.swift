@@ -18,13 +18,16 @@ package struct S3ListPage: Sendable {
 }
 
 extension S3Client {
-    /// PutObject of a small object held in memory, with Content-MD5 and a signed SHA-256.
+    /// PutObject of a small object held in memory, signed with its SHA-256 and carrying it as the
+    /// object's additional checksum (or `Content-MD5` when checksums are off).
     /// - Returns: the ETag.
     @discardableResult
     package func putObject(bucket: String, key: String, bytes: [UInt8], contentType: String = "application/octet-stream") throws -> String? {
-        let md5 = Data(Insecure.MD5.hash(data: bytes)).base64EncodedString()
-        let response = try send("PutObject", method: "PUT", bucket: bucket, key: key,
-                                headers: [("Content-Type", contentType), ("Content-MD5", md5)], body: .bytes(bytes))
+        var headers: [(name: String, value: String)] = [("Content-Type", contentType)]
+        let checksums = sendsChecksums
+        if !checksums { headers.append(("Content-MD5", Data(Insecure.MD5.hash(data: bytes)).base64EncodedString())) }
+        let response = try send("PutObject", method: "PUT", bucket: bucket, key: key, headers: headers, body: .bytes(bytes),
+                                checksumSHA256: checksums)
         return response.head.header("ETag")
     }
 

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HTTPClient
+import OpsSupport
 
 /// A blocking S3 client: signed requests over a small pool of keep-alive libcurl connections.
 ///
@@ -36,6 +37,8 @@ package final class S3Client: @unchecked Sendable {
         package var head: HTTPResponseHead
         /// The body, when the caller did not stream it.
         package var body: [UInt8]
+        /// The `x-amz-checksum-sha256` the request carried (base64), when it was asked for.
+        package var checksumSHA256: String? = nil
     }
 
     // MARK: - request core
@@ -47,7 +50,8 @@ package final class S3Client: @unchecked Sendable {
     ///   - key: object key (nil for bucket-level requests).
     ///   - onBody: streams a 2xx body; nil collects it into `Response.body`. Once a chunk has been
     ///     handed to `onBody` the request is not retried (the consumer has seen bytes).
-    ///   - acceptStatus: statuses treated as success besides 2xx (none by default).
+    ///   - checksumSHA256: send a `.bytes` body's SHA-256 (the digest signed as the payload hash) as
+    ///     `x-amz-checksum-sha256` too, so the store verifies the body and keeps the checksum.
     package func send(
         _ operation: String,
         method: String,
@@ -56,6 +60,7 @@ package final class S3Client: @unchecked Sendable {
         query: [(name: String, value: String)] = [],
         headers: [(name: String, value: String)] = [],
         body: Body = .none,
+        checksumSHA256: Bool = false,
         onBody: ((HTTPResponseHead, UnsafeRawBufferPointer) throws -> Void)? = nil
     ) throws -> Response {
         let target = configuration.target(bucket: bucket)
@@ -70,19 +75,23 @@ package final class S3Client: @unchecked Sendable {
 
         let payloadHash: String
         let bodyLength: Int64?
+        var sentChecksum: String?
         var extraHeaders: [(name: String, value: String)] = []
         switch body {
         case .none:
             payloadHash = SigV4Signer.emptyPayloadHash
             bodyLength = method == "GET" || method == "HEAD" || method == "DELETE" ? nil : 0
         case .bytes(let bytes):
-            payloadHash = SigV4Signer.sha256Hex(bytes)
+            let digest = SHA256.hash(data: bytes)
+            payloadHash = SHA256Hex.string(digest)
             bodyLength = Int64(bytes.count)
+            if checksumSHA256 { sentChecksum = Data(digest).base64EncodedString() }
         case .stream(let length, _):
             payloadHash = SigV4Signer.unsignedPayload
             bodyLength = length
         }
         if let bodyLength { extraHeaders.append(("Content-Length", String(bodyLength))) }
+        if let sentChecksum { extraHeaders.append(("x-amz-checksum-sha256", sentChecksum)) }
 
         let policy = settings.retry
         let started = Date()
@@ -141,7 +150,7 @@ package final class S3Client: @unchecked Sendable {
             let retryable: Bool
             switch outcome {
             case .success(let head) where (200..<300).contains(head.status):
-                return Response(head: head, body: collected)
+                return Response(head: head, body: collected, checksumSHA256: sentChecksum)
             case .success(let head):
                 failure = Self.error(for: head, body: errorBody, what: what, bucket: bucket)
                 retryable = Self.isRetryable(status: head.status, s3Code: failure.s3Code)

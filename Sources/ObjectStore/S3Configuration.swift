@@ -12,10 +12,23 @@ import Foundation
 ///   endpoint, virtual-hosted on AWS unless the bucket name holds a dot). Named after the AWS config
 ///   file's `addressing_style` setting.
 /// - `AWS_CA_BUNDLE`: PEM file of CA certificates for a private CA. TLS is always verified.
+/// - `AWS_REQUEST_CHECKSUM_CALCULATION` = `when_supported` (default) | `when_required`, as the AWS SDKs
+///   and CLI read it: by default uploads carry S3's SHA-256 additional checksum (the digest the
+///   signature needs anyway), which the store verifies and keeps with the object; `when_required`
+///   sends the classic `Content-MD5` instead, for S3-compatible stores that refuse checksum headers.
 ///
 /// Printing a configuration never shows the secret key or the session token.
 package struct S3Configuration: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     package enum AddressingStyle: String, Sendable { case auto, path, virtual }
+
+    /// Which integrity checksum uploads carry (`AWS_REQUEST_CHECKSUM_CALCULATION`).
+    package enum ChecksumCalculation: String, Sendable {
+        /// S3's SHA-256 additional checksum on every PutObject and UploadPart (a composite SHA-256 for
+        /// multipart objects): the store verifies each body against it and keeps it with the object.
+        case whenSupported = "when_supported"
+        /// `Content-MD5` only, as before additional checksums existed (stores that refuse them).
+        case whenRequired = "when_required"
+    }
 
     package struct Endpoint: Sendable, Hashable {
         package var scheme: String
@@ -35,14 +48,17 @@ package struct S3Configuration: Sendable, CustomStringConvertible, CustomDebugSt
     package var customEndpoint: Endpoint?
     package var addressingStyle: AddressingStyle
     package var caBundlePath: String?
+    package var checksumCalculation: ChecksumCalculation
 
     package init(credentials: SigV4Credentials, region: String = "us-east-1", endpoint: String? = nil,
-                 addressingStyle: AddressingStyle = .auto, caBundlePath: String? = nil) throws {
+                 addressingStyle: AddressingStyle = .auto, caBundlePath: String? = nil,
+                 checksumCalculation: ChecksumCalculation = .whenSupported) throws {
         self.credentials = credentials
         self.region = try Self.checkedRegion(region)
         self.customEndpoint = try endpoint.map(Self.parseEndpoint)
         self.addressingStyle = addressingStyle
         self.caBundlePath = caBundlePath
+        self.checksumCalculation = checksumCalculation
     }
 
     /// Reads the settings from `environment` (default: the process environment).
@@ -70,10 +86,20 @@ package struct S3Configuration: Sendable, CustomStringConvertible, CustomDebugSt
         } else {
             style = .auto
         }
+        let checksums: ChecksumCalculation
+        if let raw = value("AWS_REQUEST_CHECKSUM_CALCULATION") {
+            guard let parsed = ChecksumCalculation(rawValue: raw.lowercased()) else {
+                throw S3Error(.configuration, "invalid AWS_REQUEST_CHECKSUM_CALCULATION '\(raw.prefix(64))': use when_supported or when_required")
+            }
+            checksums = parsed
+        } else {
+            checksums = .whenSupported
+        }
         let endpointVariable = value("AWS_ENDPOINT_URL_S3") != nil ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL"
         do {
             try self.init(credentials: credentials, region: value("AWS_REGION") ?? value("AWS_DEFAULT_REGION") ?? "us-east-1",
-                          endpoint: value(endpointVariable), addressingStyle: style, caBundlePath: value("AWS_CA_BUNDLE"))
+                          endpoint: value(endpointVariable), addressingStyle: style, caBundlePath: value("AWS_CA_BUNDLE"),
+                          checksumCalculation: checksums)
         } catch var error as S3Error where error.message.hasPrefix("invalid endpoint") {
             error.message = "invalid \(endpointVariable): " + error.message.dropFirst("invalid endpoint ".count)
             throw error
@@ -103,7 +129,8 @@ package struct S3Configuration: Sendable, CustomStringConvertible, CustomDebugSt
     private var visibleFields: KeyValuePairs<String, Any> {
         ["accessKeyId": credentials.accessKeyId, "secretAccessKey": "<redacted>",
          "sessionToken": credentials.sessionToken == nil ? "not set" : "<redacted>", "region": region,
-         "endpoint": endpointDescription, "addressingStyle": addressingStyle.rawValue, "caBundle": caBundlePath ?? "system"]
+         "endpoint": endpointDescription, "addressingStyle": addressingStyle.rawValue, "caBundle": caBundlePath ?? "system",
+         "checksums": checksumCalculation.rawValue]
     }
 
     package var description: String {

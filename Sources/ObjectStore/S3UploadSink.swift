@@ -59,7 +59,7 @@ package final class S3UploadSink: ByteSink, @unchecked Sendable {
     // Guarded by `condition`.
     private let condition = NSCondition()
     private var inFlight = 0
-    private var etags: [Int: String] = [:]
+    private var uploaded: [Int: S3UploadedPart] = [:]
     private var failure: (any Error)?
 
     package init(client: S3Client, bucket: String, key: String, options: S3UploadOptions = S3UploadOptions()) {
@@ -96,7 +96,7 @@ package final class S3UploadSink: ByteSink, @unchecked Sendable {
                 if !buffer.isEmpty { try dispatchFullPart() }
                 try waitForParts(limit: 0)
                 condition.lock()
-                let parts = etags.map { (number: $0.key, etag: $0.value) }
+                let parts = Array(uploaded.values)
                 condition.unlock()
                 guard parts.count == nextPart - 1 else {
                     throw S3Error(.integrity, "upload of s3://\(bucket)/\(key): \(parts.count) of \(nextPart - 1) parts confirmed")
@@ -170,7 +170,7 @@ package final class S3UploadSink: ByteSink, @unchecked Sendable {
             let result = Result { try client.uploadPart(bucket: bucket, key: key, uploadId: id, partNumber: number, bytes: part) }
             condition.lock()
             switch result {
-            case .success(let etag): etags[number] = etag
+            case .success(let part): uploaded[number] = part
             case .failure(let error): if failure == nil { failure = error }
             }
             inFlight -= 1

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPClient
 import ObjectStore
@@ -126,6 +127,64 @@ struct ObjectStoreIntegrationTests {
             #expect(try client.getObjectBytes(bucket: bucket, key: "small/\(size)") == data)
             #expect(try S3TestPeer.readAll(S3ObjectSource(client: client, bucket: bucket, key: "small/\(size)")) == data)
         }
+    }
+
+    /// S3's additional checksum: every part and every small object carries its SHA-256, which the
+    /// proxy verifies as S3 does (it answers BadDigest to a wrong one, shown with the AWS CLI), and the
+    /// store keeps the composite the S3 documentation defines (SHA-256 of the parts' digests), read
+    /// back with the AWS CLI's `head-object --checksum-mode ENABLED`.
+    @Test func uploadsCarryTheSHA256ChecksumTheStoreVerifiesAndKeeps() async throws {
+        let client = try S3TestPeer.client()
+        let bucket = try await S3TestPeer.makeBucket()
+        let data = S3TestPeer.bytes(count: 2 * S3UploadOptions().basePartSize + 4321, seed: 7)
+        let sink = S3UploadSink(client: client, bucket: bucket, key: "sum/big.tar")
+        try sink.write(data)
+        try sink.publish()
+        let small = S3TestPeer.bytes(count: 70_000, seed: 8)
+        try client.putObject(bucket: bucket, key: "sum/small.json", bytes: small)
+
+        let stats = try S3TestPeer.stats(bucket)
+        #expect(stats["checksum_sha256"] == 4, "3 parts and 1 object should carry x-amz-checksum-sha256: \(stats)")
+        #expect(stats["content_md5"] == 0, "\(stats)")
+        #expect(stats["rejected"] == 0, "\(stats)")
+
+        let partSize = S3UploadOptions().basePartSize
+        let partDigests = stride(from: 0, to: data.count, by: partSize).flatMap { start in
+            Array(SHA256.hash(data: data[start..<min(start + partSize, data.count)]))
+        }
+        let composite = Data(SHA256.hash(data: partDigests)).base64EncodedString()
+        let big = try await S3TestPeer.aws(["s3api", "head-object", "--bucket", bucket, "--key", "sum/big.tar", "--checksum-mode", "ENABLED", "--output", "json"])
+        #expect(big.status == 0, "\(big.stderr)")
+        #expect(big.stdout.contains("\"ChecksumSHA256\": \"\(composite)"), "expected the composite \(composite): \(big.stdout)")
+
+        // The proof that the proxy checks the header: a wrong checksum from the AWS CLI is refused.
+        let file = S3TestPeer.temporaryFile()
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(small).write(to: file)
+        let wrong = Data(SHA256.hash(data: [1, 2, 3])).base64EncodedString()
+        let refused = try await S3TestPeer.aws(["s3api", "put-object", "--bucket", bucket, "--key", "sum/wrong", "--body", file.path, "--checksum-sha256", wrong])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("BadDigest"), "\(refused.stderr)")
+        #expect(try client.headObject(bucket: bucket, key: "sum/wrong") == nil)
+    }
+
+    /// `AWS_REQUEST_CHECKSUM_CALCULATION=when_required`, for stores that refuse checksum headers:
+    /// parts and objects carry the classic Content-MD5 instead (verified by the proxy), no checksum is
+    /// kept, and the object reads back intact.
+    @Test func withChecksumsWhenRequiredUploadsCarryContentMD5Instead() async throws {
+        let client = try S3TestPeer.client(checksums: .whenRequired)
+        let bucket = try await S3TestPeer.makeBucket()
+        let data = S3TestPeer.bytes(count: S3UploadOptions().basePartSize + 99, seed: 9)
+        let sink = S3UploadSink(client: client, bucket: bucket, key: "md5/big.tar")
+        try sink.write(data)
+        try sink.publish()
+        try client.putObject(bucket: bucket, key: "md5/small", bytes: [1, 2, 3])
+        let stats = try S3TestPeer.stats(bucket)
+        #expect(stats["content_md5"] == 3, "\(stats)")
+        #expect(stats["checksum_sha256"] == 0, "\(stats)")
+        let head = try await S3TestPeer.aws(["s3api", "head-object", "--bucket", bucket, "--key", "md5/big.tar", "--checksum-mode", "ENABLED", "--output", "json"])
+        #expect(head.status == 0 && !head.stdout.contains("ChecksumSHA256"), "\(head.stdout)")
+        #expect(S3TestPeer.sha256(try client.getObjectBytes(bucket: bucket, key: "md5/big.tar")) == S3TestPeer.sha256(data))
     }
 
     @Test func objectUploadedByTheAwsCliReadsBackIntactWithRanges() async throws {

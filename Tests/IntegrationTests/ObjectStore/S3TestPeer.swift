@@ -19,11 +19,12 @@ enum S3TestPeer {
     static let fastRetry = S3RetryPolicy(maxAttempts: 3, baseDelay: 0.05, maxDelay: 0.2, maxTotalTime: 20)
 
     static func client(secret: String? = nil, accessKeyId: String? = nil, endpoint: String? = nil, rateLimit: RateLimit? = nil,
-                       retry: S3RetryPolicy = fastRetry, stallTimeout: Int = 20) throws -> S3Client {
+                       retry: S3RetryPolicy = fastRetry, stallTimeout: Int = 20,
+                       checksums: S3Configuration.ChecksumCalculation = .whenSupported) throws -> S3Client {
         let env = try environment()
         let configuration = try S3Configuration(
             credentials: SigV4Credentials(accessKeyId: accessKeyId ?? env.accessKeyId, secretAccessKey: secret ?? env.secret),
-            region: env.region, endpoint: endpoint ?? env.endpoint, addressingStyle: .path)
+            region: env.region, endpoint: endpoint ?? env.endpoint, addressingStyle: .path, checksumCalculation: checksums)
         var settings = S3TransferSettings()
         settings.retry = retry
         settings.rateLimit = rateLimit
@@ -85,7 +86,8 @@ enum S3TestPeer {
         return (try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]) ?? [:]
     }
 
-    /// The proxy's counters for `bucket`'s requests (requests, rejected, forwarded, faults_injected)
+    /// The proxy's counters for `bucket`'s requests (requests, rejected, forwarded, faults_injected,
+    /// and the requests that carried a verified x-amz-checksum-sha256 or Content-MD5)
     /// and its faults left: other tests, with their own buckets, run at the same time.
     static func stats(_ bucket: String) throws -> [String: Int] {
         (try admin("stats?bucket=\(bucket)", method: "GET")).compactMapValues { $0 as? Int }

@@ -23,6 +23,15 @@ struct ObjectStoreConfigurationTests {
         #expect(try S3Configuration(environment: base).endpointDescription == "https://s3.us-east-1.amazonaws.com")
     }
 
+    @Test func checksumCalculationIsReadLikeTheAWSSDKs() throws {
+        #expect(try S3Configuration(environment: base).checksumCalculation == .whenSupported)
+        for (value, expected) in [("when_supported", S3Configuration.ChecksumCalculation.whenSupported), ("WHEN_REQUIRED", .whenRequired),
+                                  (" when_required ", .whenRequired), ("", .whenSupported)] {
+            let env = base.merging(["AWS_REQUEST_CHECKSUM_CALCULATION": value]) { $1 }
+            #expect(try S3Configuration(environment: env).checksumCalculation == expected, "\(value)")
+        }
+    }
+
     @Test func descriptionsNeverShowTheSecretOrToken() throws {
         var env = base
         env["AWS_SESSION_TOKEN"] = "session-token-value"
@@ -55,6 +64,7 @@ struct ObjectStoreConfigurationTests {
         (["AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_S3_ADDRESSING_STYLE": "sideways"], "AWS_S3_ADDRESSING_STYLE"),
         (["AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_REGION": "Bad Region"], "invalid AWS region"),
         (["AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_CA_BUNDLE": "/nonexistent/ca.pem"], "AWS_CA_BUNDLE"),
+        (["AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_REQUEST_CHECKSUM_CALCULATION": "always"], "AWS_REQUEST_CHECKSUM_CALCULATION"),
     ])
     func badSettingsAreOneClearLine(env: [String: String], expected: String) {
         do {
