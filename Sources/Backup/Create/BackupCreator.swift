@@ -1,3 +1,4 @@
+import AgeEncryption
 import ArchiveIO
 import Repository
 import Foundation

@@ -27,7 +27,7 @@ package struct CopyBuffer {
 
     package mutating func field(_ text: String) {
         var text = text
-        text.withUTF8 { utf8 in escape(UnsafeRawBufferPointer(utf8)) }
+        _ = text.withUTF8 { utf8 in escape(UnsafeRawBufferPointer(utf8)) }
     }
 
     package mutating func field(_ text: String?) {

@@ -144,7 +144,7 @@ package struct JobRunner: Sendable {
         // connection): do not start the job now; record the slot as skipped, not as a failed run.
         if Task.isCancelled {
             let skipped = report(.skipped, JobOutcome(status: .skipped, details: ["reason": "shutdown"]), OpsError(.skipped, "\(jobName) not started: shutting down"), session.runID, skip: .shutdown)
-            await Self.shielded { await session.finish(skipped, configuration: context.configuration, backlog: options.backlog, logger: runLogger) }
+            _ = await Self.shielded { await session.finish(skipped, configuration: context.configuration, backlog: options.backlog, logger: runLogger) }
             return skipped
         }
 
