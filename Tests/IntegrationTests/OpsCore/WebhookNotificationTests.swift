@@ -35,12 +35,18 @@ struct WebhookNotificationTests {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
             process.arguments = ["-c", script, log, String(failFirst), portFile]
             try process.run()
+            // Up to 30 s: python3's start-up takes seconds on a loaded 2-core CI host.
             var port = 0
-            for _ in 0..<100 where port == 0 {
+            for _ in 0..<600 where port == 0 && process.isRunning {
                 port = Int((try? String(contentsOfFile: portFile, encoding: .utf8)) ?? "") ?? 0
                 if port == 0 { Thread.sleep(forTimeInterval: 0.05) }
             }
-            try #require(port > 0, "the webhook receiver did not start")
+            if port == 0 {
+                // deinit does not run for an object whose init throws: stop the receiver here, or it
+                // keeps the test runner's output pipe open and `swift test` waits for it forever.
+                kill(process.processIdentifier, SIGKILL); process.waitUntilExit()
+            }
+            try #require(port > 0, "the webhook receiver did not start within 30 s")
             self.port = port
         }
 

@@ -42,7 +42,9 @@ import Testing
     }
 
     @Test func connectionRefusedNamesHostAndPort() async throws {
-        let port = try RedisTestServer.freePort()
+        let closed = try ClosedPort()
+        defer { withExtendedLifetime(closed) {} }  // the port stays bound (and refused) to the end
+        let port = closed.port
         let url = RedisURL(host: "127.0.0.1", port: port, password: "hunter22")
         let error = try await #require(throws: RedisError.self) {
             try await RedisConnection.connect(url, connectTimeout: .seconds(2))

@@ -45,7 +45,9 @@ struct RetentionCacheTests {
             let past = Date().addingTimeInterval(-3600)
             for sender in ["gone-1", "gone-2"] { try await RetentionFixtures.session(db, sender: sender, expiresAt: past) }
             try await RetentionFixtures.session(db, sender: "live-1", expiresAt: Date().addingTimeInterval(86_400))
-            let closedPort = try RedisTestServer.freePort()
+            let closed = try ClosedPort()
+            defer { withExtendedLifetime(closed) {} }  // the port stays bound (and refused) to the end
+            let closedPort = closed.port
             let configuration = try PostgresTestDatabase.opsConfiguration(database: name)
             let result = try await CLI.run(["retention", "--only", "sessions", "--json"], environment: [
                 "DATABASE_URL": try #require(configuration.databaseURL),

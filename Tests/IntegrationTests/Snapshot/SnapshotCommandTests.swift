@@ -71,7 +71,9 @@ struct SnapshotCommandTests {
     }
 
     @Test func aServerThatIsDownIsExit3NamingIt() async throws {
-        let port = try RedisTestServer.freePort()
+        let closed = try ClosedPort()
+        defer { withExtendedLifetime(closed) {} }  // the port stays bound (and refused) to the end
+        let port = closed.port
         try await PostgresTestDatabase.with { name, _ in
             let environment = [
                 "DATABASE_URL": try #require(try PostgresTestDatabase.opsConfiguration(database: name).databaseURL),
