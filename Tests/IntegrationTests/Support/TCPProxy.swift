@@ -21,9 +21,17 @@ final class TCPProxy: @unchecked Sendable {
         process.standardOutput = output
         process.standardError = FileHandle.standardError
         try process.run()
-        let first = try Self.readLine(output.fileHandleForReading, &buffer)
-        let words = first.split(separator: " ")
-        port = try #require(words.count == 2 && words[0] == "listening" ? Int(words[1]) : nil, "tcp-proxy said: \(first)")
+        // A failed init runs no deinit: stop the proxy here, or it would live on holding the test
+        // process's stderr (swift test's output pipe) after the test has failed.
+        do {
+            let first = try Self.readLine(output.fileHandleForReading, &buffer)
+            let words = first.split(separator: " ")
+            port = try #require(words.count == 2 && words[0] == "listening" ? Int(words[1]) : nil, "tcp-proxy said: \(first)")
+        } catch {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw error
+        }
     }
 
     /// A `DATABASE_URL` for `database` through the proxy.
