@@ -78,7 +78,7 @@ struct JobRunnerPolicyTests {
             let job = SlowJob(name: jobName(), seconds: 30)
             let runner = try runner(name)
             let first = Task { await runner.run(job, options: .init(slot: Date(timeIntervalSince1970: 1_800_000_000))) }
-            try await waitFor(db, "SELECT count(*) AS n FROM ops.job_runs WHERE job = $1 AND status = 'running'", [job.name])
+            try await waitForJobLock(db, job.name)
             let second = await runner.run(job, options: .init(slot: Date(timeIntervalSince1970: 1_800_000_060)))
             #expect(second.status == .skipped)
             #expect(second.skipReason == .locked)
@@ -172,11 +172,37 @@ struct JobRunnerPolicyTests {
     }
 }
 
-/// Polls until `sql` (a `count(*) AS n`) returns at least 1; fails after about ten seconds.
-func waitFor(_ db: PostgresConnection, _ sql: String, _ parameters: [(any PostgresEncodable)?] = []) async throws {
-    for _ in 0..<200 {
+/// Polls until `sql` (a `count(*) AS n`) returns at least 1; after `seconds` (generous: a loaded
+/// CI host may take many seconds to start a daemon) it records a failure and throws, so the test
+/// stops there instead of failing on every assertion after it.
+func waitFor(_ db: PostgresConnection, _ sql: String, _ parameters: [(any PostgresEncodable)?] = [], seconds: Int = 120) async throws {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while ContinuousClock.now < deadline {
         if try await db.query(sql, parameters).first?.decode(Int.self, "n") ?? 0 >= 1 { return }
         try await Task.sleep(for: .milliseconds(50))
     }
-    Issue.record("condition never became true: \(sql)")
+    Issue.record("condition never became true within \(seconds) s: \(sql)")
+    throw WaitTimedOut()
+}
+
+struct WaitTimedOut: Error {}
+
+/// How many sessions hold `job`'s advisory lock (the run lock `job:NAME`).
+func jobLockHolders(_ db: PostgresConnection, _ job: String) async throws -> Int {
+    try await db.query("""
+        SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1
+          AND ((classid::int8 << 32) | objid::int8) = $1
+        """, [AdvisoryLockKey.forName("job:\(job)").value]).first?.decode(Int.self, "n") ?? 0
+}
+
+/// Polls until a session holds `job`'s run lock. A run's row is written before it takes the lock,
+/// so a test that must reach the job's body waits for this, not for the `running` row alone.
+func waitForJobLock(_ db: PostgresConnection, _ job: String, seconds: Int = 120) async throws {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while ContinuousClock.now < deadline {
+        if try await jobLockHolders(db, job) >= 1 { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    Issue.record("no session took the lock of \(job) within \(seconds) s")
+    throw WaitTimedOut()
 }

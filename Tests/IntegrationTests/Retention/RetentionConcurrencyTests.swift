@@ -24,7 +24,8 @@ struct RetentionConcurrencyTests {
                 try await CLI.run(["retention", "--only", "sessions", "--lock-timeout", "120s"], environment: environment)
             }
             var waiting = false
-            for _ in 0..<600 where !waiting {
+            let deadline = ContinuousClock.now + .seconds(120)
+            while !waiting, ContinuousClock.now < deadline {
                 waiting = try await db.query("""
                     SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'
                     """, [name]).first!.decode(Int64.self, "n") == 1

@@ -68,9 +68,10 @@ struct DaemonHousekeepingTests {
             }
             let ages = try await db.query("SELECT extract(day FROM now() - started_at)::int AS d FROM ops.job_runs ORDER BY d").rows.map { $0["d"] ?? nil }
             #expect(ages == ["1", "29"])
+            // The line is logged after the delete commits: wait for it before stopping the daemon.
+            try await waitUntil("the prune was logged") { daemon.log.contains("pruned 2 run(s) older than 30 days") }
             daemon.signal(SIGTERM)
             #expect(await daemon.wait() == 0, "\(daemon.log)")
-            #expect(daemon.log.contains("pruned 2 run(s) older than 30 days"), "\(daemon.log)")
         }
     }
 }

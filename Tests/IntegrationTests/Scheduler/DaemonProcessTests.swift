@@ -49,7 +49,7 @@ final class DaemonProcess: @unchecked Sendable {
 
     /// The port from the "listening on http://127.0.0.1:PORT/metrics" log line.
     func port() async throws -> Int {
-        for _ in 0..<400 {
+        for _ in 0..<2400 {
             if let range = log.range(of: #"listening on http://127\.0\.0\.1:\d+/"#, options: .regularExpression) {
                 let digits = log[range].split(separator: ":").last!.dropLast()
                 return Int(digits)!
@@ -144,8 +144,11 @@ struct DaemonProcessTests {
     /// with an end time, and its lock released.
     @Test func sigtermDuringARunningJobCancelsItCleanlyAfterTheGrace() async throws {
         try await PostgresTestDatabase.with { name, db in
-            let daemon = try DaemonProcess(database: name, schedule: "* * * * * sleep --seconds 600\n", arguments: ["--shutdown-grace", "1s"])
+            let daemon = try DaemonProcess(database: name, schedule: "* * * * * sleep --seconds 600\n", arguments: ["--shutdown-grace", "3s"])
             try await waitFor(db, "SELECT count(*) AS n FROM ops.job_runs WHERE job = 'sleep' AND status = 'running'")
+            // The run's row is written before it takes its lock; wait for the lock, so the SIGTERM
+            // reaches a running body rather than a run still preparing (which is recorded as skipped).
+            try await waitForJobLock(db, "sleep")
             daemon.signal(SIGTERM)
             #expect(await daemon.wait() == 0, "\(daemon.log)")
             let row = try #require(try await db.query("SELECT status, error, finished_at IS NOT NULL AS done FROM ops.job_runs WHERE job = 'sleep' AND status <> 'skipped' ORDER BY id LIMIT 1").first)

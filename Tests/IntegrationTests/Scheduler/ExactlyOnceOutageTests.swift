@@ -156,10 +156,7 @@ struct ExactlyOnceOutageTests {
                 try await waitUntil("the run started") { tally["body"] == 1 }
                 try proxy.down()
                 try await waitUntil("the run's session (and its lock) is gone") {
-                    try await db.query("""
-                        SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1
-                          AND ((classid::int8 << 32) | objid::int8) = $1
-                        """, [AdvisoryLockKey.forName("job:\(job)").value]).first?.decode(Int.self, "n") == 0
+                    try await jobLockHolders(db, job) == 0
                 }
                 tally.add("open")
                 try await waitUntil("the run ended") { tally["finished:succeeded"] == 1 }

@@ -51,7 +51,8 @@ enum SnapshotTestSupport {
     /// Polls until `condition` holds for the server's persistence state (no timing assertion: the test
     /// fails by its own limit only if the server never gets there).
     static func waitUntil(_ connection: RedisConnection, _ condition: (PersistenceState) -> Bool) async throws {
-        for _ in 0..<600 {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline {
             if condition(try await persistence(connection)) { return }
             try await Task.sleep(for: .milliseconds(25))
         }

@@ -59,7 +59,7 @@ final class RedisTestServer {
         process.standardError = FileHandle.nullDevice
         try process.run()
 
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(30)
         // Accepting connections is not enough: another test's server may have taken the port between
         // probing and binding (ours then exits with "Address already in use"), and two tests would
         // share one keyspace. Ours logs "Server initialized" once its own listening socket is bound.
