@@ -1,4 +1,5 @@
 import Foundation
+import OpsSupport
 import PGClient
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 @Suite("Webhook notifications on failure and recovery", .serialized)
 struct WebhookNotificationTests {
     /// A loopback HTTP receiver that answers the first `failFirst` POSTs with 503 and records every body.
-    final class Receiver {
+    final class Receiver: @unchecked Sendable {
         let process = Process()
         let port: Int
         let log: String
@@ -50,6 +51,12 @@ struct WebhookNotificationTests {
             self.port = port
         }
 
+        /// Starts a receiver on a thread of its own: python3 may take seconds to start, which must not
+        /// hold the cooperative pool other suites run on (see `CLI.run`).
+        static func start(failFirst: Int = 0) async throws -> Receiver {
+            try await BlockingIO.run(name: "test-webhook") { try Receiver(failFirst: failFirst) }
+        }
+
         var url: String { "http://127.0.0.1:\(port)/hooks/ops?token=s3cret-hook-token" }
 
         func posts() throws -> [[String: Any]] {
@@ -69,7 +76,7 @@ struct WebhookNotificationTests {
 
     @Test func aFailureAndTheRecoveryAreEachPostedOnceAndSuccessesAreQuiet() async throws {
         try await PostgresTestDatabase.with { name, _ in
-            let receiver = try Receiver()
+            let receiver = try await Receiver.start()
             #expect(try await sleepJob([], database: name, url: receiver.url).status == 0)
             #expect(try receiver.posts().isEmpty, "a success after nothing is not news")
 
@@ -99,7 +106,7 @@ struct WebhookNotificationTests {
 
     @Test func aReceiverThatFailsTwiceGetsTheEventOnTheThirdAttempt() async throws {
         try await PostgresTestDatabase.with { name, _ in
-            let receiver = try Receiver(failFirst: 2)
+            let receiver = try await Receiver.start(failFirst: 2)
             let result = try await sleepJob(["--fail", "logic"], database: name, url: receiver.url)
             #expect(result.status == 1, "the job's exit code is its own, whatever the webhook does")
             let codes = try receiver.posts().map { $0["code"] as? Int }
@@ -110,7 +117,7 @@ struct WebhookNotificationTests {
     @Test func anUnreachableReceiverCostsOneWarningAndNotTheJobsExitCode() async throws {
         try await PostgresTestDatabase.with { name, _ in
             // A port nothing listens on (the receiver is started and stopped to find a free one).
-            let port = try Receiver().port
+            let port = try await Receiver.start().port
             let result = try await sleepJob(["--fail", "logic"], database: name, url: "http://127.0.0.1:\(port)/x?token=s3cret-hook-token")
             #expect(result.status == 1)
             #expect(result.stderr.contains("webhook notification not delivered"), "\(result.stderr)")
