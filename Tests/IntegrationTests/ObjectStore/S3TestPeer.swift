@@ -32,6 +32,13 @@ enum S3TestPeer {
         return S3Client(configuration: configuration, settings: settings)
     }
 
+    /// Runs synchronous S3 calls (libcurl, retries with backoff, deliberate stalls) on a thread of their
+    /// own, so a test waiting seconds on a fault does not hold the cooperative pool other suites run on.
+    /// Keep `#expect` outside `body`, in the test's task.
+    static func off<T: Sendable>(_ body: @Sendable @escaping () throws -> T) async throws -> T {
+        try await BlockingIO.run(name: "test-s3", body)
+    }
+
     /// A fresh bucket (made with the AWS CLI, the independent client).
     static func makeBucket() async throws -> String {
         let name = "t-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)

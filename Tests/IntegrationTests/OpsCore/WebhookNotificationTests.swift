@@ -8,6 +8,8 @@ import Testing
 struct WebhookNotificationTests {
     /// A loopback HTTP receiver that answers the first `failFirst` POSTs with 503 and records every body.
     final class Receiver: @unchecked Sendable {
+        struct StartFailure: Error, CustomStringConvertible { let description: String }
+
         let process = Process()
         let port: Int
         let log: String
@@ -47,7 +49,9 @@ struct WebhookNotificationTests {
                 // keeps the test runner's output pipe open and `swift test` waits for it forever.
                 kill(process.processIdentifier, SIGKILL); process.waitUntilExit()
             }
-            try #require(port > 0, "the webhook receiver did not start within 30 s")
+            // A thrown error, not `#require`: this runs on a thread of its own (`start`), outside the
+            // test's task; the test records the error it rethrows.
+            guard port > 0 else { throw StartFailure(description: "the webhook receiver did not start within 30 s") }
             self.port = port
         }
 

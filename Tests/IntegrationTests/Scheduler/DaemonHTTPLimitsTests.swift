@@ -2,16 +2,21 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import OpsSupport
 import Testing
 
 /// The daemon's HTTP side cannot be held open by idle or half-sent connections (issue 14).
 @Suite("The run daemon's HTTP limits (binary)", .serialized)
 struct DaemonHTTPLimitsTests {
+    struct SocketFailure: Error, CustomStringConvertible { let description: String }
+
     /// A TCP connection to 127.0.0.1:`port` that sends `bytes`, then waits (at most `limit` seconds)
     /// for the server to close it. Returns how long that took, or nil if it stayed open.
+    /// It blocks, so callers run it through `BlockingIO`; outside the test's task it throws `SocketFailure`
+    /// (which the test records when rethrown) rather than using `#require`.
     static func secondsUntilClosed(port: Int, sending bytes: String, limit: Int = 15) throws -> Double? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        try #require(fd >= 0)
+        guard fd >= 0 else { throw SocketFailure(description: "socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var timeout = timeval(tv_sec: limit, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -22,7 +27,7 @@ struct DaemonHTTPLimitsTests {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        try #require(connected == 0, "connect: \(String(cString: strerror(errno)))")
+        guard connected == 0 else { throw SocketFailure(description: "connect: \(String(cString: strerror(errno)))") }
         if !bytes.isEmpty { _ = bytes.withCString { send(fd, $0, strlen($0), 0) } }
         let start = ContinuousClock.now
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -41,9 +46,12 @@ struct DaemonHTTPLimitsTests {
             let daemon = try DaemonProcess(database: database, schedule: "0 0 1 1 * stats-refresh\n",
                                            arguments: ["--http-idle-timeout", "1s"])
             let port = try await daemon.port()
-            let idle = try Self.secondsUntilClosed(port: port, sending: "")
+            // The socket waits block: they run on a thread of their own, not on the cooperative pool.
+            let idle = try await BlockingIO.run(name: "http-limits") { try Self.secondsUntilClosed(port: port, sending: "") }
             #expect(idle != nil && idle! < 10, "an idle connection stayed open (\(String(describing: idle)) s)")
-            let halfSent = try Self.secondsUntilClosed(port: port, sending: "GET /metrics HTTP/1.1\r\nHost: x\r\n")
+            let halfSent = try await BlockingIO.run(name: "http-limits") {
+                try Self.secondsUntilClosed(port: port, sending: "GET /metrics HTTP/1.1\r\nHost: x\r\n")
+            }
             #expect(halfSent != nil && halfSent! < 10, "a connection that never finished its headers stayed open")
             let health = try await HTTP.get(port, "/healthz")
             #expect(health.status == 200)

@@ -74,13 +74,13 @@ struct ExactlyOnceOutageTests {
     /// retried; once the database is back one replica claims and runs the slot, the other finds it
     /// claimed, and the run is recorded. Before: both ran it unclaimed and nothing was recorded.
     @Test func aSlotDuringAnOutageRunsOnceClaimedWhenTheDatabaseIsBack() async throws {
-        let proxy = try TCPProxy()
+        let proxy = try await TCPProxy.start()
         try await PostgresTestDatabase.with { name, db in
             let tally = Tally()
             let catalog = CountingCatalog(prefix: "o\(UUID().uuidString.prefix(6).lowercased())", tally: tally)
             let job = "\(catalog.prefix)-count"
             let line = "0 5 * * * retries=5 backoff=2s \(job)\n"
-            try proxy.down()
+            try await proxy.down()
             let clock = Self.clock()
             let replicas = try (0..<2).map { _ in try replica(line, catalog: catalog, url: try proxy.url(forDatabase: name), clock: clock, tally: tally) }
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -89,7 +89,7 @@ struct ExactlyOnceOutageTests {
                 // Both replicas tried the slot while the database was down.
                 try await waitUntil("both replicas tried to claim the slot during the outage") { tally["finished:failed"] >= 2 }
                 try await Task.sleep(for: .seconds(6))  // the outage lasts 6 s past the slot, as in the issue
-                try proxy.up()
+                try await proxy.up()
                 try await waitUntil("one replica ran the slot and the other found it claimed") {
                     tally["finished:succeeded"] == 1 && tally["skipped:claimed"] == 1
                 }
@@ -106,13 +106,13 @@ struct ExactlyOnceOutageTests {
     /// A slot whose claim never succeeds within the retry policy is skipped as `unclaimed` on every
     /// replica (a local counter in /metrics), and the job never runs.
     @Test func aSlotThatCannotBeClaimedIsSkippedAsUnclaimedAndNeverRuns() async throws {
-        let proxy = try TCPProxy()
+        let proxy = try await TCPProxy.start()
         try await PostgresTestDatabase.with { name, db in
             let tally = Tally()
             let catalog = CountingCatalog(prefix: "u\(UUID().uuidString.prefix(6).lowercased())", tally: tally)
             let job = "\(catalog.prefix)-count"
             let line = "0 5 * * * retries=1 backoff=1s \(job)\n"
-            try proxy.down()
+            try await proxy.down()
             var configuration = try OpsConfiguration()
             configuration.databaseURL = try proxy.url(forDatabase: name)
             configuration.redisURL = nil
@@ -133,7 +133,7 @@ struct ExactlyOnceOutageTests {
             #expect(tally["finished:failed"] == 4, "two attempts on each replica")
             let text = String(decoding: await collector.exposition(), as: UTF8.self)
             #expect(text.contains("auto_i18n_ops_job_skipped_total{ops_job=\"\(job)\",reason=\"unclaimed\"} 1"), "\(text)")
-            try proxy.up()
+            try await proxy.up()
             #expect(try await rows(db, job).isEmpty)
         }
     }
@@ -142,7 +142,7 @@ struct ExactlyOnceOutageTests {
     /// end is kept and recorded once the database is back, not dropped, and the row is not taken for an
     /// interrupted one meanwhile (its process is alive).
     @Test func anEndThatCannotBeRecordedIsRecordedWhenTheDatabaseIsBack() async throws {
-        let proxy = try TCPProxy()
+        let proxy = try await TCPProxy.start()
         try await PostgresTestDatabase.with { name, db in
             let tally = Tally()
             let catalog = CountingCatalog(prefix: "e\(UUID().uuidString.prefix(6).lowercased())", tally: tally)
@@ -154,7 +154,7 @@ struct ExactlyOnceOutageTests {
                 group.addTask { try await service.run() }
                 try await Self.reachTheSlot(clock, replicas: 1, tally)
                 try await waitUntil("the run started") { tally["body"] == 1 }
-                try proxy.down()
+                try await proxy.down()
                 try await waitUntil("the run's session (and its lock) is gone") {
                     try await jobLockHolders(db, job) == 0
                 }
@@ -163,7 +163,7 @@ struct ExactlyOnceOutageTests {
                 // Another run on this host meanwhile must not end it as interrupted: its process is alive.
                 #expect(try await JobRunHistory(connection: db).markInterrupted(exceptRun: nil) == 0)
                 #expect(try await rows(db, job).map(\.status) == ["running"], "not recorded while the database is unreachable")
-                try proxy.up()
+                try await proxy.up()
                 try await waitUntil("the kept end was recorded") { try await rows(db, job).map(\.status) == ["succeeded"] }
                 service.shutdown()
                 try await group.waitForAll()

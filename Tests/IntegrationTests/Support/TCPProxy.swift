@@ -1,4 +1,5 @@
 import Foundation
+import OpsSupport
 import PGClient
 import TestSupport
 import Testing
@@ -6,14 +7,26 @@ import Testing
 /// `Scripts/tcp-proxy.py` in front of the test PostgreSQL server: a real server made unreachable on
 /// demand (`down()`: connections refused and every proxied connection closed; `up()`: back).
 final class TCPProxy: @unchecked Sendable {
+    /// What went wrong starting or commanding the proxy. A thrown error, not `#require`: these run on
+    /// a thread of their own, outside the test's task, and the test records the error it rethrows.
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
     private let process = Process()
     private let input = Pipe()
     private let output = Pipe()
     private var buffer = Data()
     let port: Int
 
-    /// Starts the proxy in front of the test PostgreSQL server.
-    init() throws {
+    /// Starts the proxy in front of the test PostgreSQL server. Waiting for python3 to say it is
+    /// listening blocks, so it happens on a thread of its own, not on the cooperative pool.
+    static func start() async throws -> TCPProxy {
+        try await BlockingIO.run(name: "tcp-proxy") { try TCPProxy() }
+    }
+
+    private init() throws {
         let server = try PostgresTestDatabase.serverConfiguration()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", RepositoryPath.url("Scripts/tcp-proxy.py").path, server.host, server.port]
@@ -26,7 +39,8 @@ final class TCPProxy: @unchecked Sendable {
         do {
             let first = try Self.readLine(output.fileHandleForReading, &buffer)
             let words = first.split(separator: " ")
-            port = try #require(words.count == 2 && words[0] == "listening" ? Int(words[1]) : nil, "tcp-proxy said: \(first)")
+            guard words.count == 2, words[0] == "listening", let port = Int(words[1]) else { throw Failure("tcp-proxy said: \(first)") }
+            self.port = port
         } catch {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -41,13 +55,15 @@ final class TCPProxy: @unchecked Sendable {
         return try #require(components.string)
     }
 
-    func down() throws { try command("down") }
-    func up() throws { try command("up") }
+    /// Connections refused and every proxied connection closed (the answer is awaited off the pool).
+    func down() async throws { try await BlockingIO.run(name: "tcp-proxy") { try self.command("down") } }
+    /// Connections accepted and proxied again.
+    func up() async throws { try await BlockingIO.run(name: "tcp-proxy") { try self.command("up") } }
 
     private func command(_ word: String) throws {
         input.fileHandleForWriting.write(Data("\(word)\n".utf8))
         let answer = try Self.readLine(output.fileHandleForReading, &buffer)
-        try #require(answer == "ok", "tcp-proxy answered \(answer) to \(word)")
+        guard answer == "ok" else { throw Failure("tcp-proxy answered \(answer) to \(word)") }
     }
 
     private static func readLine(_ handle: FileHandle, _ buffer: inout Data) throws -> String {
@@ -58,7 +74,7 @@ final class TCPProxy: @unchecked Sendable {
                 return line
             }
             let data = handle.availableData
-            try #require(!data.isEmpty, "tcp-proxy exited")
+            guard !data.isEmpty else { throw Failure("tcp-proxy exited") }
             buffer.append(data)
         }
     }
