@@ -8,8 +8,6 @@ import Testing
 struct WebhookNotificationTests {
     /// A loopback HTTP receiver that answers the first `failFirst` POSTs with 503 and records every body.
     final class Receiver: @unchecked Sendable {
-        struct StartFailure: Error, CustomStringConvertible { let description: String }
-
         let process = Process()
         let port: Int
         let log: String
@@ -51,7 +49,7 @@ struct WebhookNotificationTests {
             }
             // A thrown error, not `#require`: this runs on a thread of its own (`start`), outside the
             // test's task; the test records the error it rethrows.
-            guard port > 0 else { throw StartFailure(description: "the webhook receiver did not start within 30 s") }
+            guard port > 0 else { throw TestServerError(message: "the webhook receiver did not start within 30 s") }
             self.port = port
         }
 

@@ -8,15 +8,13 @@ import Testing
 /// The daemon's HTTP side cannot be held open by idle or half-sent connections (issue 14).
 @Suite("The run daemon's HTTP limits (binary)", .serialized)
 struct DaemonHTTPLimitsTests {
-    struct SocketFailure: Error, CustomStringConvertible { let description: String }
-
     /// A TCP connection to 127.0.0.1:`port` that sends `bytes`, then waits (at most `limit` seconds)
     /// for the server to close it. Returns how long that took, or nil if it stayed open.
-    /// It blocks, so callers run it through `BlockingIO`; outside the test's task it throws `SocketFailure`
+    /// It blocks, so callers run it through `BlockingIO`; outside the test's task it throws `TestServerError`
     /// (which the test records when rethrown) rather than using `#require`.
     static func secondsUntilClosed(port: Int, sending bytes: String, limit: Int = 15) throws -> Double? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw SocketFailure(description: "socket: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw TestServerError(message: "socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var timeout = timeval(tv_sec: limit, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -27,7 +25,7 @@ struct DaemonHTTPLimitsTests {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw SocketFailure(description: "connect: \(String(cString: strerror(errno)))") }
+        guard connected == 0 else { throw TestServerError(message: "connect: \(String(cString: strerror(errno)))") }
         if !bytes.isEmpty { _ = bytes.withCString { send(fd, $0, strlen($0), 0) } }
         let start = ContinuousClock.now
         var buffer = [UInt8](repeating: 0, count: 4096)

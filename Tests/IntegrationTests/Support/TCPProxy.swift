@@ -7,13 +7,6 @@ import Testing
 /// `Scripts/tcp-proxy.py` in front of the test PostgreSQL server: a real server made unreachable on
 /// demand (`down()`: connections refused and every proxied connection closed; `up()`: back).
 final class TCPProxy: @unchecked Sendable {
-    /// What went wrong starting or commanding the proxy. A thrown error, not `#require`: these run on
-    /// a thread of their own, outside the test's task, and the test records the error it rethrows.
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
-    }
-
     private let process = Process()
     private let input = Pipe()
     private let output = Pipe()
@@ -21,7 +14,8 @@ final class TCPProxy: @unchecked Sendable {
     let port: Int
 
     /// Starts the proxy in front of the test PostgreSQL server. Waiting for python3 to say it is
-    /// listening blocks, so it happens on a thread of its own, not on the cooperative pool.
+    /// listening blocks, so it happens on a thread of its own, not on the cooperative pool. Failures
+    /// there are thrown (`TestServerError`), not `#require`d: the test records the error it rethrows.
     static func start() async throws -> TCPProxy {
         try await BlockingIO.run(name: "tcp-proxy") { try TCPProxy() }
     }
@@ -39,7 +33,7 @@ final class TCPProxy: @unchecked Sendable {
         do {
             let first = try Self.readLine(output.fileHandleForReading, &buffer)
             let words = first.split(separator: " ")
-            guard words.count == 2, words[0] == "listening", let port = Int(words[1]) else { throw Failure("tcp-proxy said: \(first)") }
+            guard words.count == 2, words[0] == "listening", let port = Int(words[1]) else { throw TestServerError(message: "tcp-proxy said: \(first)") }
             self.port = port
         } catch {
             kill(process.processIdentifier, SIGKILL)
@@ -63,7 +57,7 @@ final class TCPProxy: @unchecked Sendable {
     private func command(_ word: String) throws {
         input.fileHandleForWriting.write(Data("\(word)\n".utf8))
         let answer = try Self.readLine(output.fileHandleForReading, &buffer)
-        guard answer == "ok" else { throw Failure("tcp-proxy answered \(answer) to \(word)") }
+        guard answer == "ok" else { throw TestServerError(message: "tcp-proxy answered \(answer) to \(word)") }
     }
 
     private static func readLine(_ handle: FileHandle, _ buffer: inout Data) throws -> String {
@@ -74,7 +68,7 @@ final class TCPProxy: @unchecked Sendable {
                 return line
             }
             let data = handle.availableData
-            guard !data.isEmpty else { throw Failure("tcp-proxy exited") }
+            guard !data.isEmpty else { throw TestServerError(message: "tcp-proxy exited") }
             buffer.append(data)
         }
     }
